@@ -1,0 +1,608 @@
+"""Export a model spec as a Vensim ``.mdl`` file that Vensim and PySD read.
+
+The equations are printed from the expression trees of :mod:`kazind.engine.expr`
+(never by rewriting the equation text), so every construct is either translated
+exactly or refused with an :class:`EngineError` that names the variable.
+
+What the file contains:
+
+- one subscript range per dimension (``region: north, south, east``);
+- each variable as an equation block ``name[dims] = expr ~ unit ~ description |``;
+  a per-element equation (a ``dict`` in the spec) becomes one block per element;
+  arrayed constants given per element become one block per element as well;
+- stocks as ``INTEG(inflows - outflows, initial)``;
+- lookups as lookup definitions ``name([(xmin,ymin)-(xmax,ymax)], (x1,y1), ...)``, called
+  as ``name(x)``; a time series ``s`` as a lookup ``s_lookup`` plus ``s = s_lookup(Time)``
+  (Vensim and PySD lookups, like kazind's, are linear inside and held at the ends);
+- the built-ins under their Vensim names (``SMOOTH``/``SMOOTHI``, ``DELAY FIXED``,
+  ``IF THEN ELSE``, ``SUM(x[dim!])``, ...), ``time`` as ``Time``, ``dt`` as ``TIME STEP``;
+- the control section: ``INITIAL TIME``, ``FINAL TIME``, ``TIME STEP``, ``SAVEPER``.
+
+Units are converted to Vensim's spelling (``dimensionless`` -> ``Dmnl``, ``**`` -> ``^``,
+a space between two unit words -> ``*``); a constant's bounds go into the unit field as
+Vensim's ``[min,max]`` range. Descriptions and sources go into the description field.
+A stock's ``non_negative`` flag is a kazind check, not a clamp, and is not exported.
+Vensim names are case-insensitive and treat ``_`` like a space, so two kazind names that
+differ only in that way cannot be exported, nor can names that Vensim reserves
+(``Time``, ``TIME STEP``, ...).
+
+The :class:`ExprPrinter` here is shared with :mod:`kazind.engine.xmile`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kazind.common import atomic_write
+from kazind.engine import expr as ex
+from kazind.engine.errors import EngineError
+from kazind.engine.spec import (
+    Aux,
+    Constant,
+    Flow,
+    Lookup,
+    ModelSpec,
+    Stock,
+    TimeSeries,
+)
+
+__all__ = ["to_vensim", "vensim_unit", "write_vensim"]
+
+# -- shared with xmile.py ---------------------------------------------------------------
+
+#: Operator precedence used by the printers (higher binds tighter).
+PREC_OR = 1
+PREC_AND = 2
+PREC_NOT = 3
+PREC_CMP = 4
+PREC_ADD = 5
+PREC_MUL = 6
+PREC_UNARY = 7
+PREC_POW = 8
+PREC_ATOM = 9
+_BIN_PREC = {"+": PREC_ADD, "-": PREC_ADD, "*": PREC_MUL, "/": PREC_MUL, "**": PREC_POW}
+
+
+def where_of(name: str) -> str:
+    """The ``where`` label of an error about variable ``name``."""
+    return f"variable {name!r}"
+
+
+def format_number(value: float, where: str | None = None) -> str:
+    """A float as text that reads back to the same float (``repr``), finite only."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise EngineError(f"cannot export the non-finite number {value!r}", where=where)
+    text = repr(number)
+    return "0.0" if text == "-0.0" else text
+
+
+def normalize_name(name: str) -> str:
+    """A name as Vensim and XMILE compare names: case-insensitive, ``_`` equal to a space."""
+    return re.sub(r"[\s_]+", " ", name.lower()).strip()
+
+
+def check_names(
+    spec: ModelSpec, reserved: Iterable[str], tool: str, extra: Iterable[str] = ()
+) -> None:
+    """Refuse names that the target tool would confuse with each other or with its own names.
+
+    Variables, dimensions, elements and ``extra`` generated names must stay distinct after
+    :func:`normalize_name`; none may equal a ``reserved`` name.
+    """
+    reserved_norm = {normalize_name(r): r for r in reserved}
+    seen: dict[str, str] = {}
+
+    def claim(name: str, what: str, allow_same: bool = False) -> None:
+        key = normalize_name(name)
+        if not key:
+            raise EngineError(f"{what} {name!r} is empty once '_' is read as a space in {tool}")
+        if key in reserved_norm:
+            raise EngineError(
+                f"{what} {name!r} is the reserved {tool} name {reserved_norm[key]!r}",
+                where=where_of(name) if what == "variable" else None,
+            )
+        other = seen.get(key)
+        if other is not None and not (allow_same and other == name):
+            raise EngineError(
+                f"{what} {name!r} and {other!r} are the same name in {tool}, which ignores "
+                "case and reads '_' as a space",
+                where=where_of(name) if what == "variable" else None,
+            )
+        seen[key] = name
+
+    for var in spec.variables:
+        claim(var.name, "variable")
+    for dim in spec.dimensions:
+        claim(dim, "dimension")
+    element_dims: dict[str, str] = {}
+    for dim, elements in spec.dimensions.items():
+        for element in elements:
+            # The same element may belong to several dimensions (as in Vensim subranges).
+            claim(element, "element", allow_same=element in element_dims)
+            element_dims.setdefault(element, dim)
+    for name in extra:
+        claim(name, "generated name")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where an expression is printed: the variable, its dimensions and the summed ones.
+
+    ``dims`` are the dimensions of an apply-to-all equation; ``element`` maps the
+    dimension of a per-element equation to its element; ``summed`` are the dimensions
+    summed over by an enclosing ``sum``.
+    """
+
+    variable: str
+    dims: tuple[str, ...] = ()
+    element: dict[str, str] = field(default_factory=dict)
+    summed: frozenset[str] = frozenset()
+
+    @property
+    def where(self) -> str:
+        return where_of(self.variable)
+
+
+class ExprPrinter:
+    """Prints an expression tree in a target language; subclasses give the spelling.
+
+    Parentheses are added wherever the target grammar's precedence or associativity
+    could differ from Python's (PySD's grammars, for instance, bind unary minus tighter
+    than ``^`` and read ``^`` left to right), so the printed text always means the tree.
+    """
+
+    tool = "?"
+    time_name = "Time"
+    dt_name = "TIME STEP"
+    compare_ops = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "<>"}
+    bool_ops = {"and": "AND", "or": "OR"}
+    not_op = "NOT"
+    pow_op = "^"
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.vars = {v.name: v for v in spec.variables}
+        self.element_dim: dict[str, list[str]] = {}
+        for dim, elements in spec.dimensions.items():
+            for element in elements:
+                self.element_dim.setdefault(element, []).append(dim)
+
+    # -- entry points ------------------------------------------------------------------
+    def parse(self, text: str, variable: str) -> ex.Node:
+        return ex.parse(text, variable)
+
+    def equation(self, text: str | float, ctx: Context) -> str:
+        """The printed form of an equation given as text or as a number."""
+        if isinstance(text, int | float) and not isinstance(text, bool):
+            return format_number(text, ctx.where)
+        return self.print(self.parse(text, ctx.variable), ctx)
+
+    def print(self, node: ex.Node, ctx: Context) -> str:
+        text, _ = self._node(node, ctx)
+        return text
+
+    # -- hooks -------------------------------------------------------------------------
+    def call(self, node: ex.Call, ctx: Context) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def subscript_text(self, name: str, tokens: Sequence[str]) -> str:
+        return f"{name}[{', '.join(tokens)}]" if tokens else name
+
+    def summed_token(self, dim: str) -> str:
+        return f"{dim}!"
+
+    def wrap_bool_operand(self, text: str, prec: int) -> str:
+        return f"({text})" if prec <= PREC_CMP else text
+
+    # -- the walk ----------------------------------------------------------------------
+    def fail(self, message: str, ctx: Context, node: ex.Node | None = None) -> EngineError:
+        if node is not None:
+            message = f"{message} in {ex.to_text(node)!r}"
+        return EngineError(f"cannot export to {self.tool}: {message}", where=ctx.where)
+
+    def _node(self, node: ex.Node, ctx: Context) -> tuple[str, int]:
+        if isinstance(node, ex.Num):
+            text = format_number(node.value, ctx.where)
+            return (f"({text})", PREC_ATOM) if text.startswith("-") else (text, PREC_ATOM)
+        if isinstance(node, ex.Name):
+            return self.reference(node.id, None, ctx, node), PREC_ATOM
+        if isinstance(node, ex.Subscript):
+            return self.reference(node.name, node.elements, ctx, node), PREC_ATOM
+        if isinstance(node, ex.BinOp):
+            return self.binop(node, ctx)
+        if isinstance(node, ex.UnaryOp):
+            inner, prec = self._node(node.operand, ctx)
+            if prec < PREC_ATOM:
+                inner = f"({inner})"
+            if node.op == "+":
+                return inner, PREC_ATOM if prec == PREC_ATOM else PREC_UNARY
+            return f"-{inner}", PREC_UNARY
+        if isinstance(node, ex.Compare):
+            op = self.compare_ops.get(node.op)
+            if op is None:
+                raise self.fail(f"unknown comparison {node.op!r}", ctx, node)
+            left = self._operand(node.left, ctx, lambda p: p <= PREC_CMP)
+            right = self._operand(node.right, ctx, lambda p: p <= PREC_CMP)
+            return f"{left} {op} {right}", PREC_CMP
+        if isinstance(node, ex.BoolOp):
+            op = self.bool_ops.get(node.op)
+            if op is None:
+                raise self.fail(f"unknown logical operator {node.op!r}", ctx, node)
+            parts = []
+            for value in node.values:
+                text, prec = self._node(value, ctx)
+                parts.append(self.wrap_bool_operand(text, prec))
+            return f" {op} ".join(parts), PREC_OR if node.op == "or" else PREC_AND
+        if isinstance(node, ex.Not):
+            text, prec = self._node(node.operand, ctx)
+            return f"{self.not_op} ({text})", PREC_NOT
+        if isinstance(node, ex.Call):
+            return self.call(node, ctx), PREC_ATOM
+        raise self.fail(f"unsupported expression node {type(node).__name__}", ctx)
+
+    def _operand(self, node: ex.Node, ctx: Context, needs_parens: Any) -> str:
+        text, prec = self._node(node, ctx)
+        # A signed operand is always bracketed: "-a ^ 2" and "a * -b" read differently
+        # in different tools.
+        if needs_parens(prec) or prec == PREC_UNARY:
+            return f"({text})"
+        return text
+
+    def binop(self, node: ex.BinOp, ctx: Context) -> tuple[str, int]:
+        prec = _BIN_PREC.get(node.op)
+        if prec is None:
+            raise self.fail(f"unknown operator {node.op!r}", ctx, node)
+        if node.op == "**":
+            # Python's ** is right-associative, Vensim's/PySD's ^ left: bracket both sides.
+            left = self._operand(node.left, ctx, lambda p: p < PREC_ATOM)
+            right = self._operand(node.right, ctx, lambda p: p < PREC_ATOM)
+            return f"{left} {self.pow_op} {right}", PREC_POW
+        left = self._operand(node.left, ctx, lambda p: p < prec)
+        right = self._operand(node.right, ctx, lambda p: p <= prec)
+        return f"{left} {node.op} {right}", prec
+
+    def args(self, node: ex.Call, ctx: Context) -> list[str]:
+        return [self.print(a, ctx) for a in node.args]
+
+    # -- names and subscripts ------------------------------------------------------------
+    def reference(self, name: str, items: Sequence[str] | None, ctx: Context, node: ex.Node) -> str:
+        if items is None and name == "time":
+            return self.time_name
+        if items is None and name == "dt":
+            return self.dt_name
+        var = self.vars.get(name)
+        if var is None:
+            what = (
+                "a dimension used outside sum()" if name in self.spec.dimensions else "unknown name"
+            )
+            raise self.fail(f"{what} {name!r}", ctx, node)
+        if isinstance(var, Lookup):
+            raise self.fail(f"lookup {name!r} used without a call", ctx, node)
+        dims = list(var.dims)
+        if not dims:
+            if items:
+                raise self.fail(f"{name!r} is not arrayed but is subscripted", ctx, node)
+            return self.subscript_text(self.name(name), [])
+        chosen: dict[str, str] = {}
+        if items:
+            if len(items) == len(dims):
+                pairs = list(zip(dims, items, strict=True))
+            else:
+                pairs = []
+                for item in items:
+                    if item in dims:
+                        pairs.append((item, item))
+                        continue
+                    owners = [d for d in self.element_dim.get(item, []) if d in dims]
+                    if len(owners) != 1:
+                        raise self.fail(
+                            f"cannot tell which dimension of {name!r} {item!r} is", ctx, node
+                        )
+                    pairs.append((owners[0], item))
+            for dim, item in pairs:
+                if item == dim or item in self.spec.dimensions:
+                    if item != dim:
+                        raise self.fail(
+                            f"dimension {item!r} used where {name!r} has dimension {dim!r}",
+                            ctx,
+                            node,
+                        )
+                    chosen[dim] = self.dim_token(dim, name, ctx, node)
+                elif item in self.spec.dimensions.get(dim, ()):
+                    chosen[dim] = self.element_token(item)
+                else:
+                    raise self.fail(f"{item!r} is not an element of {dim!r}", ctx, node)
+        for dim in dims:
+            if dim not in chosen:
+                chosen[dim] = self.dim_token(dim, name, ctx, node)
+        return self.subscript_text(self.name(name), [chosen[d] for d in dims])
+
+    def dim_token(self, dim: str, name: str, ctx: Context, node: ex.Node) -> str:
+        """The subscript that means 'the current element' of ``dim`` in context."""
+        if dim in ctx.summed:
+            return self.summed_token(dim)
+        if dim in ctx.element:
+            return self.element_token(ctx.element[dim])
+        if dim in ctx.dims:
+            return self.dimension_token(dim)
+        raise self.fail(
+            f"{name!r} is arrayed over {dim!r}, which this equation neither has nor sums over",
+            ctx,
+            node,
+        )
+
+    def name(self, name: str) -> str:
+        return name
+
+    def element_token(self, element: str) -> str:
+        return element
+
+    def dimension_token(self, dim: str) -> str:
+        return dim
+
+    # -- sum ---------------------------------------------------------------------------
+    def sum_context(self, node: ex.Call, ctx: Context) -> tuple[ex.Node, Context]:
+        """The argument of ``sum(x, dim)`` and the context it is printed in."""
+        if len(node.args) != 2 or not isinstance(node.args[1], ex.Name):
+            raise self.fail("sum() needs a dimension name as its second argument", ctx, node)
+        dim = node.args[1].id
+        if dim not in self.spec.dimensions:
+            raise self.fail(f"sum() over unknown dimension {dim!r}", ctx, node)
+        return node.args[0], Context(ctx.variable, ctx.dims, ctx.element, ctx.summed | {dim})
+
+
+# -- units and descriptions -------------------------------------------------------------
+
+
+def vensim_unit(text: str, where: str | None = None) -> str:
+    """A kazind (pint) unit string in Vensim's spelling.
+
+    ``dimensionless``/``1``/empty -> ``Dmnl``; ``**`` -> ``^``; a space between two unit
+    words means a product in pint and becomes ``*`` (``thousand person`` ->
+    ``thousand*person``).
+    """
+    cleaned = " ".join((text or "").split())
+    if cleaned.lower() in ("", "1", "dimensionless", "dmnl"):
+        return "Dmnl"
+    if any(ch in cleaned for ch in "~|[]{}\"'"):
+        raise EngineError(f"cannot export unit {text!r} to Vensim", where=where)
+    cleaned = cleaned.replace("**", "^")
+    cleaned = re.sub(r"\s*([*/^()])\s*", r"\1", cleaned)
+    cleaned = re.sub(r"(?<=[\w)])\s+(?=[\w(])", "*", cleaned)
+    return cleaned
+
+
+def vensim_doc(description: str, source: str = "") -> str:
+    """Description and source as one line of a Vensim description field."""
+    parts = [" ".join(description.split())]
+    if source.strip():
+        parts.append("Source: " + " ".join(source.split()))
+    text = " ".join(p for p in parts if p)
+    return text.replace("~", "-").replace("|", "/")
+
+
+# -- the Vensim printer -----------------------------------------------------------------
+
+_VENSIM_CALLS = {
+    "min": "MIN",
+    "max": "MAX",
+    "abs": "ABS",
+    "exp": "EXP",
+    "ln": "LN",
+    "sqrt": "SQRT",
+    "if_then_else": "IF THEN ELSE",
+    "zidz": "ZIDZ",
+    "xidz": "XIDZ",
+    "step": "STEP",
+    "ramp": "RAMP",
+    "pulse": "PULSE",
+    "delay_fixed": "DELAY FIXED",
+}
+#: Stateful built-ins: name with two arguments, name with an initial value.
+_VENSIM_STATEFUL = {
+    "smooth": ("SMOOTH", "SMOOTHI"),
+    "smooth3": ("SMOOTH3", "SMOOTH3I"),
+    "delay1": ("DELAY1", "DELAY1I"),
+    "delay3": ("DELAY3", "DELAY3I"),
+}
+
+#: Names Vensim (and PySD) define themselves.
+VENSIM_RESERVED = ("Time", "INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
+
+
+class _VensimPrinter(ExprPrinter):
+    tool = "Vensim"
+    time_name = "Time"
+    dt_name = "TIME STEP"
+    bool_ops = {"and": ":AND:", "or": ":OR:"}
+    not_op = ":NOT:"
+
+    def call(self, node: ex.Call, ctx: Context) -> str:
+        func = node.func
+        if func == "sum":
+            arg, inner = self.sum_context(node, ctx)
+            return f"SUM({self.print(arg, inner)})"
+        if func in _VENSIM_STATEFUL:
+            plain, with_init = _VENSIM_STATEFUL[func]
+            name = plain if len(node.args) == 2 else with_init
+            return f"{name}({', '.join(self.args(node, ctx))})"
+        if func in _VENSIM_CALLS:
+            return f"{_VENSIM_CALLS[func]}({', '.join(self.args(node, ctx))})"
+        target = self.vars.get(func)
+        if isinstance(target, Lookup):
+            if len(node.args) != 1:
+                raise self.fail(f"lookup {func!r} takes one argument", ctx, node)
+            return f"{func}({self.print(node.args[0], ctx)})"
+        raise self.fail(f"no Vensim equivalent for {func!r}", ctx, node)
+
+
+def _series_lookup_names(spec: ModelSpec) -> dict[str, str]:
+    """A lookup name for each time series, distinct from every other name (Vensim-wise)."""
+    taken = {normalize_name(v.name) for v in spec.variables}
+    taken |= {normalize_name(d) for d in spec.dimensions}
+    taken |= {normalize_name(e) for els in spec.dimensions.values() for e in els}
+    out: dict[str, str] = {}
+    for var in spec.series():
+        candidate = f"{var.name}_lookup"
+        n = 2
+        while normalize_name(candidate) in taken:
+            candidate = f"{var.name}_lookup{n}"
+            n += 1
+        taken.add(normalize_name(candidate))
+        out[var.name] = candidate
+    return out
+
+
+def _per_element(spec: ModelSpec, var: Any, value: Any) -> list[tuple[str, Any]]:
+    """A per-element dict as (element, value) pairs in element order ('*' filled in)."""
+    elements = spec.dimensions[var.dims[0]]
+    return [(e, value[e] if e in value else value["*"]) for e in elements]
+
+
+def _block(lhs: str, rhs: str, unit: str, doc: str) -> str:
+    return f"{lhs} = {rhs}\n\t~\t{unit}\n\t~\t{doc}\n\t|\n"
+
+
+def _lookup_points(xs: Sequence[float], ys: Sequence[float], where: str) -> str:
+    nx = [format_number(x, where) for x in xs]
+    ny = [format_number(y, where) for y in ys]
+    limits = (
+        f"[({format_number(min(xs), where)},{format_number(min(ys), where)})"
+        f"-({format_number(max(xs), where)},{format_number(max(ys), where)})]"
+    )
+    return ", ".join([limits] + [f"({x},{y})" for x, y in zip(nx, ny, strict=True)])
+
+
+def to_vensim(spec: ModelSpec) -> str:
+    """The model as the text of a Vensim ``.mdl`` file (arrays included).
+
+    Raises :class:`EngineError`, naming the variable, for anything Vensim cannot express.
+    """
+    series_lookups = _series_lookup_names(spec)
+    check_names(spec, VENSIM_RESERVED, "Vensim", extra=series_lookups.values())
+    printer = _VensimPrinter(spec)
+    out: list[str] = ["{UTF-8}\n"]
+
+    for dim, elements in spec.dimensions.items():
+        out.append(f"{dim}: {', '.join(elements)}\n\t~\t\n\t~\t\n\t|\n\n")
+
+    for var in spec.variables:
+        where = where_of(var.name)
+        unit = vensim_unit(var.unit, where)
+        doc = vensim_doc(var.description, var.source)
+        dims = tuple(var.dims)
+        lhs_all = f"{var.name}[{', '.join(dims)}]" if dims else var.name
+        if isinstance(var, Constant):
+            if var.bounds is not None:
+                low, high = (format_number(b, where) for b in var.bounds)
+                unit = f"{unit} [{low},{high}]"
+            if isinstance(var.value, dict):
+                for element, value in _per_element(spec, var, var.value):
+                    out.append(
+                        _block(f"{var.name}[{element}]", format_number(value, where), unit, doc)
+                    )
+            else:
+                out.append(_block(lhs_all, format_number(var.value, where), unit, doc))
+        elif isinstance(var, Flow | Aux):
+            if isinstance(var.equation, dict):
+                for element, text in _per_element(spec, var, var.equation):
+                    ctx = Context(var.name, (), {dims[0]: element})
+                    out.append(
+                        _block(f"{var.name}[{element}]", printer.equation(text, ctx), unit, doc)
+                    )
+            else:
+                ctx = Context(var.name, dims)
+                out.append(_block(lhs_all, printer.equation(var.equation, ctx), unit, doc))
+        elif isinstance(var, Stock):
+            if isinstance(var.initial, dict):
+                for element, init in _per_element(spec, var, var.initial):
+                    ctx = Context(var.name, (), {dims[0]: element})
+                    rhs = f"INTEG({_net_flow(printer, var, ctx)}, {printer.equation(init, ctx)})"
+                    out.append(_block(f"{var.name}[{element}]", rhs, unit, doc))
+            else:
+                ctx = Context(var.name, dims)
+                rhs = f"INTEG({_net_flow(printer, var, ctx)}, {printer.equation(var.initial, ctx)})"
+                out.append(_block(lhs_all, rhs, unit, doc))
+        elif isinstance(var, Lookup):
+            points = _lookup_points(var.x, var.y, where)
+            out.append(f"{var.name}(\n\t{points})\n\t~\t{unit}\n\t~\t{doc}\n\t|\n")
+        elif isinstance(var, TimeSeries):
+            lookup = series_lookups[var.name]
+            points = _lookup_points(var.times, var.values, where)
+            out.append(
+                f"{lookup}(\n\t{points})\n\t~\t{unit}\n\t~\tData of {var.name} over time.\n\t|\n"
+            )
+            out.append(_block(var.name, f"{lookup}(Time)", unit, doc))
+        else:  # pragma: no cover - the spec admits no other kind
+            raise EngineError(f"cannot export a {type(var).__name__} to Vensim", where=where)
+        out.append("\n")
+
+    out.append(_control_section(spec))
+    return "".join(out)
+
+
+def _net_flow(printer: ExprPrinter, stock: Stock, ctx: Context) -> str:
+    """``in1 + in2 - out1 - out2`` for a stock, in context (``0`` without flows)."""
+    terms: list[str] = []
+    for name in stock.inflows:
+        ref = printer.print(ex.Name(name), ctx)
+        terms.append(ref if not terms else f"+ {ref}")
+    for name in stock.outflows:
+        ref = printer.print(ex.Name(name), ctx)
+        terms.append(f"-{ref}" if not terms else f"- {ref}")
+    return " ".join(terms) if terms else "0"
+
+
+def _control_section(spec: ModelSpec) -> str:
+    time = spec.time
+    unit = vensim_unit(time.unit, "time")
+    saveper = "TIME STEP" if time.save_step is None else format_number(time.save_step, "time")
+    method = (
+        ""
+        if time.method == "euler"
+        else f" Integrate with {time.method.upper()} (set it in Vensim's simulation settings)."
+    )
+    return (
+        "********************************************************\n"
+        "\t.Control\n"
+        "********************************************************~\n"
+        "\t\tSimulation Control Parameters\n"
+        "\t|\n\n"
+        + _block(
+            "FINAL TIME",
+            format_number(time.stop, "time"),
+            unit,
+            "The final time for the simulation.",
+        )
+        + "\n"
+        + _block(
+            "INITIAL TIME",
+            format_number(time.start, "time"),
+            unit,
+            "The initial time for the simulation.",
+        )
+        + "\n"
+        + _block("SAVEPER", saveper, f"{unit} [0,?]", "The frequency with which output is stored.")
+        + "\n"
+        + _block(
+            "TIME STEP",
+            format_number(time.dt, "time"),
+            f"{unit} [0,?]",
+            "The time step for the simulation." + method,
+        )
+    )
+
+
+def write_vensim(spec: ModelSpec, path: str | Path) -> Path:
+    """Write :func:`to_vensim` of ``spec`` to ``path`` atomically; return the path."""
+    text = to_vensim(spec)
+    path = Path(path)
+    with atomic_write(path) as fh:
+        fh.write(text)
+    return path
