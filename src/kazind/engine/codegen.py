@@ -1,0 +1,440 @@
+"""Lowered model -> Python source of one run function, for the ``numpy`` or ``scalar`` backend.
+
+The source is generated from validated IR only: identifiers are generated (``v12`` for
+slot 12, ``n3`` for a number), numbers are written with ``repr(float(...))``, and the
+only functions called are the ones bound in :data:`NUMPY_NAMESPACE` /
+:data:`SCALAR_NAMESPACE`. It is compiled once per model, backend, method and output set.
+
+The generated ``run(S, D, P, TS, LK, FX, O, n_steps, save_every, t0, dt)`` computes the
+initial values, then loops over the steps: auxiliaries (those that depend only on
+constants are computed once, before the loop), saving, the stock update (Euler or
+RK4), the delay_fixed pipelines, and one finiteness / non-negativity check of the
+state. It returns ``-1``, or the index of the first time step whose state failed the
+check (the caller then finds the culprit). The ``numpy`` backend keeps every slot as
+an array over the batch (or a numpy scalar when it does not vary by run), the state as
+one ``(n_state, B)`` array; the ``scalar`` backend uses plain floats and :mod:`math`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kazind.engine import expr as E
+from kazind.engine.lower import Dt, LookupAt, Lowered, Ref, SeriesAt, TimeNow, ir_walk, refs
+
+_LONG_SUM = 400  # longer + chains are emitted as sum((...)) to stay within compiler limits
+
+
+@dataclass
+class Plan:
+    """What the generated function computes, in which order, and where values live."""
+
+    lowered: Lowered
+    method: str
+    state_rows: dict[int, int]  # slot -> row of S (non-negative stocks first)
+    n_nonneg: int
+    params: dict[int, int]  # const slot -> index into P
+    init_order: list[int]  # slots computed before the loop, in order
+    static: list[int]  # aux-like slots computed once (their init value is final)
+    loop_order: list[int]  # aux-like slots computed every step (stage), in order
+    fixed: list[int]  # delay_fixed slots, their index in FX is their position here
+    outputs: list[Any] = field(default_factory=list)  # IR of each saved value, in O order
+
+
+class _Emitter:
+    """Expression IR -> source text for one backend."""
+
+    def __init__(self, backend: str) -> None:
+        self.numpy = backend == "numpy"
+        self.numbers: dict[float, str] = {}
+
+    def num(self, value: float) -> str:
+        value = float(value)
+        if not self.numpy:
+            text = repr(value)
+            return f"({text})" if value < 0 or text.startswith("-") else text
+        key = value if value == value else repr(value)
+        if key not in self.numbers:
+            self.numbers[key] = f"n{len(self.numbers)}"
+        return self.numbers[key]
+
+    def number_lines(self) -> list[str]:
+        return [f"{name} = _f64({repr(float(v))})" for v, name in self.numbers.items()]
+
+    @staticmethod
+    def is_bool(node: Any) -> bool:
+        return isinstance(node, E.Compare | E.BoolOp | E.Not)
+
+    def value(self, node: Any) -> str:
+        """``node`` as a number (booleans become 1.0/0.0)."""
+        text = self.emit(node)
+        if self.is_bool(node):
+            return f"({text} * {self.num(1.0)})" if self.numpy else f"(1.0 if {text} else 0.0)"
+        return text
+
+    def emit(self, node: Any) -> str:
+        np_ = self.numpy
+        if isinstance(node, E.Num):
+            return self.num(node.value)
+        if isinstance(node, Ref):
+            return f"v{node.slot}"
+        if isinstance(node, TimeNow):
+            return "t"
+        if isinstance(node, Dt):
+            return "dt"
+        if isinstance(node, SeriesAt):
+            return f"tsv{node.index}"
+        if isinstance(node, LookupAt):
+            f = "_interp_np" if np_ else "_interp"
+            return f"{f}({self.value(node.arg)}, lkx{node.index}, lky{node.index})"
+        if isinstance(node, E.BinOp):
+            return self.binop(node)
+        if isinstance(node, E.UnaryOp):
+            return f"({node.op}{self.value(node.operand)})"
+        if isinstance(node, E.Compare):
+            return f"({self.value(node.left)} {node.op} {self.value(node.right)})"
+        if isinstance(node, E.BoolOp):
+            parts = [self.emit(v) for v in node.values]
+            if not np_:
+                return "(" + f" {node.op} ".join(parts) + ")"
+            func = "_and" if node.op == "and" else "_or"
+            text = parts[0]
+            for part in parts[1:]:
+                text = f"{func}({text}, {part})"
+            return text
+        if isinstance(node, E.Not):
+            return f"_not({self.emit(node.operand)})" if np_ else f"(not {self.emit(node.operand)})"
+        if isinstance(node, E.Call):
+            return self.call(node)
+        raise TypeError(f"cannot emit {node!r}")
+
+    def binop(self, node: E.BinOp) -> str:
+        if node.op == "**":
+            return f"_pow({self.value(node.left)}, {self.value(node.right)})"
+        if node.op == "+":
+            terms = []
+            current: Any = node
+            while isinstance(current, E.BinOp) and current.op == "+":
+                terms.append(current.right)
+                current = current.left
+            terms.append(current)
+            terms.reverse()
+            if len(terms) > _LONG_SUM:
+                return "_sum((" + ", ".join(self.value(t) for t in terms) + ",))"
+            return "(" + " + ".join(self.value(t) for t in terms) + ")"
+        return f"({self.value(node.left)} {node.op} {self.value(node.right)})"
+
+    def call(self, node: E.Call) -> str:
+        f, a = node.func, [self.value(x) for x in node.args]
+        if f == "if_then_else":
+            cond = self.emit(node.args[0])
+            return f"_where({cond}, {a[1]}, {a[2]})" if self.numpy else f"({a[1]} if {cond} else {a[2]})"
+        if f == "step":
+            return f"_step(t, hdt, {a[0]}, {a[1]})"
+        if f == "pulse":
+            return f"_pulse(t, hdt, {a[0]}, {a[1]})"
+        if f == "ramp":
+            return f"_ramp(t, {a[0]}, {a[1]}, {a[2]})"
+        return f"_{f}({', '.join(a)})"
+
+
+def generate(plan: Plan, backend: str) -> str:
+    """Python source defining ``run(...)`` for ``plan`` and ``backend``."""
+    em = _Emitter(backend)
+    numpy = backend == "numpy"
+    low = plan.lowered
+    slots = low.slots
+    body: list[str] = []
+    add = body.append
+
+    for slot, p in plan.params.items():
+        add(f"v{slot} = P[{p}]")
+    for i in range(len(low.lookups)):
+        add(f"lkx{i}, lky{i} = LK[{i}]")
+    for i in range(len(low.series)):
+        add(f"ts{i} = TS[{i}]")
+        add(f"tsv{i} = ts{i}[0]")
+    add("hdt = dt * 0.5")
+    add("t = _f64(t0)" if numpy else "t = t0")
+    add("k = 0")
+    # initial values
+    for s in plan.init_order:
+        slot = slots[s]
+        if slot.kind in ("stock", "hstock"):
+            add(f"v{s} = {em.value(slot.init)}")
+        elif slot.kind == "fixed":
+            add(f"FX[{plan.fixed.index(s)}] = _Pipe({em.value(slot.tau)}, {em.value(slot.init)}, dt)")
+            add(f"v{s} = FX[{plan.fixed.index(s)}].read(0)")
+        else:
+            add(f"v{s} = {em.value(slot.expr)}")
+    for s, row in plan.state_rows.items():
+        add(f"S[{row}] = v{s}")
+    for i in range(len(plan.fixed)):
+        add(f"fx{i} = FX[{i}]")
+    add(_check(plan, numpy, "0"))
+    add("isave = 0")
+    if not numpy:
+        add("rec = O.append")
+    add("for k in range(n_steps + 1):")
+    loop: list[str] = []
+    ladd = loop.append
+    ladd("t = _f64(t0 + k * dt)" if numpy else "t = t0 + k * dt")
+    stage = _stage_lines(plan, em, numpy, "S" if numpy else None, "2 * k")
+    loop += stage
+    # saving
+    ladd("if k % save_every == 0:")
+    if numpy:
+        for j, out in enumerate(plan.outputs):
+            loop.append(f"    O[{j}, isave] = {em.value(out)}")
+    else:
+        loop.append("    rec((" + "".join(f"{em.value(o)}, " for o in plan.outputs) + "))")
+    loop.append("    isave += 1")
+    ladd("if k == n_steps:")
+    ladd("    break")
+    loop += _update_lines(plan, em, numpy)
+    for i, s in enumerate(plan.fixed):
+        ladd(f"fx{i}.write(k, {em.value(slots[s].expr)})")
+    ladd(_check(plan, numpy, "k + 1"))
+    body += ["    " + line for line in loop]
+    add("return -1")
+
+    head = ["def run(S, D, P, TS, LK, FX, O, n_steps, save_every, t0, dt):"]
+    numbers = em.number_lines() if numpy else []
+    return "\n".join(head + ["    " + line for line in numbers + body]) + "\n"
+
+
+def _state_names(plan: Plan) -> list[tuple[int, int]]:
+    return sorted(plan.state_rows.items(), key=lambda item: item[1])
+
+
+def _stage_lines(plan: Plan, em: _Emitter, numpy: bool, state: str | None, ts_index: str) -> list[str]:
+    """Bind stocks, series and delay outputs, then compute the per-step auxiliaries."""
+    lines = []
+    if numpy and state is not None:
+        lines += [f"v{s} = {state}[{row}]" for s, row in _state_names(plan)]
+    for i in range(len(plan.lowered.series)):
+        lines.append(f"tsv{i} = ts{i}[{ts_index}]")
+    for i, s in enumerate(plan.fixed):
+        lines.append(f"v{s} = fx{i}.read(k)")
+    for s in plan.loop_order:
+        lines.append(f"v{s} = {em.value(plan.lowered.slots[s].expr)}")
+    return lines
+
+
+def _rates(plan: Plan, em: _Emitter) -> list[tuple[int, int, str]]:
+    slots = plan.lowered.slots
+    return [(s, row, em.value(slots[s].expr)) for s, row in _state_names(plan)]
+
+
+def _update_lines(plan: Plan, em: _Emitter, numpy: bool) -> list[str]:
+    rates = _rates(plan, em)
+    lines: list[str] = []
+    if plan.method == "euler":
+        if numpy:
+            lines += [f"D[{row}] = {rate}" for _, row, rate in rates]
+            lines += ["_mul(D, dt, out=D)", "_add(S, D, out=S)"]
+        else:
+            lines += [f"d{s} = {rate}" for s, _, rate in rates]
+            lines += [f"v{s} = v{s} + d{s} * dt" for s, _, _ in rates]
+        return lines
+    # classic RK4: stage 1 is the block already computed at (t, S)
+    if numpy:
+        lines.append("K1 = _empty_like(S)")
+        lines += [f"K1[{row}] = {rate}" for _, row, rate in rates]
+        for name, prev, h, ts in (("K2", "K1", "hdt", "2 * k + 1"), ("K3", "K2", "hdt", "2 * k + 1"),
+                                  ("K4", "K3", "dt", "2 * k + 2")):
+            lines.append(f"Sx = S + {h} * {prev}")
+            lines.append(f"t = _f64(t0 + k * dt + {h})")
+            lines += _stage_lines(plan, em, True, "Sx", ts)
+            lines.append(f"{name} = _empty_like(S)")
+            lines += [f"{name}[{row}] = {rate}" for _, row, rate in rates]
+        lines.append("_add(S, dt / 6.0 * (K1 + 2.0 * K2 + 2.0 * K3 + K4), out=S)")
+        return lines
+    lines += [f"b{s} = v{s}" for s, _, _ in rates]
+    lines += [f"k1_{s} = {rate}" for s, _, rate in rates]
+    for stage, prev, h, ts in ((2, 1, "hdt", "2 * k + 1"), (3, 2, "hdt", "2 * k + 1"),
+                               (4, 3, "dt", "2 * k + 2")):
+        lines += [f"v{s} = b{s} + {h} * k{prev}_{s}" for s, _, _ in rates]
+        lines.append(f"t = t0 + k * dt + {h}")
+        lines += _stage_lines(plan, em, False, None, ts)
+        lines += [f"k{stage}_{s} = {rate}" for s, _, rate in rates]
+    lines += [
+        f"v{s} = b{s} + dt / 6.0 * (k1_{s} + 2.0 * k2_{s} + 2.0 * k3_{s} + k4_{s})"
+        for s, _, _ in rates
+    ]
+    return lines
+
+
+def _check(plan: Plan, numpy: bool, index: str) -> str:
+    """One line that returns ``index`` if the state is not finite or a stock is negative."""
+    if numpy:
+        cond = "not _isfinite(S).all()"
+        if plan.n_nonneg:
+            cond += f" or S[:{plan.n_nonneg}].min() < 0.0"
+        return f"if {cond}: return {index}"
+    names = [f"v{s}" for s, _ in _state_names(plan)]
+    if not names:
+        return "pass"
+    cond = "(" + " + ".join(f"{n} * 0.0" for n in names) + ") != 0.0"
+    nonneg = names[: plan.n_nonneg]
+    if nonneg:
+        cond += " or " + " or ".join(f"{n} < 0.0" for n in nonneg)
+    return f"if {cond}: return {index}"
+
+
+# -- runtime helpers the generated code may call ------------------------------------------
+
+
+class _Pipe:
+    """A delay_fixed pipeline: ``round(tau / dt)`` slots (at least 1), filled with ``init``.
+
+    ``read(k)`` is the value at step ``k`` (the input of step ``k - order``, or ``init``);
+    ``write(k, x)`` stores step ``k``'s input. With a per-run ``tau`` each run has its own
+    length.
+    """
+
+    def __init__(self, tau: Any, init: Any, dt: float) -> None:
+        order = np.rint(np.maximum(np.asarray(tau, dtype=float) / dt, 1.0) + 1e-6)
+        if order.ndim == 0:
+            self.vector = False
+            self.order = int(order)
+            self.buf = [_copy(init)] * self.order
+        else:
+            self.vector = True
+            self.order = order.astype(np.int64)
+            self.runs = np.arange(order.shape[0])
+            self.buf = np.empty((int(self.order.max()), order.shape[0]))
+            self.buf[:] = init
+
+    def read(self, k: int) -> Any:
+        if self.vector:
+            return self.buf[k % self.order, self.runs]
+        return self.buf[k % self.order]
+
+    def write(self, k: int, x: Any) -> None:
+        if self.vector:
+            self.buf[k % self.order, self.runs] = x
+        else:
+            self.buf[k % self.order] = _copy(x)
+
+
+def _copy(x: Any) -> Any:
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def _interp(x: float, xs: list[float], ys: list[float]) -> float:
+    """Linear interpolation clamped at the ends, like ``np.interp`` (same formula)."""
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[-1]:
+        return ys[-1]
+    j = bisect.bisect_right(xs, x) - 1
+    slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+    return slope * (x - xs[j]) + ys[j]
+
+
+def _zidz_np(a: Any, b: Any) -> Any:
+    zero = b == 0
+    return np.where(zero, 0.0, a / np.where(zero, 1.0, b))
+
+
+def _xidz_np(a: Any, b: Any, x: Any) -> Any:
+    zero = b == 0
+    return np.where(zero, x, a / np.where(zero, 1.0, b))
+
+
+def _step_np(t: Any, hdt: Any, height: Any, t0: Any) -> Any:
+    return np.where(t + hdt > t0, height, 0.0)
+
+
+def _pulse_np(t: Any, hdt: Any, t0: Any, width: Any) -> Any:
+    return np.where((t + hdt > t0) & (t + hdt <= t0 + width), 1.0, 0.0)
+
+
+def _ramp_np(t: Any, slope: Any, t0: Any, t1: Any) -> Any:
+    return slope * (np.minimum(np.maximum(t, t0), t1) - t0)
+
+
+def _step_py(t: float, hdt: float, height: float, t0: float) -> float:
+    return height if t + hdt > t0 else 0.0
+
+
+def _pulse_py(t: float, hdt: float, t0: float, width: float) -> float:
+    return 1.0 if t + hdt > t0 and t + hdt <= t0 + width else 0.0
+
+
+def _ramp_py(t: float, slope: float, t0: float, t1: float) -> float:
+    return slope * (min(max(t, t0), t1) - t0)
+
+
+NUMPY_NAMESPACE: dict[str, Any] = {
+    "_f64": np.float64,
+    "_pow": np.power,
+    "_min": np.minimum,
+    "_max": np.maximum,
+    "_abs": np.absolute,
+    "_exp": np.exp,
+    "_ln": np.log,
+    "_sqrt": np.sqrt,
+    "_where": np.where,
+    "_and": np.logical_and,
+    "_or": np.logical_or,
+    "_not": np.logical_not,
+    "_zidz": _zidz_np,
+    "_xidz": _xidz_np,
+    "_step": _step_np,
+    "_pulse": _pulse_np,
+    "_ramp": _ramp_np,
+    "_interp_np": np.interp,
+    "_sum": sum,
+    "_mul": np.multiply,
+    "_add": np.add,
+    "_isfinite": np.isfinite,
+    "_empty_like": np.empty_like,
+    "_Pipe": _Pipe,
+}
+
+SCALAR_NAMESPACE: dict[str, Any] = {
+    "_f64": float,
+    "_pow": math.pow,
+    "_min": min,
+    "_max": max,
+    "_abs": abs,
+    "_exp": math.exp,
+    "_ln": math.log,
+    "_sqrt": math.sqrt,
+    "_zidz": lambda a, b: a / b if b != 0 else 0.0,
+    "_xidz": lambda a, b, x: a / b if b != 0 else x,
+    "_step": _step_py,
+    "_pulse": _pulse_py,
+    "_ramp": _ramp_py,
+    "_interp": _interp,
+    "_sum": sum,
+    "_Pipe": _Pipe,
+}
+
+
+def compile_source(source: str, backend: str) -> Any:
+    """Compile generated ``source`` and return its ``run`` function."""
+    namespace = dict(NUMPY_NAMESPACE if backend == "numpy" else SCALAR_NAMESPACE)
+    code = compile(source, f"<kazind.engine generated {backend}>", "exec")
+    exec(code, namespace)  # noqa: S102 - generated from validated IR, never user text
+    return namespace["run"]
+
+
+def uses(node: Any, kinds: tuple[type, ...]) -> bool:
+    """True if the IR tree contains a node of one of ``kinds`` or a time built-in."""
+    for n in ir_walk(node):
+        if isinstance(n, kinds):
+            return True
+        if isinstance(n, E.Call) and n.func in ("step", "ramp", "pulse"):
+            return True
+    return False
+
+
+__all__ = ["Plan", "compile_source", "generate", "refs", "uses"]

@@ -1,0 +1,468 @@
+"""Compile a spec and run it: :func:`compile_model` -> :class:`CompiledModel` -> ``xarray.Dataset``.
+
+``compile_model`` parses and checks every equation (syntax, names, arity, dimensions,
+units, loops) and lowers the model to scalar slots; ``CompiledModel.run`` builds (and
+caches) the generated step code for the requested backend, method and outputs, runs a
+batch of parameter sets, checks the state after each step and returns a Dataset. See
+docs/engine.md for the semantics.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from kazind.engine import expr as E
+from kazind.engine.codegen import Plan, compile_source, generate, uses
+from kazind.engine.errors import EngineError, SimulationError
+from kazind.engine.graph import topological_order
+from kazind.engine.lower import Lowered, Ref, SeriesAt, Slot, TimeNow, lower, refs
+from kazind.engine.spec import (
+    Aux,
+    Constant,
+    Flow,
+    ModelSpec,
+    Stock,
+    TimeSeries,
+    check_time,
+    element_values,
+)
+from kazind.engine.units import UnitChecker
+
+_AUX_KINDS = ("aux", "haux", "fixed")
+
+
+def parse_equations(spec: ModelSpec) -> dict[str, dict[str, tuple[E.Node, str]]]:
+    """Parse every equation and initial value: ``{var: {key: (tree, text)}}`` (see lower)."""
+    trees: dict[str, dict[str, tuple[E.Node, str]]] = {}
+    for var in spec.variables:
+        if isinstance(var, Stock):
+            source: Any = var.initial
+        elif isinstance(var, Flow | Aux):
+            source = var.equation
+        else:
+            continue
+        items = source.items() if isinstance(source, dict) else [("", source)]
+        per_key = {}
+        for key, text in items:
+            if isinstance(text, str):
+                per_key[key] = (E.parse(text, var.name), text)
+            else:
+                per_key[key] = (E.Num(float(text)), repr(float(text)))
+        trees[var.name] = per_key
+    return trees
+
+
+def check_units(spec: ModelSpec, trees: dict[str, dict[str, tuple[E.Node, str]]]) -> None:
+    """Every equation's unit must be its variable's; stocks' flows must be unit per time."""
+    checker = UnitChecker(spec)
+    for var in spec.variables:
+        for tree, text in trees.get(var.name, {}).values():
+            checker.check_equation(var.name, tree, text, "initial value" if var.kind == "stock" else "")
+        if isinstance(var, Stock):
+            checker.check_stock_flows(var)
+
+
+def compile_model(spec: ModelSpec) -> CompiledModel:
+    """Check and lower ``spec``; raises :class:`EngineError` naming variable and equation."""
+    if not isinstance(spec, ModelSpec):
+        raise EngineError(f"compile_model needs a ModelSpec, got {type(spec).__name__}")
+    spec = spec.model_copy(deep=True)
+    trees = parse_equations(spec)
+    lowered = lower(spec, trees)
+    check_units(spec, trees)
+    return CompiledModel(spec, lowered)
+
+
+@dataclass
+class _Orders:
+    run: list[int]
+    init: list[int]
+    static: set[int]
+
+
+class CompiledModel:
+    """A checked, lowered model; :meth:`run` simulates batches of parameter sets."""
+
+    def __init__(self, spec: ModelSpec, lowered: Lowered) -> None:
+        self.spec = spec
+        self.lowered = lowered
+        self._orders = self._order()
+        self._cache: dict[tuple, tuple[Plan, Any]] = {}
+
+    # -- ordering --------------------------------------------------------------------------
+    def _label(self, s: int) -> str:
+        return self.lowered.slots[s].label
+
+    def _order(self) -> _Orders:
+        slots = self.lowered.slots
+        aux_like = [i for i, s in enumerate(slots) if s.kind in _AUX_KINDS]
+        run_deps = {i: refs(slots[i].expr) if slots[i].kind != "fixed" else set() for i in aux_like}
+        run = topological_order(aux_like, run_deps, self._label)
+        init_nodes = [i for i, s in enumerate(slots) if s.kind != "const"]
+        init_deps = {}
+        for i in init_nodes:
+            s = slots[i]
+            if s.kind in ("stock", "hstock"):
+                init_deps[i] = refs(s.init)
+            elif s.kind == "fixed":
+                init_deps[i] = refs(s.init) | refs(s.tau)
+            else:
+                init_deps[i] = refs(s.expr)
+        init = topological_order(init_nodes, init_deps, self._label, "loop among initial values")
+        static: set[int] = set()
+        for i in run:
+            s = slots[i]
+            if s.kind == "fixed" or uses(s.expr, (TimeNow, SeriesAt)):
+                continue
+            if all(slots[r].kind == "const" or r in static for r in refs(s.expr)):
+                static.add(i)
+        return _Orders(run, init, static)
+
+    def _plan(self, method: str, outputs: tuple[str, ...]) -> Plan:
+        slots = self.lowered.slots
+        out_ir = [ir for name in outputs for ir in self._output_ir(name)]
+        needed: set[int] = set()
+        todo = [i for i, s in enumerate(slots) if s.kind == "stock"]
+        for ir in out_ir:
+            todo += list(refs(ir))
+        while todo:
+            i = todo.pop()
+            if i in needed:
+                continue
+            needed.add(i)
+            todo += list(refs(slots[i].expr))
+        fixed = [i for i in range(len(slots)) if i in needed and slots[i].kind == "fixed"]
+        if fixed and method != "euler":
+            names = sorted({slots[i].var for i in fixed})
+            raise EngineError(
+                f"delay_fixed requires method 'euler' (used by {', '.join(map(repr, names))})"
+            )
+        states = [i for i in range(len(slots)) if i in needed and slots[i].kind in ("stock", "hstock")]
+        states.sort(key=lambda i: not slots[i].non_negative)
+        static = [i for i in self._orders.run if i in needed and i in self._orders.static]
+        loop = [i for i in self._orders.run if i in needed and i not in self._orders.static]
+        # initial phase: state, static auxes and pipelines, with what they need at the start
+        init_needed: set[int] = set()
+        todo = states + static + fixed
+        while todo:
+            i = todo.pop()
+            if i in init_needed:
+                continue
+            init_needed.add(i)
+            s = slots[i]
+            if s.kind == "const":
+                continue
+            if s.kind in ("stock", "hstock"):
+                todo += list(refs(s.init))
+            elif s.kind == "fixed":
+                todo += list(refs(s.init) | refs(s.tau))
+            else:
+                todo += list(refs(s.expr))
+        init = [i for i in self._orders.init if i in init_needed]
+        params = {i: n for n, i in enumerate(i for i, s in enumerate(slots) if s.kind == "const")}
+        return Plan(
+            lowered=self.lowered,
+            method=method,
+            state_rows={s: row for row, s in enumerate(states)},
+            n_nonneg=sum(1 for s in states if slots[s].non_negative),
+            params=params,
+            init_order=init,
+            static=static,
+            loop_order=loop,
+            fixed=fixed,
+            outputs=out_ir,
+        )
+
+    def _output_ir(self, name: str) -> list[Any]:
+        var = self.spec.variable(name)
+        if isinstance(var, TimeSeries):
+            return [SeriesAt(self.lowered.series.index(var))]
+        return [Ref(s) for s in self.lowered.var_slots[name]]
+
+    def source(self, backend: str = "numpy", method: str = "euler", outputs: Any = None) -> str:
+        """The generated Python source (for inspection and debugging)."""
+        return generate(self._plan(method, self._outputs(outputs)), backend)
+
+    def _compiled(self, backend: str, method: str, outputs: tuple[str, ...]) -> tuple[Plan, Any]:
+        key = (backend, method, outputs)
+        if key not in self._cache:
+            plan = self._plan(method, outputs)
+            self._cache[key] = (plan, compile_source(generate(plan, backend), backend))
+        return self._cache[key]
+
+    # -- arguments -------------------------------------------------------------------------
+    def _outputs(self, outputs: Any) -> tuple[str, ...]:
+        if outputs is None:
+            return tuple(v.name for v in self.spec.variables if isinstance(v, Stock | Flow | Aux))
+        if isinstance(outputs, str):
+            outputs = [outputs]
+        names = list(dict.fromkeys(outputs))
+        storable = [
+            v.name for v in self.spec.variables if v.kind in ("stock", "flow", "aux", "constant", "series")
+        ]
+        for name in names:
+            if name not in storable:
+                close = difflib.get_close_matches(str(name), storable, n=3)
+                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                what = "not a stored kind (lookup)" if name in self.spec.names() else "unknown"
+                raise EngineError(f"outputs: {what} variable {name!r}{hint}")
+        return tuple(names)
+
+    def _params(self, params: dict | None) -> tuple[list[Any], int | None, dict[str, np.ndarray]]:
+        """Per const slot: a float or a per-run array; the batch size; the given values."""
+        slots = self.lowered.slots
+        values: dict[int, Any] = {}
+        for var in self.spec.constants():
+            for s, v in zip(self.lowered.var_slots[var.name], element_values(self.spec, var, var.value), strict=True):
+                values[s] = float(v)
+        batch: int | None = None
+        given: dict[str, np.ndarray] = {}
+        constants = {c.name: c for c in self.spec.constants()}
+        for name, raw in (params or {}).items():
+            var = constants.get(name)
+            if var is None:
+                close = difflib.get_close_matches(str(name), list(constants), n=3)
+                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                other = " is not a constant" if name in self.spec.names() else " is unknown"
+                raise EngineError(f"parameter {name!r}{other}{hint}")
+            arr = np.asarray(raw, dtype=float)
+            shape = self.spec.shape(name)
+            if arr.shape == () or arr.shape == shape:
+                per_run = False
+            elif arr.shape[1:] == shape and arr.ndim == len(shape) + 1:
+                per_run = True
+            else:
+                want = f"a scalar, {shape}, or (B, {', '.join(map(str, shape))})" if shape else "a scalar or (B,)"
+                raise EngineError(f"parameter {name!r}: shape {arr.shape} is not {want}")
+            if per_run:
+                if batch is not None and arr.shape[0] != batch:
+                    raise EngineError(
+                        f"parameter {name!r}: batch size {arr.shape[0]} differs from {batch}"
+                    )
+                batch = arr.shape[0]
+            self._check_bounds(var, arr, per_run)
+            given[name] = arr
+            flat = arr.reshape((arr.shape[0], -1) if per_run else (-1,))
+            for e, s in enumerate(self.lowered.var_slots[name]):
+                if per_run:
+                    values[s] = np.ascontiguousarray(flat[:, e if flat.shape[1] > 1 else 0])
+                else:
+                    values[s] = float(flat[e if flat.size > 1 else 0])
+        order = [i for i, s in enumerate(slots) if s.kind == "const"]
+        return [values[i] for i in order], batch, given
+
+    def _check_bounds(self, var: Constant, arr: np.ndarray, per_run: bool) -> None:
+        bad = ~np.isfinite(arr)
+        why = "is not finite"
+        if not bad.any() and var.bounds is not None:
+            low, high = var.bounds
+            bad = (arr < low) | (arr > high)
+            why = f"lies outside the bounds [{low!r}, {high!r}]"
+        if bad.any():
+            index = np.argwhere(bad)[0] if arr.ndim else ()
+            value = arr[tuple(index)] if arr.ndim else arr[()]
+            run = f" (run {int(index[0])})" if per_run else ""
+            raise EngineError(f"parameter {var.name!r}: value {float(value)!r}{run} {why}")
+
+    def _series(self, series: dict | None, grid: np.ndarray) -> tuple[list[Any], int | None]:
+        known = {v.name: v for v in self.lowered.series}
+        overrides = dict(series or {})
+        batch: int | None = None
+        for name in overrides:
+            if name not in known:
+                close = difflib.get_close_matches(str(name), list(known), n=3)
+                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                raise EngineError(f"series {name!r} is not a time series of the model{hint}")
+        out = []
+        for var in self.lowered.series:
+            if var.name not in overrides:
+                out.append(np.interp(grid, var.times, var.values))
+                continue
+            try:
+                times, values = overrides[var.name]
+            except (TypeError, ValueError):
+                raise EngineError(f"series {var.name!r}: give (times, values)") from None
+            times = np.asarray(times, dtype=float)
+            values = np.asarray(values, dtype=float)
+            if times.ndim != 1 or values.shape[-1:] != times.shape or values.ndim > 2 or not len(times):
+                raise EngineError(
+                    f"series {var.name!r}: times {times.shape} and values {values.shape} do not match"
+                )
+            if np.any(np.diff(times) <= 0) or not np.isfinite(times).all() or not np.isfinite(values).all():
+                raise EngineError(f"series {var.name!r}: times must increase, values be finite")
+            if values.ndim == 1:
+                out.append(np.interp(grid, times, values))
+                continue
+            if batch is not None and values.shape[0] != batch:
+                raise EngineError(f"series {var.name!r}: batch size {values.shape[0]} differs from {batch}")
+            batch = values.shape[0]
+            out.append(np.stack([np.interp(grid, times, row) for row in values], axis=1))
+        return out, batch
+
+    # -- running ---------------------------------------------------------------------------
+    def run(
+        self,
+        params: dict[str, Any] | None = None,
+        series: dict[str, Any] | None = None,
+        outputs: list[str] | None = None,
+        method: str | None = None,
+        dt: float | None = None,
+        save_step: float | None = None,
+        backend: str = "auto",
+    ) -> xr.Dataset:
+        """Simulate a batch of parameter sets; see docs/engine.md for arguments and output."""
+        ts = self.spec.time
+        method = method or ts.method
+        if method not in ("euler", "rk4"):
+            raise EngineError(f"method must be 'euler' or 'rk4', got {method!r}")
+        if backend not in ("auto", "numpy", "scalar"):
+            raise EngineError(f"backend must be 'auto', 'numpy' or 'scalar', got {backend!r}")
+        step = float(dt if dt is not None else ts.dt)
+        if save_step is None:
+            save_step = ts.save_step if ts.save_step is not None else step
+        save = float(save_step)
+        check_time(ts.start, ts.stop, step, save)
+        n_steps = round((ts.stop - ts.start) / step)
+        save_every = round(save / step)
+        names = self._outputs(outputs)
+        pvals, b1, given = self._params(params)
+        grid = ts.start + np.arange(2 * n_steps + 1) * (step * 0.5)
+        svals, b2 = self._series(series, grid)
+        if b1 is not None and b2 is not None and b1 != b2:
+            raise EngineError(f"batch size {b1} of params differs from {b2} of series")
+        batch = b1 or b2 or 1
+        if backend == "auto":
+            backend = "scalar" if batch == 1 else "numpy"
+        plan, fn = self._compiled(backend, method, names)
+        lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
+        args = (n_steps, save_every, float(ts.start), step)
+        if backend == "numpy":
+            data = self._run_numpy(plan, fn, pvals, svals, lookups, batch, args)
+        else:
+            runs = []
+            for b in range(batch):
+                p = [float(v[b]) if isinstance(v, np.ndarray) else float(v) for v in pvals]
+                s = [(v[:, b] if v.ndim == 2 else v).tolist() for v in svals]
+                lk = [(x.tolist(), y.tolist()) for x, y in lookups]
+                runs.append(
+                    self._run_scalar(plan, fn, p, s, lk, args, b, (names, pvals, svals, lookups))
+                )
+            data = np.concatenate(runs, axis=2)
+        return self._dataset(names, data, n_steps, save_every, step, method, given, batch)
+
+    def _run_numpy(self, plan, fn, pvals, svals, lookups, batch, args, run_offset=0):
+        n_state = len(plan.state_rows)
+        n_steps, save_every = args[0], args[1]
+        n_save = n_steps // save_every + 1
+        S = np.zeros((n_state, batch))
+        D = np.zeros((n_state, batch))
+        out = np.empty((len(plan.outputs), n_save, batch))
+        P = [np.float64(v) if not isinstance(v, np.ndarray) else v for v in pvals]
+        FX = [None] * len(plan.fixed)
+        with np.errstate(all="ignore"):
+            status = fn(S, D, P, svals, lookups, FX, out, *args)
+        if status >= 0:
+            self._state_failure(plan, S, out, status, args, run_offset)
+        if not np.isfinite(out).all():
+            self._output_failure(plan, out, n_save, args, run_offset)
+        return out
+
+    def _run_scalar(self, plan, fn, p, s, lk, args, b, batch_inputs):
+        S = [0.0] * len(plan.state_rows)
+        out: list[tuple] = []
+        try:
+            status = fn(S, None, p, s, lk, [None] * len(plan.fixed), out, *args)
+            error = None
+        except (ArithmeticError, ValueError) as exc:
+            status, error = 0, exc
+        if status >= 0:
+            # find the culprit with the numpy backend, which has inf/nan instead of exceptions
+            names, pvals, svals, lookups = batch_inputs
+            np_plan, np_fn = self._compiled("numpy", plan.method, names)
+            pv = [v[b : b + 1] if isinstance(v, np.ndarray) else v for v in pvals]
+            sv = [v[:, b : b + 1] if v.ndim == 2 else v for v in svals]
+            self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, run_offset=b)
+            raise SimulationError(f"arithmetic error in run {b}: {error}")
+        out = np.array(out, dtype=float).reshape(len(out), len(plan.outputs))
+        out = out.T[:, :, None]
+        if not np.isfinite(out).all():
+            self._output_failure(plan, out, out.shape[1], args, b)
+        return out
+
+    # -- failures --------------------------------------------------------------------------
+    def _slot_label(self, slot: Slot) -> tuple[str, str]:
+        note = f" ({slot.note} state)" if slot.kind == "hstock" else ""
+        element = f" element {','.join(slot.element)}" if slot.element else ""
+        return slot.var, f"{element}{note}"
+
+    def _state_failure(self, plan, S, out, k, args, run_offset) -> None:
+        n_steps, save_every, t0, dt = args
+        saves_done = (k - 1) // save_every + 1 if k > 0 else 0
+        if saves_done and not np.isfinite(out[:, :saves_done]).all():
+            self._output_failure(plan, out, saves_done, args, run_offset)
+        rows = sorted(plan.state_rows.items(), key=lambda item: item[1])
+        time = t0 + k * dt
+        for slot_id, row in rows:
+            values = S[row]
+            bad = np.flatnonzero(~np.isfinite(values))
+            why = "non-finite value"
+            if not bad.size and self.lowered.slots[slot_id].non_negative:
+                bad = np.flatnonzero(values < 0)
+                why = "negative value in a non-negative stock:"
+            if bad.size:
+                run = int(bad[0])
+                var, detail = self._slot_label(self.lowered.slots[slot_id])
+                raise SimulationError(
+                    f"{why} {float(values[run])!r}{detail} at time {time!r} (run {run + run_offset})",
+                    where=f"variable {var!r}",
+                )
+        raise SimulationError(f"the state failed the check at time {time!r}")
+
+    def _output_failure(self, plan, out, n_save, args, run_offset) -> None:
+        _, save_every, t0, dt = args
+        bad = ~np.isfinite(out[:, :n_save])
+        j, i, run = sorted(map(tuple, np.argwhere(bad)), key=lambda x: (x[1], x[0], x[2]))[0]
+        ir = plan.outputs[j]
+        slot = self.lowered.slots[ir.slot] if isinstance(ir, Ref) else None
+        var, detail = self._slot_label(slot) if slot else ("?", "")
+        time = t0 + i * save_every * dt
+        raise SimulationError(
+            f"non-finite value {float(out[j, i, run])!r}{detail} at time {time!r} (run {run + run_offset})",
+            where=f"variable {var!r}",
+        )
+
+    # -- output ----------------------------------------------------------------------------
+    def _dataset(self, names, data, n_steps, save_every, dt, method, given, batch) -> xr.Dataset:
+        ts = self.spec.time
+        times = ts.start + np.arange(0, n_steps + 1, save_every) * dt
+        coords: dict[str, Any] = {"run": np.arange(batch), "time": times}
+        for dim, elems in self.spec.dimensions.items():
+            coords[dim] = list(elems)
+        variables: dict[str, Any] = {}
+        j = 0
+        for name in names:
+            var = self.spec.variable(name)
+            shape = self.spec.shape(name)
+            n = math.prod(shape)
+            block = data[j : j + n]
+            j += n
+            arr = np.moveaxis(block, 2, 0).transpose(0, 2, 1).reshape((batch, len(times), *shape))
+            variables[name] = xr.Variable(
+                ("run", "time", *var.dims),
+                np.ascontiguousarray(arr),
+                attrs={"units": var.unit, "description": var.description},
+            )
+        for name, arr in given.items():
+            var = self.spec.variable(name)
+            shape = self.spec.shape(name)
+            full = np.broadcast_to(arr, (batch, *shape)) if arr.ndim <= len(shape) else arr
+            coords[f"param_{name}"] = (("run", *var.dims), np.array(full))
+        ds = xr.Dataset(variables, coords=coords)
+        ds.attrs.update(model=self.spec.name, method=method, dt=dt)
+        return ds
