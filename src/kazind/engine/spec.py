@@ -193,7 +193,9 @@ class ModelSpec(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise EngineError(describe_validation_error(exc)) from None
+            error = EngineError(describe_validation_error(exc))
+            error.validation_errors = exc.errors(include_url=False)  # for file/line lookup
+            raise error from None
 
     @model_validator(mode="after")
     def _check(self) -> ModelSpec:

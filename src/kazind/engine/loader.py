@@ -1,0 +1,156 @@
+"""YAML <-> :class:`ModelSpec`, with the file and line of every problem.
+
+``load_model(path)`` reads a model file; ``model_from_dict(data)`` builds a spec from
+plain data (as parsed from YAML or JSON); ``dump_model(spec, path)`` writes a spec as
+YAML atomically, leaving out fields at their defaults (``kind`` is always written).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from kazind.common.atomic import atomic_write
+from kazind.common.errors import KazindError
+from kazind.common.yamlio import YamlDocument, load_yaml, parse_yaml
+from kazind.engine.errors import EngineError
+from kazind.engine.spec import ModelSpec
+
+_KINDS = {"stock", "flow", "aux", "constant", "lookup", "series"}
+
+
+def load_model(path: str | Path) -> ModelSpec:
+    """Read a model from a YAML file; :class:`EngineError` names the file and line."""
+    try:
+        doc = load_yaml(path)
+    except KazindError as exc:
+        raise EngineError(exc.message, file=exc.file, line=exc.line, where=exc.where) from None
+    return _from_document(doc)
+
+
+def loads_model(text: str, file: str = "<string>") -> ModelSpec:
+    """Parse a model from YAML text (``file`` is used in messages)."""
+    try:
+        doc = parse_yaml(text, file=file)
+    except KazindError as exc:
+        raise EngineError(exc.message, file=exc.file, line=exc.line, where=exc.where) from None
+    return _from_document(doc)
+
+
+def model_from_dict(data: Any) -> ModelSpec:
+    """Build a spec from plain data; errors name the key path."""
+    return _from_document(YamlDocument(data=data, file="", lines={}))
+
+
+def _from_document(doc: YamlDocument) -> ModelSpec:
+    data = doc.data
+    file = doc.file or None
+    if not isinstance(data, dict):
+        raise EngineError(
+            "a model file must be a mapping with name, time and variables",
+            file=file,
+            line=doc.line_of(()),
+        )
+    try:
+        return ModelSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _located(doc, exc.errors(include_url=False)) from None
+    except EngineError as exc:
+        if getattr(exc, "validation_errors", None):
+            raise _located(doc, exc.validation_errors) from None
+        path = _variable_path(data, exc.where)
+        raise EngineError(
+            exc.message,
+            file=file,
+            line=doc.line_of(path) if path else None,
+            where=exc.where,
+        ) from None
+
+
+def _located(doc: YamlDocument, errors: list[dict]) -> EngineError:
+    """The first pydantic error as an :class:`EngineError` with file and line."""
+    data = doc.data
+    err = errors[0]
+    path = _clean_loc(err.get("loc", ()))
+    message = err.get("msg", "invalid")
+    if err.get("type") == "union_tag_invalid":
+        kind = _get(data, path + ("kind",))
+        message = f"unknown variable kind {kind!r} (expected one of {', '.join(sorted(_KINDS))})"
+        path = path + ("kind",)
+    elif err.get("type") == "union_tag_not_found":
+        message = "a variable needs a 'kind'"
+    elif err.get("type") == "extra_forbidden":
+        message = f"unknown key {path[-1]!r}"
+    text = ".".join(str(p) for p in path)
+    return EngineError(
+        f"{text}: {message}" if text else message,
+        file=doc.file or None,
+        line=doc.line_of(path),
+        where=_where(data, path),
+    )
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Pydantic's location without the union tag it inserts after a variable's index."""
+    out: list[Any] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and part in _KINDS and i > 0 and isinstance(loc[i - 1], int):
+            continue
+        if isinstance(part, str) and part.startswith(("function-", "tagged-union")):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _get(data: Any, path: tuple) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _where(data: Any, path: tuple) -> str | None:
+    if len(path) >= 2 and path[0] == "variables" and isinstance(path[1], int):
+        name = _get(data, ("variables", path[1], "name"))
+        if isinstance(name, str):
+            return f"variable {name!r}"
+    return None
+
+
+def _variable_path(data: dict, where: str | None) -> tuple | None:
+    """The key path of the variable named in ``where`` ("variable 'x'")."""
+    if not where or not where.startswith("variable '"):
+        return ("time",) if where == "time" else None
+    name = where[len("variable '") :].split("'")[0]
+    for i, var in enumerate(data.get("variables") or []):
+        if isinstance(var, dict) and var.get("name") == name:
+            return ("variables", i)
+    return None
+
+
+def model_to_dict(spec: ModelSpec) -> dict[str, Any]:
+    """Plain data for ``spec``, without fields at their defaults (``kind`` kept)."""
+    data = spec.model_dump(mode="json", exclude_defaults=True)
+    full = spec.model_dump(mode="json")
+    data["time"] = {
+        k: v for k, v in full["time"].items() if k in data.get("time", {}) or k in ("start", "stop")
+    }
+    variables = []
+    for short, long in zip(data.get("variables", []), full["variables"], strict=True):
+        ordered = {"name": long["name"], "kind": long["kind"]}
+        ordered.update({k: v for k, v in short.items() if k not in ordered})
+        variables.append(ordered)
+    data["variables"] = variables
+    return data
+
+
+def dump_model(spec: ModelSpec, path: str | Path) -> None:
+    """Write ``spec`` as YAML to ``path`` atomically (a failure leaves ``path`` untouched)."""
+    text = yaml.safe_dump(model_to_dict(spec), sort_keys=False, allow_unicode=True, width=100)
+    with atomic_write(path) as fh:
+        fh.write(text)
