@@ -63,7 +63,9 @@ def check_units(spec: ModelSpec, trees: dict[str, dict[str, tuple[E.Node, str]]]
     checker = UnitChecker(spec)
     for var in spec.variables:
         for tree, text in trees.get(var.name, {}).values():
-            checker.check_equation(var.name, tree, text, "initial value" if var.kind == "stock" else "")
+            checker.check_equation(
+                var.name, tree, text, "initial value" if var.kind == "stock" else ""
+            )
         if isinstance(var, Stock):
             checker.check_stock_flows(var)
 
@@ -143,10 +145,17 @@ class CompiledModel:
             raise EngineError(
                 f"delay_fixed requires method 'euler' (used by {', '.join(map(repr, names))})"
             )
-        states = [i for i in range(len(slots)) if i in needed and slots[i].kind in ("stock", "hstock")]
+        states = [
+            i for i in range(len(slots)) if i in needed and slots[i].kind in ("stock", "hstock")
+        ]
         states.sort(key=lambda i: not slots[i].non_negative)
         static = [i for i in self._orders.run if i in needed and i in self._orders.static]
-        loop = [i for i in self._orders.run if i in needed and i not in self._orders.static]
+        # delay_fixed slots are read from their pipeline, not computed from their input
+        loop = [
+            i
+            for i in self._orders.run
+            if i in needed and i not in self._orders.static and slots[i].kind != "fixed"
+        ]
         # initial phase: state, static auxes and pipelines, with what they need at the start
         init_needed: set[int] = set()
         todo = states + static + fixed
@@ -204,7 +213,9 @@ class CompiledModel:
             outputs = [outputs]
         names = list(dict.fromkeys(outputs))
         storable = [
-            v.name for v in self.spec.variables if v.kind in ("stock", "flow", "aux", "constant", "series")
+            v.name
+            for v in self.spec.variables
+            if v.kind in ("stock", "flow", "aux", "constant", "series")
         ]
         for name in names:
             if name not in storable:
@@ -219,7 +230,11 @@ class CompiledModel:
         slots = self.lowered.slots
         values: dict[int, Any] = {}
         for var in self.spec.constants():
-            for s, v in zip(self.lowered.var_slots[var.name], element_values(self.spec, var, var.value), strict=True):
+            for s, v in zip(
+                self.lowered.var_slots[var.name],
+                element_values(self.spec, var, var.value),
+                strict=True,
+            ):
                 values[s] = float(v)
         batch: int | None = None
         given: dict[str, np.ndarray] = {}
@@ -238,7 +253,11 @@ class CompiledModel:
             elif arr.shape[1:] == shape and arr.ndim == len(shape) + 1:
                 per_run = True
             else:
-                want = f"a scalar, {shape}, or (B, {', '.join(map(str, shape))})" if shape else "a scalar or (B,)"
+                want = (
+                    f"a scalar, {shape}, or (B, {', '.join(map(str, shape))})"
+                    if shape
+                    else "a scalar or (B,)"
+                )
                 raise EngineError(f"parameter {name!r}: shape {arr.shape} is not {want}")
             if per_run:
                 if batch is not None and arr.shape[0] != batch:
@@ -290,17 +309,28 @@ class CompiledModel:
                 raise EngineError(f"series {var.name!r}: give (times, values)") from None
             times = np.asarray(times, dtype=float)
             values = np.asarray(values, dtype=float)
-            if times.ndim != 1 or values.shape[-1:] != times.shape or values.ndim > 2 or not len(times):
+            if (
+                times.ndim != 1
+                or values.shape[-1:] != times.shape
+                or values.ndim > 2
+                or not len(times)
+            ):
                 raise EngineError(
                     f"series {var.name!r}: times {times.shape} and values {values.shape} do not match"
                 )
-            if np.any(np.diff(times) <= 0) or not np.isfinite(times).all() or not np.isfinite(values).all():
+            if (
+                np.any(np.diff(times) <= 0)
+                or not np.isfinite(times).all()
+                or not np.isfinite(values).all()
+            ):
                 raise EngineError(f"series {var.name!r}: times must increase, values be finite")
             if values.ndim == 1:
                 out.append(np.interp(grid, times, values))
                 continue
             if batch is not None and values.shape[0] != batch:
-                raise EngineError(f"series {var.name!r}: batch size {values.shape[0]} differs from {batch}")
+                raise EngineError(
+                    f"series {var.name!r}: batch size {values.shape[0]} differs from {batch}"
+                )
             batch = values.shape[0]
             out.append(np.stack([np.interp(grid, times, row) for row in values], axis=1))
         return out, batch
