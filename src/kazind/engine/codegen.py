@@ -133,7 +133,11 @@ class _Emitter:
         f, a = node.func, [self.value(x) for x in node.args]
         if f == "if_then_else":
             cond = self.emit(node.args[0])
-            return f"_where({cond}, {a[1]}, {a[2]})" if self.numpy else f"({a[1]} if {cond} else {a[2]})"
+            return (
+                f"_where({cond}, {a[1]}, {a[2]})"
+                if self.numpy
+                else f"({a[1]} if {cond} else {a[2]})"
+            )
         if f == "step":
             return f"_step(t, hdt, {a[0]}, {a[1]})"
         if f == "pulse":
@@ -168,7 +172,9 @@ def generate(plan: Plan, backend: str) -> str:
         if slot.kind in ("stock", "hstock"):
             add(f"v{s} = {em.value(slot.init)}")
         elif slot.kind == "fixed":
-            add(f"FX[{plan.fixed.index(s)}] = _Pipe({em.value(slot.tau)}, {em.value(slot.init)}, dt)")
+            add(
+                f"FX[{plan.fixed.index(s)}] = _Pipe({em.value(slot.tau)}, {em.value(slot.init)}, dt)"
+            )
             add(f"v{s} = FX[{plan.fixed.index(s)}].read(0)")
         else:
             add(f"v{s} = {em.value(slot.expr)}")
@@ -212,7 +218,9 @@ def _state_names(plan: Plan) -> list[tuple[int, int]]:
     return sorted(plan.state_rows.items(), key=lambda item: item[1])
 
 
-def _stage_lines(plan: Plan, em: _Emitter, numpy: bool, state: str | None, ts_index: str) -> list[str]:
+def _stage_lines(
+    plan: Plan, em: _Emitter, numpy: bool, state: str | None, ts_index: str
+) -> list[str]:
     """Bind stocks, series and delay outputs, then compute the per-step auxiliaries."""
     lines = []
     if numpy and state is not None:
@@ -246,8 +254,11 @@ def _update_lines(plan: Plan, em: _Emitter, numpy: bool) -> list[str]:
     if numpy:
         lines.append("K1 = _empty_like(S)")
         lines += [f"K1[{row}] = {rate}" for _, row, rate in rates]
-        for name, prev, h, ts in (("K2", "K1", "hdt", "2 * k + 1"), ("K3", "K2", "hdt", "2 * k + 1"),
-                                  ("K4", "K3", "dt", "2 * k + 2")):
+        for name, prev, h, ts in (
+            ("K2", "K1", "hdt", "2 * k + 1"),
+            ("K3", "K2", "hdt", "2 * k + 1"),
+            ("K4", "K3", "dt", "2 * k + 2"),
+        ):
             lines.append(f"Sx = S + {h} * {prev}")
             lines.append(f"t = _f64(t0 + k * dt + {h})")
             lines += _stage_lines(plan, em, True, "Sx", ts)
@@ -257,8 +268,11 @@ def _update_lines(plan: Plan, em: _Emitter, numpy: bool) -> list[str]:
         return lines
     lines += [f"b{s} = v{s}" for s, _, _ in rates]
     lines += [f"k1_{s} = {rate}" for s, _, rate in rates]
-    for stage, prev, h, ts in ((2, 1, "hdt", "2 * k + 1"), (3, 2, "hdt", "2 * k + 1"),
-                               (4, 3, "dt", "2 * k + 2")):
+    for stage, prev, h, ts in (
+        (2, 1, "hdt", "2 * k + 1"),
+        (3, 2, "hdt", "2 * k + 1"),
+        (4, 3, "dt", "2 * k + 2"),
+    ):
         lines += [f"v{s} = b{s} + {h} * k{prev}_{s}" for s, _, _ in rates]
         lines.append(f"t = t0 + k * dt + {h}")
         lines += _stage_lines(plan, em, False, None, ts)

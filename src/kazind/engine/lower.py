@@ -193,7 +193,9 @@ class _Lowerer:
         """Resolve the equation (or initial value) of each element of ``var``."""
         per_key = self.trees[var.name]
         elements = self.elements(var)
-        for flat, (slot_id, el) in enumerate(zip(self.out.var_slots[var.name], elements, strict=True)):
+        for flat, (slot_id, el) in enumerate(
+            zip(self.out.var_slots[var.name], elements, strict=True)
+        ):
             ctx = dict(zip(var.dims, el, strict=True))
             key = "" if "" in per_key else (el[0] if el[0] in per_key else "*")
             tree, self.text = per_key[key]
