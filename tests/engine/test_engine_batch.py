@@ -1,0 +1,121 @@
+"""Batches: run i of a batch equals the same run alone; the Dataset's shape and metadata."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kazind.engine import compile_model
+from kazind.engine.examples import all_builtins, arrayed_chain, exponential_growth, smooth_and_delay
+
+B = 7
+
+
+def _rng():
+    return np.random.default_rng(12345)
+
+
+def _batches():
+    rng = _rng()
+    return [
+        (
+            arrayed_chain(),
+            {
+                "invest_rate": rng.uniform(0.01, 0.4, B),
+                "share": rng.uniform(0.1, 0.9, (B, 3)),
+                "lifetime": rng.uniform(10, 40, (B, 2)),
+                "lag": 1.5,
+            },
+            None,
+        ),
+        (
+            smooth_and_delay(),
+            {"tau": rng.uniform(0.5, 10, B), "height": rng.uniform(-5, 5, B)},
+            None,
+        ),
+        (
+            all_builtins(),
+            {"a": rng.uniform(-3, 3, B), "b": rng.uniform(-3, 3, B)},
+            {"price": ([0.0, 5.0, 10.0], rng.uniform(0, 4, (B, 3)))},
+        ),
+    ]
+
+
+def _alone(params, series, i):
+    p = {k: (v[i] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+    s = {k: (t, v[i]) for k, (t, v) in (series or {}).items()}
+    return p, s
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_run_in_batch_equals_run_alone_to_the_bit(case):
+    spec, params, series = _batches()[case]
+    model = compile_model(spec)
+    batch = model.run(params=params, series=series, backend="numpy")
+    assert batch.sizes["run"] == B
+    for i in range(B):
+        p, s = _alone(params, series, i)
+        alone = model.run(params=p, series=s, backend="numpy")
+        for var in batch.data_vars:
+            assert np.array_equal(batch[var].values[i], alone[var].values[0]), (var, i)
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_scalar_backend_agrees_with_numpy(case):
+    spec, params, series = _batches()[case]
+    model = compile_model(spec)
+    batch = model.run(params=params, series=series, backend="numpy")
+    for i in (0, B - 1):
+        p, s = _alone(params, series, i)
+        alone = model.run(params=p, series=s, backend="scalar")
+        for var in batch.data_vars:
+            np.testing.assert_allclose(
+                alone[var].values[0], batch[var].values[i], rtol=1e-12, atol=1e-300
+            )
+    looped = model.run(params=params, series=series, backend="scalar")
+    for var in batch.data_vars:
+        np.testing.assert_allclose(looped[var].values, batch[var].values, rtol=1e-12, atol=1e-300)
+
+
+def test_rk4_batch_equals_alone():
+    model = compile_model(exponential_growth())
+    rates = np.linspace(-0.05, 0.05, 5)
+    batch = model.run(params={"growth_rate": rates}, method="rk4")
+    for i, r in enumerate(rates):
+        alone = model.run(params={"growth_rate": float(r)}, method="rk4", backend="numpy")
+        assert np.array_equal(batch.population.values[i], alone.population.values[0])
+
+
+def test_dataset_dims_coords_attrs_and_params():
+    spec = arrayed_chain()
+    model = compile_model(spec)
+    share = np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]])
+    ds = model.run(
+        params={"invest_rate": np.array([0.05, 0.1]), "share": share, "lag": 3.0},
+        outputs=["capacity", "total_investment", "share"],
+        save_step=1.0,
+    )
+    assert set(ds.data_vars) == {"capacity", "total_investment", "share"}
+    assert ds.capacity.dims == ("run", "time", "region", "sector")
+    assert ds.total_investment.dims == ("run", "time")
+    assert list(ds.run.values) == [0, 1]
+    assert ds.time.values[0] == 1913.0 and ds.time.values[-1] == 1940.0
+    assert len(ds.time) == 28
+    assert list(ds.region.values) == ["north", "south", "east"]
+    assert list(ds.sector.values) == ["coal", "metal"]
+    assert ds.capacity.attrs["units"] == "Mt"
+    assert ds.capacity.attrs["description"] == spec.variable("capacity").description
+    assert list(ds.param_invest_rate.values) == [0.05, 0.1]
+    assert ds.param_invest_rate.dims == ("run",)
+    assert ds.param_share.dims == ("run", "region")
+    assert np.array_equal(ds.param_share.values, share)
+    assert list(ds.param_lag.values) == [3.0, 3.0]
+    assert np.array_equal(ds.share.values[:, 0], share)
+    assert ds.attrs == {"model": "arrayed_chain", "method": "euler", "dt": 0.25}
+
+
+def test_time_overrides():
+    model = compile_model(exponential_growth())
+    ds = model.run(dt=0.5, save_step=2.0)
+    assert list(ds.time.values) == [float(v) for v in range(0, 21, 2)]
+    assert ds.attrs["dt"] == 0.5
