@@ -369,6 +369,7 @@ def _compare(label: str, spec: ModelSpec, theirs: tuple, ours: tuple) -> None:
 # -- cross-checks -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # PySD translates and runs each model: ~10 s in all
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_vensim_export_matches_pysd(name: str, tmp_path: Path) -> None:
     spec = _build(name)
@@ -400,6 +401,7 @@ def _xmile_skip_reason(spec: ModelSpec) -> str | None:
     return None
 
 
+@pytest.mark.slow  # PySD translates and runs each model: ~10 s in all
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_xmile_export_matches_pysd(name: str, tmp_path: Path) -> None:
     spec = _build(name)
@@ -412,6 +414,7 @@ def test_xmile_export_matches_pysd(name: str, tmp_path: Path) -> None:
     _compare(f"{name}.xmile", spec, _pysd(model, spec), ours)
 
 
+@pytest.mark.slow  # PySD translates and runs each model: ~10 s in all
 @pytest.mark.parametrize(
     ("name", "constant", "value"),
     [
