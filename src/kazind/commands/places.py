@@ -1,0 +1,110 @@
+"""``kazind places``: list the gazetteer and the railways as a table, CSV or GeoJSON.
+
+``--kind`` takes a place kind (city, town, station, enterprise, mine, oil_field,
+power_station, region) or the pseudo-kind ``railway``, which lists railway sections
+instead of places (GeoJSON: the sections as LineStrings plus their stations as points).
+``--year Y`` keeps what existed by the end of year Y: enterprises from their start year
+(or the year a source shows them existing), railway sections from their opening year;
+settlements and stations are not dated and always shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import typer
+
+from kazind.common.errors import KazindError
+from kazind.record.places import KINDS, Place, load_gazetteer
+
+RAILWAY = "railway"
+FORMATS = ("table", "csv", "geojson")
+PLACE_COLUMNS = ["id", "kind", "branch", "name_en", "name_kk", "city", "lat", "lon",
+                 "first_year", "coord_confidence", "coord_source"]
+RAILWAY_COLUMNS = ["line", "from", "to", "opened", "opened_by", "length_km", "length_basis", "source"]
+
+
+def _place_row(p: Place) -> dict[str, object]:
+    return {
+        "id": p.id, "kind": p.kind, "branch": p.branch or "", "name_en": p.names.en,
+        "name_kk": p.names.kk, "city": p.city or "", "lat": p.lat, "lon": p.lon,
+        "first_year": "" if p.first_year is None else p.first_year,
+        "coord_confidence": p.coord_confidence or "csv", "coord_source": p.coord_source,
+    }
+
+
+def _csv(columns: list[str], rows: list[dict[str, object]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _table(title: str, columns: list[str], rows: list[dict[str, object]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    Console().print(table)
+
+
+def places_command(
+    kind: str | None = typer.Option(
+        None, "--kind", help=f"one of: {', '.join(KINDS)}, or '{RAILWAY}' for railway sections"
+    ),
+    fmt: str = typer.Option("table", "--format", help="table, csv or geojson"),
+    year: int | None = typer.Option(None, "--year", help="only what existed by year Y"),
+) -> None:
+    """List the places of the record, or its railway sections (--kind railway)."""
+    if fmt not in FORMATS:
+        raise KazindError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    if kind is not None and kind != RAILWAY and kind not in KINDS:
+        raise KazindError(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}, {RAILWAY}")
+    gazetteer = load_gazetteer()
+    when = "" if year is None else f" existing by {year}"
+    if kind == RAILWAY:
+        from kazind.record.railways import load_railways
+
+        network = load_railways(gazetteer=gazetteer)
+        sections = network.sections_open(year)
+        if fmt == "geojson":
+            collection = network.to_geojson(year)
+            used = {o.section.from_ for o in sections} | {o.section.to for o in sections}
+            points = gazetteer.to_geojson([p for p in gazetteer.places if p.id in used])
+            collection["features"] = points["features"] + collection["features"]
+            typer.echo(json.dumps(collection, ensure_ascii=False))
+            return
+        rows = [
+            {"line": o.line.id, "from": o.section.from_, "to": o.section.to,
+             "opened": "" if o.section.opened is None else o.section.opened,
+             "opened_by": "" if o.section.opened_by is None else o.section.opened_by,
+             "length_km": round(o.length_km), "length_basis": o.basis, "source": o.section.source}
+            for o in sections
+        ]
+        if fmt == "csv":
+            typer.echo(_csv(RAILWAY_COLUMNS, rows), nl=False)
+        else:
+            total = sum(o.length_km for o in sections)
+            _table(f"Railway sections{when}: {len(rows)}, about {total:,.0f} km", RAILWAY_COLUMNS[:-1], rows)
+        return
+    places = gazetteer.select(kind, year)
+    if fmt == "geojson":
+        typer.echo(json.dumps(gazetteer.to_geojson(places), ensure_ascii=False))
+    elif fmt == "csv":
+        typer.echo(_csv(PLACE_COLUMNS, [_place_row(p) for p in places]), nl=False)
+    else:
+        title = f"Places{' of kind ' + kind if kind else ''}{when}: {len(places)}"
+        columns = [c for c in PLACE_COLUMNS if c not in ("name_kk", "coord_source")]
+        _table(title, columns, [_place_row(p) for p in places])
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``places`` to the root command line."""
+    app.command("places")(places_command)
