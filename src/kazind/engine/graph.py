@@ -64,6 +64,13 @@ def _sorted_deps(node: K, deps: Mapping[K, Iterable[K]], pos: dict[K, int]) -> l
     return sorted((d for d in set(deps.get(node, ())) if d in pos), key=pos.__getitem__)
 
 
+_HINTS = {
+    "algebraic loop": "break it with a stock, smooth or delay",
+    "loop among initial values": "give the stocks, smooths or delays on it an initial value "
+    "that does not depend on the loop",
+}
+
+
 def cycle_error(cycle: list, label: Callable, what: str) -> EngineError:
     """An :class:`EngineError` showing ``cycle`` as ``a -> b -> a`` (repeats collapsed)."""
     names: list[str] = []
@@ -75,6 +82,6 @@ def cycle_error(cycle: list, label: Callable, what: str) -> EngineError:
         names.append(names[0])
     first = names[0].split("[")[0]
     return EngineError(
-        f"{what}: {' -> '.join(names)} (break it with a stock, smooth or delay)",
+        f"{what}: {' -> '.join(names)} ({_HINTS.get(what, _HINTS['algebraic loop'])})",
         where=f"variable {first!r}",
     )

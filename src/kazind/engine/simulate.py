@@ -428,7 +428,7 @@ class CompiledModel:
     # -- failures --------------------------------------------------------------------------
     def _slot_label(self, slot: Slot) -> tuple[str, str]:
         note = f" ({slot.note} state)" if slot.kind == "hstock" else ""
-        element = f" element {','.join(slot.element)}" if slot.element else ""
+        element = f" in element {','.join(slot.element)}" if slot.element else ""
         return slot.var, f"{element}{note}"
 
     def _state_failure(self, plan, S, out, k, args, run_offset) -> None:
@@ -437,7 +437,7 @@ class CompiledModel:
         if saves_done and not np.isfinite(out[:, :saves_done]).all():
             self._output_failure(plan, out, saves_done, args, run_offset)
         rows = sorted(plan.state_rows.items(), key=lambda item: item[1])
-        time = t0 + k * dt
+        time = float(t0 + k * dt)
         for slot_id, row in rows:
             values = S[row]
             bad = np.flatnonzero(~np.isfinite(values))
@@ -461,7 +461,7 @@ class CompiledModel:
         ir = plan.outputs[j]
         slot = self.lowered.slots[ir.slot] if isinstance(ir, Ref) else None
         var, detail = self._slot_label(slot) if slot else ("?", "")
-        time = t0 + i * save_every * dt
+        time = float(t0 + i * save_every * dt)
         raise SimulationError(
             f"non-finite value {float(out[j, i, run])!r}{detail} at time {time!r} (run {run + run_offset})",
             where=f"variable {var!r}",

@@ -68,7 +68,7 @@ class UnitChecker:
         for known, text in self.display.items():
             if known == unit:
                 return text
-        return f"{unit:~}" if str(unit) else "dimensionless"
+        return str(unit) if str(unit) else "dimensionless"
 
     def fail(self, node: E.Node, a: Unit, b: Unit) -> EngineError:
         return EngineError(
@@ -93,6 +93,8 @@ class UnitChecker:
     def check_stock_flows(self, stock: Stock) -> None:
         """Each flow of ``stock`` must have the stock's unit per time unit."""
         want = self.units[stock.name] / self.time
+        unit_text = stock.unit if stock.unit.replace("_", "").isalnum() else f"({stock.unit})"
+        self.display.setdefault(want, f"{unit_text}/{self.spec.time.unit}")
         for flow in stock.inflows + stock.outflows:
             if not same(self.units[flow], want):
                 raise EngineError(
