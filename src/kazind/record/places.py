@@ -201,7 +201,9 @@ class Gazetteer:
 
 
 def raise_validation(doc: YamlDocument, exc: ValidationError, base: tuple, where: str) -> None:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # An unknown field usually explains a "missing" one (a misspelt key): report it first.
+    err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
     loc = tuple(err.get("loc", ()))
     field = ".".join(str(x) for x in loc)
     msg = err.get("msg", "invalid").removeprefix("Value error, ")
