@@ -35,6 +35,7 @@ from kazind.engine.spec import (
 from kazind.engine.units import UnitChecker
 
 _AUX_KINDS = ("aux", "haux", "fixed")
+_CHECK_EVERY = 8  # numpy backend: test the state's finiteness every this many steps
 
 
 def parse_equations(spec: ModelSpec) -> dict[str, dict[str, tuple[E.Node, str]]]:
@@ -386,7 +387,7 @@ class CompiledModel:
             data = np.concatenate(runs, axis=2)
         return self._dataset(names, data, n_steps, save_every, step, method, given, batch)
 
-    def _run_numpy(self, plan, fn, pvals, svals, lookups, batch, args, run_offset=0):
+    def _run_numpy(self, plan, fn, pvals, svals, lookups, batch, args, run_offset=0, exact=False):
         n_state = len(plan.state_rows)
         n_steps, save_every = args[0], args[1]
         n_save = n_steps // save_every + 1
@@ -396,7 +397,13 @@ class CompiledModel:
         P = [np.float64(v) if not isinstance(v, np.ndarray) else v for v in pvals]
         FX = [None] * len(plan.fixed)
         with np.errstate(all="ignore"):
-            status = fn(S, D, P, svals, lookups, FX, out, *args)
+            status = fn(S, D, P, svals, lookups, FX, out, *args, 1 if exact else _CHECK_EVERY)
+        if status >= 0 and not exact:
+            # re-run the first failing run alone, checking every step, to find the exact step
+            run = self._failing_run(plan, S)
+            pv = [v[run : run + 1] if isinstance(v, np.ndarray) else v for v in pvals]
+            sv = [v[:, run : run + 1] if v.ndim == 2 else v for v in svals]
+            self._run_numpy(plan, fn, pv, sv, lookups, 1, args, run_offset + run, exact=True)
         if status >= 0:
             self._state_failure(plan, S, out, status, args, run_offset)
         if not np.isfinite(out).all():
@@ -407,7 +414,7 @@ class CompiledModel:
         S = [0.0] * len(plan.state_rows)
         out: list[tuple] = []
         try:
-            status = fn(S, None, p, s, lk, [None] * len(plan.fixed), out, *args)
+            status = fn(S, None, p, s, lk, [None] * len(plan.fixed), out, *args, 1)
             error = None
         except (ArithmeticError, ValueError) as exc:
             status, error = 0, exc
@@ -417,7 +424,7 @@ class CompiledModel:
             np_plan, np_fn = self._compiled("numpy", plan.method, names)
             pv = [v[b : b + 1] if isinstance(v, np.ndarray) else v for v in pvals]
             sv = [v[:, b : b + 1] if v.ndim == 2 else v for v in svals]
-            self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, run_offset=b)
+            self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, run_offset=b, exact=True)
             raise SimulationError(f"arithmetic error in run {b}: {error}")
         out = np.array(out, dtype=float).reshape(len(out), len(plan.outputs))
         out = out.T[:, :, None]
@@ -426,6 +433,14 @@ class CompiledModel:
         return out
 
     # -- failures --------------------------------------------------------------------------
+    def _failing_run(self, plan: Plan, S: np.ndarray) -> int:
+        """The lowest run index whose state is not finite or negative where it must not be."""
+        bad = ~np.isfinite(S).all(axis=0)
+        if plan.n_nonneg:
+            bad |= (S[: plan.n_nonneg] < 0).any(axis=0)
+        runs = np.flatnonzero(bad)
+        return int(runs[0]) if runs.size else 0
+
     def _slot_label(self, slot: Slot) -> tuple[str, str]:
         note = f" ({slot.note} state)" if slot.kind == "hstock" else ""
         element = f" in element {','.join(slot.element)}" if slot.element else ""
@@ -485,7 +500,7 @@ class CompiledModel:
             arr = np.moveaxis(block, 2, 0).transpose(0, 2, 1).reshape((batch, len(times), *shape))
             variables[name] = xr.Variable(
                 ("run", "time", *var.dims),
-                np.ascontiguousarray(arr),
+                arr,
                 attrs={"units": var.unit, "description": var.description},
             )
         for name, arr in given.items():
