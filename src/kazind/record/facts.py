@@ -1,0 +1,279 @@
+"""The fact records: their schema (docs/record.md) and the table the rest of kazind queries.
+
+A fact is one number or one dated event, either stated by the source text (``seed.*``,
+with a verbatim quote) or taken from an outside source (``ext.*``, with a citation and a
+confidence). :class:`FactTable` loads ``facts_seed.yaml`` and ``facts_external.yaml``,
+runs every check of :mod:`kazind.record.validate` and answers queries by topic, year,
+place and id.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pint
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kazind.common.errors import KazindError
+from kazind.common.units import parse_unit, ureg
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+FACT_FILES = (DATA_DIR / "facts_seed.yaml", DATA_DIR / "facts_external.yaml")
+
+Topic = Literal[
+    "industry",
+    "transport",
+    "energy",
+    "labour",
+    "population",
+    "urbanisation",
+    "policy",
+    "ownership",
+    "agriculture",
+]
+Branch = Literal[
+    "non_ferrous",
+    "coal",
+    "oil",
+    "chemicals",
+    "power",
+    "machine_building",
+    "light",
+    "food",
+    "printing",
+]
+Qualifier = Literal["exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly"]
+Confidence = Literal["high", "medium-high", "medium", "low"]
+TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+ID_PATTERN = r"^(seed|ext)\.[a-z][a-z0-9_]*\.[a-z0-9_]+$"
+DATE_PATTERN = r"^(19\d\d)(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    """A value the source gives as a range, e.g. 1,444-1,452 km."""
+
+    low: int | float
+    high: int | float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        return self
+
+
+class Statement(_Strict):
+    """The fact as one sentence in Kazakh (the text's language), Russian and English."""
+
+    kk: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class SeedSource(_Strict):
+    """Where a seed fact stands in its document: a verbatim quote."""
+
+    document: str = Field(min_length=1)
+    quote: str = Field(min_length=1)
+
+
+class ExternalSource(_Strict):
+    """An outside source: its citation, the reference document and how corroborated it is."""
+
+    citation: str = Field(min_length=1)
+    reference: str = Field(min_length=1)
+    confidence: Confidence
+
+
+class Fact(_Strict):
+    """One record of ``facts_*.yaml`` (see docs/record.md, "Fact records")."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    topic: Topic
+    branch: Branch | None = None
+    quantity: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    value: int | float | Range | None = None
+    qualifier: Qualifier = "exact"
+    unit: str | None = None
+    year: int | None = None
+    period: tuple[int, int] | None = None
+    date: str | None = Field(default=None, pattern=DATE_PATTERN)
+    places: tuple[str, ...] = ()
+    statement: Statement
+    source: SeedSource | ExternalSource
+    alternatives: tuple[str, ...] = ()
+    model_use: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Fact:
+        if sum(x is not None for x in (self.year, self.period, self.date)) > 1:
+            raise ValueError("give one of year, period or date, not several")
+        if self.period is not None and self.period[0] > self.period[1]:
+            raise ValueError(f"period {list(self.period)} runs backwards")
+        if self.value is not None and not self.unit:
+            raise ValueError("a fact with a value needs a unit")
+        kind = "seed" if isinstance(self.source, SeedSource) else "ext"
+        if not self.id.startswith(kind + "."):
+            raise ValueError(f"a {kind} source needs an id starting with {kind!r}.")
+        if self.alternatives and not self.model_use:
+            raise ValueError("a fact with alternatives needs model_use (which one the model uses)")
+        return self
+
+    @property
+    def is_seed(self) -> bool:
+        return isinstance(self.source, SeedSource)
+
+    @property
+    def is_quantitative(self) -> bool:
+        """A fact with a value (a dated event or a named entity has none)."""
+        return self.value is not None
+
+    @property
+    def first_year(self) -> int | None:
+        """The year the fact is dated by: its year, its period's start or its date's year."""
+        if self.year is not None:
+            return self.year
+        if self.period is not None:
+            return self.period[0]
+        return int(self.date[:4]) if self.date else None
+
+    def years(self) -> tuple[int, int] | None:
+        """The first and last year the fact covers, or None when it is undated."""
+        if self.period is not None:
+            return self.period
+        first = self.first_year
+        return None if first is None else (first, first)
+
+    def matches_year(self, year: int) -> bool:
+        """True if the fact's year (or date's year) is ``year`` or its period contains it."""
+        span = self.years()
+        return span is not None and span[0] <= year <= span[1]
+
+    def base_value(self) -> pint.Quantity | tuple[pint.Quantity, pint.Quantity] | None:
+        """The value in base units (``559 thousand person`` -> ``559000 person``).
+
+        A range gives (low, high); a fact without a value gives None.
+        """
+        if self.value is None or not self.unit:
+            return None
+        unit = parse_unit(self.unit)
+        if isinstance(self.value, Range):
+            return (
+                ureg.Quantity(self.value.low, unit).to_base_units(),
+                ureg.Quantity(self.value.high, unit).to_base_units(),
+            )
+        return ureg.Quantity(self.value, unit).to_base_units()
+
+
+class FactTable:
+    """All facts of the record, in file order, with lookup and filters."""
+
+    def __init__(
+        self,
+        facts: list[Fact],
+        origins: dict[str, tuple[str, int | None]] | None = None,
+        notes: list[str] | None = None,
+    ):
+        self.facts = list(facts)
+        self.by_id = {f.id: f for f in self.facts}
+        self.origins = origins or {}
+        self.notes = notes or []  # checks that were skipped, and why
+
+    @classmethod
+    def load(cls, files: tuple[Path, ...] | list[Path] = FACT_FILES, **kwargs) -> FactTable:
+        """Read and validate fact files (see :func:`kazind.record.validate.load_facts`)."""
+        from kazind.record.validate import load_facts  # validate imports this module
+
+        facts, origins, notes = load_facts(files, **kwargs)
+        return cls(facts, origins, notes)
+
+    def __iter__(self) -> Iterator[Fact]:
+        return iter(self.facts)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    def get(self, fact_id: str) -> Fact:
+        """The fact ``fact_id``; an unknown id is an error that suggests the nearest ids."""
+        if fact_id in self.by_id:
+            return self.by_id[fact_id]
+        near = difflib.get_close_matches(fact_id, list(self.by_id), n=3, cutoff=0.5)
+        if not near:  # a short or partial id: suggest ids that contain it
+            near = [i for i in self.by_id if fact_id.lower() in i][:3]
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise KazindError(f"unknown fact id {fact_id!r}{hint}")
+
+    def topics(self) -> list[str]:
+        return sorted({f.topic for f in self.facts})
+
+    def places(self) -> list[str]:
+        return sorted({p for f in self.facts for p in f.places})
+
+    def filter(
+        self, topic: str | None = None, year: int | None = None, place: str | None = None
+    ) -> list[Fact]:
+        """Facts of ``topic``, covering ``year`` and naming ``place`` (each optional).
+
+        An unknown topic or place is an error listing the valid ones, so that a typo is
+        not mistaken for "no facts".
+        """
+        if topic is not None and topic not in TOPICS:
+            raise KazindError(f"unknown topic {topic!r}; valid topics: {', '.join(TOPICS)}")
+        if place is not None and place not in self.places():
+            near = difflib.get_close_matches(place, self.places(), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise KazindError(f"no fact names place {place!r}{hint}")
+        return [
+            f
+            for f in self.facts
+            if (topic is None or f.topic == topic)
+            and (year is None or f.matches_year(year))
+            and (place is None or place in f.places)
+        ]
+
+
+@lru_cache(maxsize=1)
+def default_table() -> FactTable:
+    """The project's facts, loaded and validated once per process."""
+    return FactTable.load()
+
+
+def format_value(fact: Fact) -> str:
+    """The value as text for people: ``559 thousand person``, ``1444-1452 km``, ``-``."""
+    if fact.value is None:
+        return "-"
+    if isinstance(fact.value, Range):
+        number = f"{_num(fact.value.low)}-{_num(fact.value.high)}"
+    else:
+        number = _num(fact.value)
+    mark = {
+        "about": "~",
+        "more_than": ">",
+        "less_than": "<",
+        "up_to": "<=",
+        "at_least": ">=",
+        "nearly": "~",
+    }.get(fact.qualifier, "")
+    unit = "%" if fact.unit == "percent" else f" {fact.unit}"
+    return f"{mark}{number}{unit}"
+
+
+def format_when(fact: Fact) -> str:
+    if fact.date:
+        return fact.date
+    if fact.period:
+        return f"{fact.period[0]}-{fact.period[1]}"
+    return str(fact.year) if fact.year is not None else ""
+
+
+def _num(x: float) -> str:
+    return re.sub(r"\.0$", "", repr(x)) if isinstance(x, float) else str(x)
