@@ -227,3 +227,19 @@ def test_arrayed_failure_names_the_element():
     )
     with pytest.raises(SimulationError, match=r"variable 'root'.*element b.*time 1\.0 \(run 0\)"):
         model.run(backend="numpy")
+
+
+def test_negative_stock_in_a_single_scalar_run():
+    model = compile_model(
+        spec(
+            Stock(name="s", unit="t", dims=["r"], initial=1.0, outflows=["o"], non_negative=True),
+            Flow(name="o", unit="t/year", dims=["r"], equation="rate"),
+            Constant(name="rate", unit="t/year", dims=["r"], value={"a": 0.1, "b": 1.0}),
+            dims={"r": ["a", "b"]},
+        )
+    )
+    with pytest.raises(SimulationError) as info:
+        model.run()  # B == 1: the scalar backend
+    msg = str(info.value)
+    assert "variable 's'" in msg and "element b" in msg and "negative" in msg
+    assert "time 1.5" in msg and "run 0" in msg
