@@ -96,3 +96,17 @@ def test_missing_file(tmp_path):
 def test_not_a_mapping():
     with pytest.raises(EngineError, match="mapping"):
         loads_model("- 1\n- 2\n", "m.yaml")
+
+
+def test_equation_errors_name_file_and_line():
+    err = _error(GROWTH_YAML.replace("population * growth_rate", "populaton * growth_rate"))
+    assert str(err).startswith("models/m.yaml:17: variable 'births'")
+    assert "did you mean 'population'" in str(err)
+    err = _error(GROWTH_YAML.replace("unit: person/year", "unit: person"))
+    assert 8 <= err.line <= 13 and "variable 'population'" in str(err)
+    assert "unit mismatch: flow 'births'" in str(err)
+
+
+def test_check_can_be_skipped():
+    text = GROWTH_YAML.replace("population * growth_rate", "populaton * growth_rate")
+    assert loads_model(text, "m.yaml", check=False).variable("births").equation.startswith("popu")

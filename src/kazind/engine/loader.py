@@ -22,22 +22,49 @@ from kazind.engine.spec import ModelSpec
 _KINDS = {"stock", "flow", "aux", "constant", "lookup", "series"}
 
 
-def load_model(path: str | Path) -> ModelSpec:
-    """Read a model from a YAML file; :class:`EngineError` names the file and line."""
+def load_model(path: str | Path, check: bool = True) -> ModelSpec:
+    """Read a model from a YAML file; :class:`EngineError` names the file and line.
+
+    With ``check`` (the default) the equations are compiled once too, so that a syntax,
+    name, unit or loop error is reported at the line of the variable's equation.
+    """
     try:
         doc = load_yaml(path)
     except KazindError as exc:
         raise EngineError(exc.message, file=exc.file, line=exc.line, where=exc.where) from None
-    return _from_document(doc)
+    return _checked(doc, _from_document(doc), check)
 
 
-def loads_model(text: str, file: str = "<string>") -> ModelSpec:
-    """Parse a model from YAML text (``file`` is used in messages)."""
+def loads_model(text: str, file: str = "<string>", check: bool = True) -> ModelSpec:
+    """Parse a model from YAML text (``file`` is used in messages); see :func:`load_model`."""
     try:
         doc = parse_yaml(text, file=file)
     except KazindError as exc:
         raise EngineError(exc.message, file=exc.file, line=exc.line, where=exc.where) from None
-    return _from_document(doc)
+    return _checked(doc, _from_document(doc), check)
+
+
+def _checked(doc: YamlDocument, spec: ModelSpec, check: bool) -> ModelSpec:
+    """Compile ``spec`` once; locate an equation error at its variable's line in ``doc``."""
+    if check:
+        from kazind.engine.simulate import compile_model  # the loader is usable without it
+
+        try:
+            compile_model(spec)
+        except EngineError as exc:
+            path = _variable_path(doc.data, exc.where)
+            if path is not None:
+                var = _get(doc.data, path) or {}
+                key = next((k for k in ("equation", "initial") if k in var), None)
+                if key is not None and "unit:" not in exc.message:
+                    path = path + (key,)
+            raise EngineError(
+                exc.message,
+                file=doc.file,
+                line=doc.line_of(path) if path else None,
+                where=exc.where,
+            ) from None
+    return spec
 
 
 def model_from_dict(data: Any) -> ModelSpec:
@@ -126,7 +153,7 @@ def _variable_path(data: dict, where: str | None) -> tuple | None:
     """The key path of the variable named in ``where`` ("variable 'x'")."""
     if not where or not where.startswith("variable '"):
         return ("time",) if where == "time" else None
-    name = where[len("variable '") :].split("'")[0]
+    name = where[len("variable '") :].split("'")[0].split("[")[0]
     for i, var in enumerate(data.get("variables") or []):
         if isinstance(var, dict) and var.get("name") == name:
             return ("variables", i)
