@@ -263,7 +263,7 @@ def format_value(fact: Fact) -> str:
         "at_least": ">=",
         "nearly": "~",
     }.get(fact.qualifier, "")
-    unit = "%" if fact.unit == "percent" else f" {fact.unit}"
+    unit = {"percent": "%", "dimensionless": "", "times": "x"}.get(fact.unit, f" {fact.unit}")
     return f"{mark}{number}{unit}"
 
 

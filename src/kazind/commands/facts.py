@@ -1,0 +1,216 @@
+"""``kazind facts``: list the facts of the record, or show one with its source in context.
+
+``kazind facts [--topic T] [--year Y] [--place P] [--lang kk|ru|en] [--format table|csv|json]``
+lists facts (Kazakh statements by default, the language of the source text);
+``kazind facts show ID`` prints one fact in full, the whole sentence of the document
+around its quote (the quote marked ``[[...]]``) and its alternatives side by side.
+Every user mistake is a :class:`KazindError`, so ``kazind`` prints one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import typer
+
+from kazind.common.errors import KazindError
+from kazind.record.documents import default_store, sentence_around
+from kazind.record.facts import (
+    Fact,
+    FactTable,
+    Range,
+    SeedSource,
+    default_table,
+    format_value,
+    format_when,
+)
+from kazind.record.validate import YEAR_RANGE
+
+FORMATS = ("table", "csv", "json")
+LANGS = ("kk", "ru", "en")
+CSV_COLUMNS = [
+    "id", "topic", "branch", "quantity", "value", "value_low", "value_high", "qualifier", "unit",
+    "year", "period", "date", "places", "statement", "quote", "document", "citation",
+    "confidence", "alternatives",
+]  # fmt: skip
+
+facts_app = typer.Typer(
+    name="facts",
+    help="The facts of the record: from the source text (seed.*) and outside sources (ext.*).",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def fact_row(fact: Fact, lang: str = "kk") -> dict[str, object]:
+    """One fact as plain data for JSON and CSV; ``statement`` in ``lang``."""
+    src = fact.source
+    value = fact.value.model_dump() if isinstance(fact.value, Range) else fact.value
+    return {
+        "id": fact.id,
+        "topic": fact.topic,
+        "branch": fact.branch,
+        "quantity": fact.quantity,
+        "value": value,
+        "qualifier": fact.qualifier,
+        "unit": fact.unit,
+        "year": fact.year if fact.year is not None else (int(fact.date[:4]) if fact.date else None),
+        "period": list(fact.period) if fact.period else None,
+        "date": fact.date,
+        "places": list(fact.places),
+        "statement": getattr(fact.statement, lang),
+        "quote": src.quote if isinstance(src, SeedSource) else None,
+        "document": src.document if isinstance(src, SeedSource) else src.reference,
+        "citation": None if isinstance(src, SeedSource) else src.citation,
+        "confidence": None if isinstance(src, SeedSource) else src.confidence,
+        "alternatives": list(fact.alternatives),
+        "model_use": fact.model_use,
+    }
+
+
+def _csv_row(row: dict[str, object]) -> dict[str, object]:
+    value = row["value"]
+    out = {k: row.get(k) for k in CSV_COLUMNS if k in row}
+    out["value"] = "" if value is None or isinstance(value, dict) else value
+    out["value_low"] = value["low"] if isinstance(value, dict) else ""
+    out["value_high"] = value["high"] if isinstance(value, dict) else ""
+    out["period"] = "-".join(map(str, row["period"])) if row["period"] else ""
+    out["places"] = ";".join(row["places"])
+    out["alternatives"] = ";".join(row["alternatives"])
+    return {k: "" if v is None else v for k, v in out.items()}
+
+
+def parse_year(text: str | None) -> int | None:
+    """``--year`` as an int within the record's years, or a one-line error."""
+    if text is None:
+        return None
+    low, high = YEAR_RANGE
+    try:
+        year = int(text)
+    except ValueError:
+        raise KazindError(f"bad year {text!r}: expected a whole year such as 1926") from None
+    if not low <= year <= high:
+        raise KazindError(f"bad year {year}: the record covers {low}-{high}")
+    return year
+
+
+def _check_choice(what: str, value: str, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise KazindError(f"unknown {what} {value!r}; valid: {', '.join(valid)}")
+
+
+@facts_app.callback()
+def list_facts(
+    ctx: typer.Context,
+    topic: str | None = typer.Option(None, "--topic", help="industry, transport, energy, ..."),
+    year: str | None = typer.Option(
+        None, "--year", help="facts dated in Y or whose period holds Y"
+    ),
+    place: str | None = typer.Option(
+        None, "--place", help="a place id of places.yaml, e.g. karaganda"
+    ),
+    lang: str = typer.Option("kk", "--lang", help="language of the statements: kk, ru or en"),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+) -> None:
+    """List the facts of the record (filtered by topic, year and place)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _check_choice("format", fmt, FORMATS)
+    _check_choice("language", lang, LANGS)
+    facts = default_table().filter(topic=topic, year=parse_year(year), place=place)
+    rows = [fact_row(f, lang) for f in facts]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_csv_row(r) for r in rows)
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        _print_table(facts, lang, topic, year, place)
+
+
+def _print_table(facts: list[Fact], lang: str, topic, year, place) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    filters = ", ".join(
+        f"{k} {v}" for k, v in (("topic", topic), ("year", year), ("place", place)) if v
+    )
+    table = Table(title=f"Facts: {len(facts)}" + (f" ({filters})" if filters else ""))
+    for name in ("id", "when", "value", "statement"):
+        table.add_column(name, overflow="fold")
+    for f in facts:
+        table.add_row(f.id, format_when(f), format_value(f), getattr(f.statement, lang))
+    Console().print(table)
+
+
+@facts_app.command("show")
+def show_fact(
+    fact_id: str = typer.Argument(..., help="a fact id, e.g. seed.labour.workers_1926"),
+) -> None:
+    """Show one fact in full: statements, source sentence in context, alternatives."""
+    table = default_table()
+    typer.echo("\n".join(describe_fact(table.get(fact_id), table, sys.stdout.isatty())))
+
+
+def describe_fact(fact: Fact, table: FactTable, color: bool = False) -> list[str]:
+    """The lines of ``facts show``: the fact, its source in context, its alternatives."""
+    base = fact.base_value()
+    base_text = ""
+    if base is not None and fact.unit not in ("percent", "dimensionless", "times"):
+        shown = f"{base[0]:~g} - {base[1]:~g}" if isinstance(base, tuple) else f"{base:~g}"
+        base_text = f"   (base units: {shown})"
+    lines = [
+        fact.id,
+        f"topic: {fact.topic}" + (f"   branch: {fact.branch}" if fact.branch else ""),
+        f"quantity: {fact.quantity}",
+        f"value: {format_value(fact)} ({fact.qualifier}){base_text}",
+        f"when: {format_when(fact) or '-'}",
+        f"places: {', '.join(fact.places) or '-'}",
+        f"statement (kk): {fact.statement.kk}",
+        f"statement (ru): {fact.statement.ru}",
+        f"statement (en): {fact.statement.en}",
+    ]
+    src = fact.source
+    if isinstance(src, SeedSource):
+        lines += [
+            f"source: {src.document}",
+            f"quote: {src.quote}",
+            "context: " + quote_in_context(src, color),
+        ]
+    else:
+        lines += [
+            f"source: {src.citation}",
+            f"reference: {src.reference}",
+            f"confidence: {src.confidence}",
+        ]
+    if fact.alternatives:
+        lines.append("alternatives:")
+        for alt_id in fact.alternatives:
+            alt = table.get(alt_id)
+            lines.append(f"  {alt.id}: {format_value(alt)} [{format_when(alt)}] {alt.statement.en}")
+    if fact.model_use:
+        lines.append(f"model use: {fact.model_use}")
+    return lines
+
+
+def quote_in_context(src: SeedSource, color: bool = False) -> str:
+    """The whole sentence(s) of the document around the quote, the quote in ``[[...]]``."""
+    text = default_store().text(src.document)
+    start = text.find(src.quote)
+    end = start + len(src.quote)
+    left, right = sentence_around(text, start, end)
+    quote = typer.style(src.quote, bold=True, reverse=True) if color else src.quote
+    return (text[left:start] + "[[" + quote + "]]" + text[end:right]).strip()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``facts`` (and ``facts show``) to the root command line."""
+    app.add_typer(facts_app, name="facts")
