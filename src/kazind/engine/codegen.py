@@ -25,7 +25,16 @@ from typing import Any
 import numpy as np
 
 from kazind.engine import expr as E
-from kazind.engine.lower import Dt, LookupAt, Lowered, Ref, SeriesAt, TimeNow, ir_walk, refs
+from kazind.engine.lower import (
+    TIME_FUNCS,
+    Dt,
+    LookupAt,
+    Lowered,
+    Ref,
+    SeriesAt,
+    TimeNow,
+    ir_walk,
+)
 
 _UFUNC = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div"}
 _LONG_SUM = 400  # longer + chains are emitted as sum((...)) to stay within compiler limits
@@ -474,9 +483,6 @@ def uses(node: Any, kinds: tuple[type, ...]) -> bool:
     for n in ir_walk(node):
         if isinstance(n, kinds):
             return True
-        if isinstance(n, E.Call) and n.func in ("step", "ramp", "pulse"):
+        if isinstance(n, E.Call) and n.func in TIME_FUNCS:
             return True
     return False
-
-
-__all__ = ["Plan", "compile_source", "generate", "refs", "uses"]

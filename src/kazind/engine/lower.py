@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +77,7 @@ class LookupAt:
     arg: Any
 
 
+#: Built-ins that read ``time`` implicitly (their value changes from step to step).
 TIME_FUNCS = frozenset({"step", "ramp", "pulse"})
 
 
@@ -399,10 +399,3 @@ class _Lowerer:
             self.out.slots[s].expr = E.BinOp("-", upstream, outflow)
             upstream = outflow
         return upstream
-
-
-def is_number(node: Any) -> bool:
-    """True for a numeric literal (possibly signed)."""
-    while isinstance(node, E.UnaryOp):
-        node = node.operand
-    return isinstance(node, E.Num) and math.isfinite(node.value)
