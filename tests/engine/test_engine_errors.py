@@ -243,3 +243,8 @@ def test_negative_stock_in_a_single_scalar_run():
     msg = str(info.value)
     assert "variable 's'" in msg and "element b" in msg and "negative" in msg
     assert "time 1.5" in msg and "run 0" in msg
+
+
+def test_element_named_like_a_dimension_is_rejected():
+    with pytest.raises(EngineError, match="element 'r' of 's' has the name of a dimension"):
+        spec(Constant(name="c", value=1.0), dims={"r": ["a"], "s": ["r", "b"]})

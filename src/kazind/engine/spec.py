@@ -262,6 +262,8 @@ def check_structure(spec: ModelSpec) -> None:
             raise EngineError(f"dimension {dim!r} lists an element twice")
         for el in elems:
             check_identifier(el, f"element of {dim!r}")
+            if el in spec.dimensions:
+                raise EngineError(f"element {el!r} of {dim!r} has the name of a dimension")
         elements.update(elems)
     seen: set[str] = set()
     for var in spec.variables:
