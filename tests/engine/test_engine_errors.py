@@ -248,3 +248,12 @@ def test_negative_stock_in_a_single_scalar_run():
 def test_element_named_like_a_dimension_is_rejected():
     with pytest.raises(EngineError, match="element 'r' of 's' has the name of a dimension"):
         spec(Constant(name="c", value=1.0), dims={"r": ["a"], "s": ["r", "b"]})
+
+
+def test_scalar_math_error_in_an_unused_value_is_not_a_failure():
+    model = compile_model(
+        spec(Aux(name="y", equation="if_then_else(exp(1000 * time / dt) > 1, 1, 2)"))
+    )
+    a = model.run(backend="scalar")  # math.exp overflows; numpy gives inf > 1
+    b = model.run(backend="numpy")
+    assert np.array_equal(a.y.values, b.y.values)

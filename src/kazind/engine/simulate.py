@@ -419,13 +419,17 @@ class CompiledModel:
         except (ArithmeticError, ValueError) as exc:
             status, error = 0, exc
         if status >= 0:
-            # find the culprit with the numpy backend, which has inf/nan instead of exceptions
+            # Repeat the run with the numpy backend, which has inf/nan instead of exceptions:
+            # it names the culprit, or, if the exception only hit a value that does not
+            # matter (an unused branch, an overflow inside a comparison), gives the result.
             names, pvals, svals, lookups = batch_inputs
             np_plan, np_fn = self._compiled("numpy", plan.method, names)
             pv = [v[b : b + 1] if isinstance(v, np.ndarray) else v for v in pvals]
             sv = [v[:, b : b + 1] if v.ndim == 2 else v for v in svals]
-            self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, run_offset=b, exact=True)
-            raise SimulationError(f"arithmetic error in run {b}: {error}")
+            if error is None:
+                self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, b, exact=True)
+                raise SimulationError(f"the state failed the check in run {b}")
+            return self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, b, exact=True)
         out = np.array(out, dtype=float).reshape(len(out), len(plan.outputs))
         out = out.T[:, :, None]
         if not np.isfinite(out).all():
