@@ -1,0 +1,1 @@
+"""Analysis on the model: calibration, fit report, ensembles and sensitivity."""
