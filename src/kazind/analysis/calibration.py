@@ -28,6 +28,7 @@ from kazind.common.atomic import atomic_write
 from kazind.common.errors import KazindError
 from kazind.common.yamlio import load_yaml
 from kazind.engine import CompiledModel, Constant, ModelSpec, SimulationError
+from kazind.model.build import CALIBRATED_FILE
 from kazind.model.targets import ResolvedTarget, TargetSet, residual, simulated
 
 SETUP_FILE = Path(__file__).parents[1] / "model" / "calibration.yaml"
@@ -271,7 +272,6 @@ def calibrate(
     )
 
 
-CALIBRATED_FILE = Path(__file__).parents[1] / "model" / "calibrated.yaml"
 
 
 def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet, seed: int,

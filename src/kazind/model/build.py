@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kazind.common.errors import KazindError
+from kazind.common.yamlio import load_yaml
 from kazind.engine import ModelSpec, load_model
 from kazind.record.places import Gazetteer, Place, load_gazetteer, load_outline
 from kazind.record.railways import RailwayNetwork, load_railways
@@ -110,16 +112,53 @@ def record_schedules() -> Schedules:
     return Schedules(series=series, constants=constants, project_years=years)
 
 
-def build_spec(model_file: str | Path = MODEL_FILE) -> ModelSpec:
-    """The model's spec with the record's schedules filled in."""
+CALIBRATED_FILE = Path(__file__).with_name("calibrated.yaml")
+
+
+def calibrated_values(path: str | Path = CALIBRATED_FILE) -> dict[str, float]:
+    """The calibrated parameter values (``name`` or ``name[element]``), empty if none."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    doc = load_yaml(path)
+    params = (doc.data or {}).get("parameters") or {}
+    if not isinstance(params, dict):
+        raise doc.error("'parameters' must be a mapping", ("parameters",))
+    try:
+        return {str(k): float(v["value"]) for k, v in params.items()}
+    except (KeyError, TypeError, ValueError):
+        raise doc.error("each parameter needs a numeric 'value'", ("parameters",)) from None
+
+
+def _apply(var, values: dict[str, float]):
+    """``var`` with its calibrated value(s), if any."""
+    if var.kind != "constant":
+        return var
+    if var.name in values:
+        return var.model_copy(update={"value": values[var.name]})
+    if var.dims:
+        mine = {k[len(var.name) + 1 : -1]: v for k, v in values.items() if k.startswith(var.name + "[")}
+        if mine:
+            base = dict(var.value) if isinstance(var.value, dict) else {"*": var.value}
+            return var.model_copy(update={"value": {**base, **mine}})
+    return var
+
+
+def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True) -> ModelSpec:
+    """The model's spec with the record's schedules filled in and, unless
+    ``calibrated`` is False, the calibrated parameter values applied."""
     spec = load_model(model_file)
     schedules = record_schedules()
+    values = calibrated_values() if calibrated else {}
+    unknown = sorted(k.split("[")[0] for k in values if k.split("[")[0] not in spec.names())
+    if unknown:
+        raise KazindError(f"calibrated.yaml names parameters the model lacks: {', '.join(unknown)}")
     variables = []
     for var in spec.variables:
         if var.name in schedules.series:
-            times, values = schedules.series[var.name]
-            var = var.model_copy(update={"times": times, "values": values})
+            times, series_values = schedules.series[var.name]
+            var = var.model_copy(update={"times": times, "values": series_values})
         elif var.name in schedules.constants:
             var = var.model_copy(update={"value": schedules.constants[var.name]})
-        variables.append(var)
+        variables.append(_apply(var, values))
     return ModelSpec(**{**spec.model_dump(exclude={"variables"}), "variables": variables})

@@ -89,11 +89,13 @@ class Target(BaseModel):
 
 
 class Unexpressed(BaseModel):
-    """A quantitative fact the model cannot express, and why."""
+    """A quantitative fact that is not a target: an input of the record or the model
+    (``use: input``), or something the model cannot express (the default), and why."""
 
     model_config = ConfigDict(extra="forbid")
 
     fact: str
+    use: Literal["input", "not_expressible"] = "not_expressible"
     why: str
 
 

@@ -1,0 +1,95 @@
+"""``kazind calibrate`` and ``kazind fit-report``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kazind.common.atomic import atomic_write
+from kazind.common.errors import KazindError
+
+FORMATS = ("table", "json", "html")
+
+
+def calibrate(
+    seed: int = typer.Option(None, help="Seed of the start points (default: the one in calibration.yaml)."),
+    starts: int = typer.Option(None, min=1, max=64, help="Number of starts (default: calibration.yaml)."),
+    out: Path = typer.Option(None, help="Where to write the calibrated parameters (default: inside the package)."),
+) -> None:
+    """Fit the model's free parameters to the record and write them with their provenance."""
+    from kazind.analysis.calibration import CALIBRATED_FILE, load_setup, write_calibrated
+    from kazind.analysis.calibration import calibrate as run_calibration
+    from kazind.engine import compile_model
+    from kazind.model.build import build_spec
+    from kazind.model.targets import load_targets
+
+    console = Console(stderr=True)
+    spec = build_spec(calibrated=False)
+    setup = load_setup(spec)
+    targets = load_targets()
+    seed = setup.settings.seed if seed is None else seed
+    model = compile_model(spec)
+    with console.status("calibrating…"):
+        result = run_calibration(model, targets, setup, seed=seed, starts=starts, progress=console.print)
+    path = write_calibrated(result, setup, targets, seed, out or CALIBRATED_FILE)
+    within = int(sum(abs(r) <= 1 for r in result.target_residuals))
+    typer.echo(
+        f"calibrated {len(result.free)} parameters on {len(result.target_keys)} targets "
+        f"({within} within tolerance), cost {result.cost:.4g}, {result.runs} model runs "
+        f"in {result.seconds:.1f} s; written to {path}"
+    )
+
+
+def fit_report(
+    format: str = typer.Option("table", "--format", help="table, json or html."),
+    out: Path = typer.Option(None, help="Write to this file instead of standard output."),
+    lang: str = typer.Option("en", help="Language of the statements: kk, ru or en."),
+) -> None:
+    """Every target: fact id, record value, model value, error, within tolerance, fitted or held out."""
+    if format not in FORMATS:
+        raise KazindError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if lang not in ("kk", "ru", "en"):
+        raise KazindError(f"unknown language {lang!r}; choose kk, ru or en")
+    from kazind.analysis.fit_report import as_dicts, fit_rows, summary, to_html
+    from kazind.engine import compile_model
+    from kazind.model.build import build_spec
+    from kazind.model.targets import load_targets
+
+    targets = load_targets()
+    rows = fit_rows(compile_model(build_spec()), targets, lang=lang)
+    if format == "json":
+        text = json.dumps(as_dicts(rows), ensure_ascii=False, indent=1)
+    elif format == "html":
+        text = to_html(rows, targets)
+    else:
+        table = Table(title="kazind fit report")
+        for col in ("fact", "role", "variable", "at", "observed", "simulated", "resid.", "ok"):
+            table.add_column(col)
+        for r in rows:
+            obs = "–".join(f"{v:.4g}" for v in r.observed) if isinstance(r.observed, list) else f"{r.observed:.4g}"
+            var = r.variable + (f"[{r.element}]" if r.element else "")
+            ok = "yes" if r.within_tolerance else ("—" if r.role in ("input", "check") else "NO")
+            table.add_row(r.fact_id, r.role, var, f"{r.at:g}", obs, f"{r.simulated:.4g}", f"{r.residual:.2f}", ok)
+        console = Console(width=200, record=out is not None)
+        console.print(table)
+        for k, v in summary(rows).items():
+            console.print(f"{k}: {v}")
+        console.print(f"not expressible: {len(targets.unexpressed)} facts (see --format html)")
+        if out is None:
+            return
+        text = console.export_text()
+    if out is None:
+        typer.echo(text)
+    else:
+        with atomic_write(out) as fh:
+            fh.write(text)
+        typer.echo(f"written to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calibrate")(calibrate)
+    app.command("fit-report")(fit_report)

@@ -1,0 +1,109 @@
+"""Targets, calibration and the fit report: behaviour, not numbers of a particular fit."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from kazind.analysis.calibration import calibrate, load_setup
+from kazind.cli import _register_commands, app
+from kazind.common.errors import KazindError
+from kazind.engine import compile_model
+from kazind.model.build import MODEL_FILE, build_spec
+from kazind.model.targets import load_targets, residual
+from kazind.record.facts import default_table
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets()
+
+
+@pytest.fixture(scope="module")
+def raw_model():
+    return compile_model(build_spec(calibrated=False))
+
+
+def test_every_target_and_cited_fact_exists(targets):
+    ids = {f.id for f in default_table()}
+    assert {t.fact.id for t in targets.targets} <= ids
+    cited = set(re.findall(r"\b((?:seed|ext)\.[a-z_]+\.[a-z0-9_]+)", MODEL_FILE.read_text()))
+    assert cited and cited <= ids, sorted(cited - ids)
+
+
+def test_every_quantitative_seed_fact_is_a_target_or_explained(targets):
+    covered = {t.fact.id for t in targets.targets} | {u.fact for u in targets.unexpressed}
+    seed_numbers = [f.id for f in default_table() if f.is_seed and isinstance(f.value, int | float)]
+    missing = sorted(set(seed_numbers) - covered)
+    assert not missing, f"quantitative seed facts neither targeted nor explained: {missing}"
+
+
+def test_observed_values_come_from_the_facts(targets):
+    rt = next(t for t in targets.targets if t.key == "seed.industry.level_vs_1913_early_1926")
+    assert rt.observed == pytest.approx(rt.fact.value * rt.target.scale)
+    # a "more than" fact is one-sided
+    more = next(t for t in targets.targets if t.key == "seed.labour.industrial_workers_1939")
+    assert more.comparison == "at_least"
+    assert residual(np.array([200_000.0]), more)[0] == 0
+    assert residual(np.array([100_000.0]), more)[0] < -1
+
+
+def test_tolerance_follows_confidence(targets):
+    by_conf = {}
+    for rt in targets.targets:
+        if rt.target.tolerance is None and rt.fact.qualifier == "exact":
+            conf = "seed" if rt.fact.is_seed else rt.fact.source.confidence
+            by_conf.setdefault(conf, set()).add(rt.tolerance)
+    assert max(by_conf["seed"]) < min(by_conf["low"])
+
+
+def test_holdouts_exist_and_are_not_fitted(targets):
+    held = targets.by_role("holdout")
+    assert len(held) >= 5
+    assert not set(t.key for t in held) & set(t.key for t in targets.by_role("fit"))
+
+
+def test_setup_rejects_unknown_parameters(tmp_path):
+    spec = build_spec(calibrated=False)
+    bad = tmp_path / "cal.yaml"
+    bad.write_text("settings: {seed: 1, starts: 1, start_spread: 0.1, prior_weight: 1, max_evaluations: 2}\nfree:\n- no_such_thing\n")
+    with pytest.raises(KazindError, match=r"cal.yaml:3: .*no_such_thing"):
+        load_setup(spec, bad)
+
+
+def test_calibration_improves_the_fit_and_is_reproducible(raw_model, targets):
+    spec = raw_model.spec
+    setup = load_setup(spec)
+    small = dataclasses.replace(setup, settings=dataclasses.replace(setup.settings, max_evaluations=3))
+    first = calibrate(raw_model, targets, small, seed=7, starts=2)
+    second = calibrate(raw_model, targets, small, seed=7, starts=2)
+    assert np.array_equal(first.values, second.values)
+    assert first.cost == second.cost
+    # the cost at the documented defaults is higher than after fitting
+    u0 = calibrate(raw_model, targets, dataclasses.replace(
+        small, settings=dataclasses.replace(small.settings, max_evaluations=1)), seed=7, starts=1)
+    assert first.cost <= u0.cost
+    assert np.all(first.std >= 0)
+    lows = np.array([f.low for f in setup.free])
+    highs = np.array([f.high for f in setup.free])
+    assert np.all((first.values >= lows) & (first.values <= highs))
+
+
+def test_fit_report_json_has_the_required_keys():
+    _register_commands()
+    result = CliRunner().invoke(app, ["fit-report", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows and {"fact_id", "observed", "simulated", "within_tolerance", "held_out"} <= set(rows[0])
+    assert any(r["held_out"] for r in rows)
+
+
+def test_fit_report_bad_format_is_one_line():
+    _register_commands()
+    result = CliRunner().invoke(app, ["fit-report", "--format", "pdf"])
+    assert result.exit_code != 0
