@@ -1,0 +1,439 @@
+"""Behaviour of the Kazakhstan model as built by ``build_spec()``.
+
+These tests assert properties that must hold whatever the calibrated parameter values
+are: conservation of people, non-negative stocks over the levers' whole range, named
+projects arriving in the years the record gives them, the sign of each policy lever's
+effect, and batch independence. They never assert a calibrated number.
+
+Conventions: the engine saves the state on 1 January of year Y at time Y; with Euler
+``stock(t + dt) = stock(t) + dt * flow(t)``, where ``flow(t)`` is the value saved at t.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from kazind.engine import SimulationError, compile_model
+from kazind.model import build_spec, record_schedules
+from kazind.record.places import load_gazetteer
+
+LEVERS = (
+    "investment_scale",
+    "processing_priority",
+    "organised_recruitment_level",
+    "local_training_capacity",
+    "local_hiring_priority",
+    "collectivisation_intensity",
+)
+SEED = 19131940
+RTOL = 1e-9
+#: Stocks that accumulate a signed quantity: urban natural increase (births less deaths)
+#: is negative in famine years, so its running total may fall below zero (it does in
+#: 1933 in the historical run). Every other stock counts something that cannot be negative.
+SIGNED_STOCKS = {"urban_growth_natural"}
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return build_spec()
+
+
+@pytest.fixture(scope="module")
+def model(spec):
+    return compile_model(spec)
+
+
+@pytest.fixture(scope="module")
+def hist(spec, model):
+    """The historical run, every output saved at every step."""
+    return model.run(save_step=spec.time.dt)
+
+
+@pytest.fixture(scope="module")
+def stock_names(spec):
+    """The stocks that must never be negative."""
+    names = [v.name for v in spec.stocks()]
+    assert SIGNED_STOCKS <= set(names)
+    return [name for name in names if name not in SIGNED_STOCKS]
+
+
+def _value(spec, name: str) -> float:
+    return float(spec.variable(name).value)
+
+
+def _bounds(spec, name: str) -> tuple[float, float]:
+    lo, hi = spec.variable(name).bounds
+    return float(lo), float(hi)
+
+
+def _euler_integral(flow: np.ndarray, dt: float) -> np.ndarray:
+    """What Euler adds to a stock by each saved time: dt * sum of the flow before it.
+
+    ``flow`` has time as its first axis; the result at index k is
+    ``dt * (flow[0] + ... + flow[k-1])`` (0 at k = 0).
+    """
+    out = np.zeros_like(flow)
+    out[1:] = np.cumsum(flow[:-1], axis=0) * dt
+    return out
+
+
+def _close(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray | float) -> None:
+    err = np.max(np.abs(np.asarray(actual) - np.asarray(expected)) / scale)
+    assert err <= RTOL, f"relative error {err:.3g} > {RTOL}"
+
+
+# ---- conservation --------------------------------------------------------------------
+
+
+def test_population_of_each_group_is_conserved(spec, hist):
+    dt = spec.time.dt
+    d = hist.isel(run=0)
+    births = d.rural_births + d.urban_births
+    deaths = d.rural_deaths + d.urban_deaths
+    famine = d.rural_famine_deaths + d.urban_famine_deaths
+    migration = d.rural_in_migration + d.urban_in_migration
+    net = (births - deaths - famine - d.refugees + migration).values  # (time, group)
+    population = d.population_by_group.values
+    scale = np.maximum(np.abs(population), population[0])
+    _close(population - population[0], _euler_integral(net, dt), scale)
+
+
+def test_rural_and_urban_stocks_account_for_moves_between_them(spec, hist):
+    """rural_to_urban and reclassification leave one stock exactly as they enter the other."""
+    dt = spec.time.dt
+    d = hist.isel(run=0)
+    moves = d.rural_to_urban + d.reclassification
+    rural_net = (
+        d.rural_births
+        + d.rural_in_migration
+        - d.rural_deaths
+        - d.rural_famine_deaths
+        - d.refugees
+        - moves
+    ).values
+    urban_net = (
+        d.urban_births + d.urban_in_migration + moves - d.urban_deaths - d.urban_famine_deaths
+    ).values
+    for stock, net in (
+        (d.rural_population.values, rural_net),
+        (d.urban_population.values, urban_net),
+    ):
+        scale = np.maximum(np.abs(stock), stock[0])
+        _close(stock - stock[0], _euler_integral(net, dt), scale)
+    total = d.population_total.values
+    _close(d.population_by_group.sum("group").values, total, total)
+
+
+def test_cumulative_outputs_are_the_integrals_of_the_group_flows(spec, hist):
+    dt = spec.time.dt
+    d = hist.isel(run=0)
+    cases = {
+        "famine_deaths": (d.rural_famine_deaths + d.urban_famine_deaths).sum("group"),
+        "famine_refugees": d.refugees.sum("group"),
+        "in_migration": (d.rural_in_migration + d.urban_in_migration).sum("group"),
+    }
+    for name, flow in cases.items():
+        stock = d[name].values
+        scale = max(float(np.max(np.abs(stock))), 1.0)
+        _close(stock - stock[0], _euler_integral(flow.values, dt), scale)
+
+
+def test_urban_growth_decomposition_adds_up_to_the_urban_change_since_1927(hist):
+    d = hist.isel(run=0)
+    times = d.time.values
+    parts = d.urban_growth_migration + d.urban_growth_reclassification + d.urban_growth_natural
+    before = times < 1927
+    assert np.all(d.urban_growth_migration.values[before] == 0)
+    assert np.all(d.urban_growth_reclassification.values[before] == 0)
+    assert np.all(d.urban_growth_natural.values[before] == 0)
+    urban = d.population_urban
+    after = d.sel(time=slice(1927, None))
+    change = (urban.sel(time=slice(1927, None)) - urban.sel(time=1927)).values
+    _close(
+        parts.sel(time=slice(1927, None)).values, change, urban.sel(time=slice(1927, None)).values
+    )
+    _close(after.urban_growth_total.values, change, urban.sel(time=slice(1927, None)).values)
+    shares = (
+        after.urban_growth_share_migration
+        + after.urban_growth_share_reclassification
+        + after.urban_growth_share_natural
+    ).values
+    assert np.allclose(shares[1:], 1.0, rtol=0, atol=1e-9)
+
+
+# ---- non-negative stocks -------------------------------------------------------------
+
+
+def _assert_stocks_non_negative(ds, names) -> None:
+    for name in names:
+        low = float(ds[name].min())
+        assert low >= 0, f"stock {name!r} goes negative (minimum {low:.6g})"
+
+
+def test_stocks_stay_non_negative_in_the_historical_run(hist, stock_names):
+    _assert_stocks_non_negative(hist, stock_names)
+
+
+def test_stocks_stay_non_negative_at_the_corners_of_the_levers_and_inside(spec, model, stock_names):
+    """Every corner of the levers' bounds, plus a Latin hypercube inside them, in one batch."""
+    bounds = np.array([_bounds(spec, name) for name in LEVERS])
+    corners = np.array(list(itertools.product((0.0, 1.0), repeat=len(LEVERS))))
+    rng = np.random.default_rng(SEED)
+    n_lhs = 24
+    lhs = (
+        np.argsort(rng.random((n_lhs, len(LEVERS))), axis=0) + rng.random((n_lhs, len(LEVERS)))
+    ) / n_lhs
+    unit = np.vstack([corners, lhs])
+    values = bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0])
+    params = {name: values[:, i] for i, name in enumerate(LEVERS)}
+    try:
+        ds = model.run(params=params, outputs=stock_names, save_step=spec.time.dt)
+    except SimulationError as err:  # a finding: say which variable and which lever setting
+        assert any(f"'{name}'" in str(err) or name in str(err) for name in spec.names()), str(err)
+        pytest.fail(f"a lever setting within bounds breaks the model: {err}")
+    assert ds.sizes["run"] == len(unit)
+    _assert_stocks_non_negative(ds, stock_names)
+
+
+def test_a_negative_stock_fails_with_a_simulation_error_naming_it(spec, model):
+    """The guard the test above relies on: the engine names the stock that went negative."""
+    # Famine mortality far beyond its bounds empties the rural population within one step.
+    data = spec.model_dump()
+    for var in data["variables"]:
+        if var["name"] == "famine_mortality":
+            var["value"], var["bounds"] = 1e4, None
+    from kazind.engine import ModelSpec
+
+    broken = compile_model(ModelSpec(**data))
+    with pytest.raises(SimulationError, match="rural_population"):
+        broken.run(outputs=["rural_population"])
+
+
+# ---- named projects ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def projects():
+    """(place, year) of every named project, the years read from the record."""
+    gazetteer = load_gazetteer()
+    years = record_schedules().project_years
+    by_id = {p.id: p for p in gazetteer.places}
+    return [(by_id[pid], year) for pid, year in years.items()]
+
+
+def test_project_years_come_from_the_gazetteer(spec, projects):
+    start, stop = spec.time.start, spec.time.stop
+    assert len(projects) >= 10
+    for place, year in projects:
+        assert start <= year <= stop
+        recorded = place.year_started if place.year_started is not None else place.existed_by
+        if recorded is not None and recorded >= 1926:
+            assert year == recorded, place.id
+    ids = {place.id for place, _ in projects}
+    for place in load_gazetteer().places:
+        if place.kind in ("enterprise", "mine", "oil_field", "power_station") and (
+            place.year_started is not None and 1926 <= place.year_started <= stop
+        ):
+            assert place.id in ids, (
+                f"{place.id} (started {place.year_started}) is not a named project"
+            )
+
+
+def _check_arrivals(series, years: list[int], label: str) -> None:
+    """``series`` (over time) counts the projects of each year Y from Y + 1 on, rising during Y."""
+    times = series.time.values
+    values = series.values
+    for y in sorted(set(years)) or []:
+        at_start = float(series.sel(time=float(y)))
+        at_end = float(series.sel(time=float(y + 1))) if y + 1 <= times[-1] else None
+        assert at_start == sum(1 for x in years if x < y), (
+            f"{label}: projects of {y} counted before {y}"
+        )
+        if at_end is not None:
+            assert at_end == sum(1 for x in years if x <= y), (
+                f"{label}: projects of {y} missing at {y + 1}"
+            )
+            inside = values[(times > y) & (times < y + 1)]
+            assert np.all((inside > at_start) & (inside < at_end)), f"{label}: no rise during {y}"
+    for t, v in zip(times, values, strict=True):
+        assert sum(1 for x in years if x + 1 <= t) <= v <= sum(1 for x in years if x < t) + 1e-12, (
+            f"{label} at {t}: {v}"
+        )
+
+
+def test_named_projects_arrive_in_their_years_by_branch(spec, hist, projects):
+    counts = hist.isel(run=0).named_project_count
+    for branch in spec.dimensions["branch"]:
+        years = [y for place, y in projects if place.branch == branch]
+        _check_arrivals(counts.sel(branch=branch), years, f"named_project_count[{branch}]")
+
+
+def test_named_projects_arrive_in_their_years_by_city(spec, hist, projects):
+    counts = hist.isel(run=0).city_enterprises
+    for city in spec.dimensions["city"]:
+        years = [y for place, y in projects if place.city == city]
+        _check_arrivals(counts.sel(city=city), years, f"city_enterprises[{city}]")
+
+
+def test_anchor_years_from_the_external_sources(hist):
+    """Balkhash copper smelter 1938, Karaganda power station 1931, Turksib 1930-1931."""
+    years = record_schedules().project_years
+    assert years["balkhash_copper_smelter"] == 1938
+    assert years["karaganda_power_station"] == 1931
+    d = hist.isel(run=0)
+    nf = d.named_project_count.sel(branch="non_ferrous")
+    assert float(nf.sel(time=1939.0)) - float(nf.sel(time=1938.0)) == 1
+    power = d.named_project_count.sel(branch="power")
+    assert float(power.sel(time=1932.0)) - float(power.sel(time=1931.0)) == 1
+    balkhash = d.city_enterprises.sel(city="balkhash")
+    assert np.all(balkhash.sel(time=slice(None, 1938.0)).values == 0)
+    assert float(balkhash.sel(time=1939.0)) >= 1
+    # Turksib (1,444-1,452 km) took through traffic in 1930: the longest yearly rise up to 1939.
+    rail = d.railway_length.sel(time=np.arange(1913.0, 1940.0)).values
+    rises = np.diff(rail)
+    turksib = rises[1930 - 1913]
+    assert turksib >= 1000
+    assert turksib == rises.max()
+
+
+# ---- policy levers -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lever_runs(spec, model):
+    """Run 0: historical; then one lever moved at a time, ceteris paribus, in one batch."""
+    base = {name: _value(spec, name) for name in LEVERS}
+    moves = {}
+    for name in (
+        "investment_scale",
+        "processing_priority",
+        "local_training_capacity",
+        "local_hiring_priority",
+    ):
+        lo, hi = _bounds(spec, name)
+        assert base[name] < hi, f"{name} is at its upper bound; cannot test a rise"
+        moves[name] = (base[name] + hi) / 2
+    # Recruitment is cut to its lower bound (none): the Kazakh share of workers is not
+    # monotone in it near the historical value (a half cut lowers it slightly on
+    # 1 January 1940: local settlers replace the recruits, move to town and raise the
+    # demand for other workers through urban_share), so only a decisive cut has a clear sign.
+    moves["organised_recruitment_level"] = _bounds(spec, "organised_recruitment_level")[0]
+    moves["collectivisation_intensity"] = 0.0
+    runs = [dict(base)]
+    labels = ["historical"]
+    for name, value in moves.items():
+        runs.append({**base, name: value})
+        labels.append(name)
+    params = {name: np.array([r[name] for r in runs]) for name in LEVERS}
+    ds = model.run(params=params)
+    return ds, labels, base, moves
+
+
+def _run(lever_runs, label):
+    ds, labels, _, _ = lever_runs
+    return ds.isel(run=labels.index(label))
+
+
+def test_investment_scale_raises_industrial_output(lever_runs):
+    base, up = _run(lever_runs, "historical"), _run(lever_runs, "investment_scale")
+    assert float(up.industrial_output_index.sel(time=1940)) > float(
+        base.industrial_output_index.sel(time=1940)
+    )
+    # Before restoration (1921) investment_scale does nothing.
+    early = slice(None, 1921)
+    assert np.array_equal(
+        up.industrial_output_index.sel(time=early), base.industrial_output_index.sel(time=early)
+    )
+
+
+def test_processing_priority_raises_processing_shares(lever_runs):
+    base, up = _run(lever_runs, "historical"), _run(lever_runs, "processing_priority")
+    for name in ("processing_share_of_industry", "local_processing_share"):
+        assert float(up[name].sel(time=1940)) > float(base[name].sel(time=1940)), name
+
+
+def test_less_organised_recruitment_lowers_in_migration_and_raises_kazakh_share(lever_runs):
+    _, _, base_values, moves = lever_runs
+    base, low = _run(lever_runs, "historical"), _run(lever_runs, "organised_recruitment_level")
+    drop = float(base.in_migration.sel(time=1940)) - float(low.in_migration.sel(time=1940))
+    cut = base_values["organised_recruitment_level"] - moves["organised_recruitment_level"]
+    assert drop > 0
+    # At most the cut for every year of recruitment (1931 on) before 1 January 1940.
+    assert drop <= cut * (1940 - 1931) * (1 + 1e-9)
+    assert float(low.kazakh_share_of_workers.sel(time=1940)) > float(
+        base.kazakh_share_of_workers.sel(time=1940)
+    )
+
+
+def test_local_training_capacity_raises_skilled_kazakh_workers(lever_runs):
+    base, up = _run(lever_runs, "historical"), _run(lever_runs, "local_training_capacity")
+    later = slice(1926, None)
+    assert np.all(
+        up.skilled_kazakh_workers.sel(time=later).values
+        > base.skilled_kazakh_workers.sel(time=later).values
+    )
+
+
+def test_local_hiring_priority_raises_kazakh_share_of_workers(lever_runs):
+    base, up = _run(lever_runs, "historical"), _run(lever_runs, "local_hiring_priority")
+    for year in (1930, 1935, 1940):
+        assert float(up.kazakh_share_of_workers.sel(time=year)) > float(
+            base.kazakh_share_of_workers.sel(time=year)
+        )
+
+
+def test_no_collectivisation_means_no_famine_of_the_1930s(lever_runs):
+    base, none = _run(lever_runs, "historical"), _run(lever_runs, "collectivisation_intensity")
+
+    def famine(run):
+        return float(run.famine_deaths.sel(time=1935)) - float(run.famine_deaths.sel(time=1930))
+
+    assert famine(base) > 0
+    assert famine(none) <= 0.01 * famine(base)
+    assert float(none.agricultural_output_index.sel(time=1935)) > float(
+        base.agricultural_output_index.sel(time=1935)
+    )
+    assert float(none.kazakh_share_of_population.sel(time=1939)) > float(
+        base.kazakh_share_of_population.sel(time=1939)
+    )
+    # The lever acts from collectivisation on: identical history before 1929.
+    early = slice(None, 1929)
+    assert np.array_equal(
+        none.population_total.sel(time=early), base.population_total.sel(time=early)
+    )
+
+
+def test_each_lever_changes_something(lever_runs):
+    ds, labels, _, _ = lever_runs
+    base = ds.isel(run=0)
+    for i, label in enumerate(labels[1:], start=1):
+        run = ds.isel(run=i)
+        assert any(not np.array_equal(run[v].values, base[v].values) for v in ds.data_vars), label
+
+
+# ---- batch independence --------------------------------------------------------------
+
+
+def test_historical_run_alone_equals_run_0_of_a_lever_batch_to_the_bit(model, lever_runs):
+    ds = lever_runs[0]
+    alone = model.run(backend="numpy")
+    assert set(alone.data_vars) == set(ds.data_vars)
+    for name in alone.data_vars:
+        a, b = alone[name].isel(run=0).values, ds[name].isel(run=0).values
+        assert a.tobytes() == b.tobytes(), name
+
+
+def test_scalar_backend_agrees_with_the_batch(model, lever_runs):
+    ds = lever_runs[0]
+    alone = model.run(backend="scalar")
+    for name in alone.data_vars:
+        np.testing.assert_allclose(
+            alone[name].isel(run=0).values,
+            ds[name].isel(run=0).values,
+            rtol=1e-12,
+            atol=1e-12,
+            err_msg=name,
+        )
