@@ -581,22 +581,35 @@ def _info_node(node: _Node, link: bool) -> str:
     )
 
 
-def _anchor(node: _Node, tx: float, ty: float) -> tuple[float, float]:
-    """Where a link to/from ``node`` meets its outline, towards (tx, ty)."""
-    dx, dy = tx - node.x, ty - node.y
-    dist = math.hypot(dx, dy) or 1.0
+def _port(node: _Node, side: int, toward_x: float) -> tuple[float, float]:
+    """Where a link leaves or enters ``node``: its top (side -1) or bottom (side 1)."""
     if node.role == "stock":
-        hw, hh = node.w / 2 + 2, _STOCK_H / 2 + 2
-        scale = min(hw / abs(dx) if dx else math.inf, hh / abs(dy) if dy else math.inf)
-        return node.x + dx * scale, node.y + dy * scale
+        half = node.w / 2 - 10
+        x = min(max(toward_x, node.x - half), node.x + half)
+        return x, node.y + side * (_STOCK_H / 2 + 2)
     radius = 11.0 if node.role == "flow" else _CIRCLE_R + 2.5
-    return node.x + dx / dist * radius, node.y + dy / dist * radius
+    return node.x, node.y + side * radius
 
 
 def _link(src: _Node, dst: _Node, marker: str) -> str:
-    x1, y1 = _anchor(src, dst.x, dst.y)
-    x2, y2 = _anchor(dst, src.x, src.y)
-    return f'<path class="link" d="{_curve(x1, y1, x2, y2)}" marker-end="url(#{marker})"/>'
+    """An information link: a curve that leaves and enters its nodes vertically.
+
+    Leaving vertically keeps a link off the names in its own row (names run
+    horizontally beside their circles); a link within one row arches above it.
+    """
+    if dst.y > src.y + 1:
+        out_side, in_side = 1, -1
+    elif dst.y < src.y - 1:
+        out_side, in_side = -1, 1
+    else:
+        out_side = in_side = -1
+    x1, y1 = _port(src, out_side, dst.x)
+    x2, y2 = _port(dst, in_side, src.x)
+    reach = max(abs(y2 - y1) / 2, 28.0) if out_side != in_side else 30.0
+    c1 = (x1, y1 + out_side * reach)
+    c2 = (x2, y2 + in_side * reach)
+    d = f"M{_n(x1)},{_n(y1)} C{_n(c1[0])},{_n(c1[1])} {_n(c2[0])},{_n(c2[1])} {_n(x2)},{_n(y2)}"
+    return f'<path class="link" d="{d}" marker-end="url(#{marker})"/>'
 
 
 def _valve(x: float, y: float, vertical: bool) -> str:
@@ -746,7 +759,7 @@ def _layout_band(
     height = (
         (lane_base + n_lanes * 40 + 24)
         if n_lanes
-        else ((y_cloud_out + 24) if has_out else (y_stock + 40))
+        else ((y_cloud_out + 24) if has_out else (y_stock + 52))
     )
 
     # flows (pipes first, so that stocks and valves are drawn over them)
@@ -769,7 +782,7 @@ def _layout_band(
             )
             caption = f"{a or '(outside)'} -> {b or '(outside)'}"
             g.append(
-                f'<g class="shadow"><text x="{_n(cx)}" y="{_n(y_stock - 16)}" text-anchor="middle">{_x(caption)}</text></g>'
+                f'<g class="shadow"><text x="{_n(cx)}" y="{_n(y_stock + 38)}" text-anchor="middle">{_x(caption)}</text></g>'
             )
         elif a in stock_set and b in stock_set and f not in lanes:
             left, right = (a, b) if pos[a] < pos[b] else (b, a)
