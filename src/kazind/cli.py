@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 # Modules under kazind.commands, each with a ``register(app)`` function.
-COMMAND_MODULES = ["facts", "places", "model", "model_doc"]
+COMMAND_MODULES = ["facts", "places", "model", "model_doc", "run"]
 
 
 def _version_callback(value: bool) -> None:
