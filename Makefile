@@ -17,8 +17,11 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@ $(VENV)/.run-deps
 
+# The main job: the calibrated historical scenario and its report.
 run: $(VENV)/.run-deps
-	$(BIN)/kazind main
+	$(BIN)/kazind run historical --out out/historical
+	$(BIN)/kazind fit-report --format html --out out/fit-report.html
+	$(BIN)/kazind fit-report
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -114,7 +114,8 @@ def to_html(rows: list[FitRow], targets: TargetSet) -> str:
             f"<td>{r.residual:.2f}</td><td>{'yes' if r.within_tolerance else 'no'}</td></tr>"
         )
     un = "".join(
-        f"<li><code>{html.escape(u.fact)}</code>: {html.escape(u.why)}</li>" for u in targets.unexpressed
+        f"<li><code>{html.escape(u.fact)}</code> ({u.use.replace('_', ' ')}): {html.escape(u.why)}</li>"
+        for u in targets.unexpressed
     )
     summ = "".join(f"<li>{k}: {v}</li>" for k, v in summary(rows).items())
     return (
@@ -123,5 +124,5 @@ def to_html(rows: list[FitRow], targets: TargetSet) -> str:
         "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}.ok{background:#e8f5e9}"
         ".miss{background:#ffebee}.na{color:#777}</style></head><body>"
         f"<h1>Fit report</h1><ul>{summ}</ul><table><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr>"
-        f"{''.join(body)}</table><h2>Facts the model cannot express</h2><ul>{un}</ul></body></html>"
+        f"{''.join(body)}</table><h2>Facts that are not targets: inputs, and what the model cannot express</h2><ul>{un}</ul></body></html>"
     )

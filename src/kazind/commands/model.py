@@ -78,7 +78,11 @@ def fit_report(
         console.print(table)
         for k, v in summary(rows).items():
             console.print(f"{k}: {v}")
-        console.print(f"not expressible: {len(targets.unexpressed)} facts (see --format html)")
+        kinds = [u.use for u in targets.unexpressed]
+        console.print(
+            f"not targets: {kinds.count('not_expressible')} facts the model cannot express, "
+            f"{kinds.count('input')} facts used as inputs (see --format html)"
+        )
         if out is None:
             return
         text = console.export_text()
