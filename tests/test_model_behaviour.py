@@ -438,3 +438,24 @@ def test_scalar_backend_agrees_with_the_batch(model, lever_runs):
             atol=1e-12,
             err_msg=name,
         )
+
+
+def test_no_lever_rewrites_the_years_before_soviet_policy(lever_runs, spec):
+    """Every lever is a Soviet-era policy: 1913-1920 must be the same under any setting."""
+    ds, labels, _, _ = lever_runs
+    stocks = [s.name for s in spec.stocks() if s.name in ds]
+    assert stocks
+    base = ds.isel(run=0)
+    for i, label in enumerate(labels[1:], start=1):
+        run = ds.isel(run=i)
+        early = slice(None, 1920.0)  # every variable through 1920 ...
+        changed = [
+            v for v in ds.data_vars
+            if not np.array_equal(run[v].sel(time=early).values, base[v].sel(time=early).values)
+        ]
+        # ... and the state that 1920 hands on, on 1 January 1921
+        changed += [
+            v for v in stocks
+            if not np.array_equal(run[v].sel(time=1921.0).values, base[v].sel(time=1921.0).values)
+        ]
+        assert not changed, f"{label} changes 1913-1920: {changed[:5]}"
