@@ -12,6 +12,9 @@ import sys
 
 import typer
 
+# typer (pinned) vendors its own copy of click; its usage errors are these classes.
+from typer._click import exceptions as click_errors
+
 from kazind import __version__
 from kazind.common.errors import KazindError
 
@@ -53,7 +56,18 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``kazind`` console script."""
     _register_commands()
     try:
-        app(args=argv, prog_name="kazind")
+        app(args=argv, prog_name="kazind", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as help_shown:
+        help_shown.show()  # `kazind` alone (or a group alone) prints its help
+        sys.exit(0)
+    except click_errors.UsageError as err:
+        # A mistake on the command line: one line, with the command to ask for help.
+        where = err.ctx.command_path if err.ctx else "kazind"
+        typer.echo(f"kazind: error: {err.format_message()} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("kazind: aborted", err=True)
+        sys.exit(130)
     except KazindError as err:
         typer.echo(f"kazind: error: {err}", err=True)
         sys.exit(2)
