@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="kazind", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as help_shown:
-        help_shown.show()  # `kazind` alone (or a group alone) prints its help
+        # `kazind` alone (or a group alone) prints its help, on stdout like --help
+        typer.echo(help_shown.ctx.get_help() if help_shown.ctx else help_shown.format_message())
         sys.exit(0)
     except click_errors.UsageError as err:
         # A mistake on the command line: one line, with the command to ask for help.
