@@ -9,9 +9,8 @@ import math
 import re
 
 import pytest
-import typer
 
-from kazind import cli
+from conftest import run_cli
 from kazind.common.errors import KazindError
 from kazind.common.units import ureg
 from kazind.record.documents import document_text
@@ -330,16 +329,7 @@ def test_base_values(table):
 
 def _run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     """Run ``kazind`` through cli.main with only the facts command registered."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ["facts"])
-    monkeypatch.setattr(cli, "app", typer.Typer(pretty_exceptions_enable=False, add_completion=False))
-    cli.app.callback()(lambda: None)
-    code = 0
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(monkeypatch, capsys, ["facts"], *args)
 
 
 REQUIRED_KEYS = {"id", "topic", "quantity", "value", "unit", "year", "statement", "quote", "document",

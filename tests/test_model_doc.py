@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-import typer
 
 import kazind.cli as cli
+from conftest import run_cli
 from kazind.engine import Flow, ModelSpec, Stock, TimeSettings
 from kazind.engine.document import describe, overview_diagram, sector_diagram, to_html, to_markdown
 from kazind.engine.examples import all_examples
@@ -257,19 +257,8 @@ def test_cross_references_and_clouds():
 
 
 def _run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run ``kazind`` through cli.main with only this command registered."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ["model_doc"])
-    monkeypatch.setattr(
-        cli, "app", typer.Typer(pretty_exceptions_enable=False, add_completion=False)
-    )
-    cli.app.callback()(lambda: None)
-    code = 0
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+    """Run ``kazind`` through cli.main with only the model_doc command registered."""
+    return run_cli(monkeypatch, capsys, ["model_doc"], *args)
 
 
 def test_model_doc_is_registered():

@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-import typer
 
-import kazind.cli as cli
+from conftest import run_cli
 from kazind.common.errors import KazindError
 from kazind.record.places import (
     PLACES_FILE,
@@ -305,17 +304,8 @@ def test_railway_station_must_be_a_place(tmp_path, gaz):
 
 
 def _run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run ``kazind`` through cli.main with only this layer's command registered."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ["places"])
-    monkeypatch.setattr(cli, "app", typer.Typer(pretty_exceptions_enable=False, add_completion=False))
-    cli.app.callback()(lambda: None)
-    code = 0
-    try:
-        cli.main(list(args))
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+    """Run ``kazind`` through cli.main with only the places command registered."""
+    return run_cli(monkeypatch, capsys, ["places"], *args)
 
 
 def test_cli_csv(monkeypatch, capsys, gaz):

@@ -1,0 +1,25 @@
+"""Helpers shared by the test modules."""
+
+from __future__ import annotations
+
+import typer
+
+from kazind import cli
+
+
+def run_cli(monkeypatch, capsys, modules: list[str], *args: str) -> tuple[int, str, str]:
+    """Run ``kazind ARGS`` through ``cli.main`` with only ``modules`` registered.
+
+    Returns (exit code, stdout, stderr). A fresh app keeps a colleague's unfinished
+    command module from breaking another layer's tests.
+    """
+    monkeypatch.setattr(cli, "COMMAND_MODULES", list(modules))
+    monkeypatch.setattr(cli, "app", typer.Typer(pretty_exceptions_enable=False, add_completion=False))
+    cli.app.callback()(lambda: None)
+    code = 0
+    try:
+        cli.main(list(args))
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
