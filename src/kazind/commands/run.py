@@ -1,21 +1,26 @@
-"""``kazind run``: run a scenario of the model and save it as NetCDF and CSV.
+"""``kazind run``: run scenarios of the model and save each as NetCDF and CSV.
 
-``kazind run historical --out DIR [--dt 0.25] [--method euler|rk4]`` runs the model as
-built by :func:`kazind.model.build_spec` (calibrated values applied when there are
-any) and writes, each atomically:
+``kazind run SCENARIO... --out DIR [--dt 0.25] [--method euler|rk4]`` runs each
+scenario (a name, shipped or in ``$KAZIND_SCENARIO_PATH`` / ``./scenarios/``, or a
+path to a scenario file; see :mod:`kazind.scenarios`) on the calibrated model and
+writes, for each, atomically:
 
 - ``DIR/<scenario>.nc``: every output of the model (all stocks, flows and auxiliaries)
   as an xarray Dataset with dims ``(time, *variable dims)`` (the engine's ``run``
   dimension, of size one, is dropped), each variable with ``units`` and
-  ``description``; the Dataset's attributes say which scenario, kazind version, model,
-  method, dt, save step and date, and whether calibrated values were applied.
+  ``description``; the Dataset's attributes say which scenario (its name, title, file,
+  chain of bases, and its resolved parameters and schedules as JSON text), kazind
+  version, model, method, dt, save step and date, and whether calibrated values were
+  applied.
 - ``DIR/<scenario>.csv``: one row per saved time, a ``time`` column then one column per
   scalar output, arrayed outputs as ``name[element]`` (``name[e1,e2]`` for two dims).
 
 Values are saved once a year (the model's save step), on 1 January. ``--dt`` is the
 integration step: a fraction 1/n of a year, given as a decimal (``0.25``, ``0.0833``,
 rounded to the nearest 1/n) or a fraction (``1/12``). Every mistake (an unknown
-scenario, flag or value) is one line on stderr and a non-zero exit.
+scenario, with the nearest names; a bad scenario file, with file:line; a flag or value)
+is one line on stderr and a non-zero exit, and nothing is written: every scenario is
+loaded and checked before any runs.
 """
 
 from __future__ import annotations
@@ -31,8 +36,6 @@ from typer.core import TyperCommand
 
 from kazind.common.errors import KazindError
 
-#: Scenarios by name: parameter values that differ from the model's (none: historical).
-SCENARIOS: dict[str, dict[str, float]] = {"historical": {}}
 METHODS = ("euler", "rk4")
 
 #: Outputs every saved run must hold (issue 4); the run holds all others too.
@@ -93,7 +96,10 @@ class _OneLineErrors(TyperCommand):
             # Typer vendors its own click: recognise its UsageError (and subclasses) by name.
             if not any(cls.__name__ == "UsageError" for cls in type(err).__mro__):
                 raise
-            raise KazindError(f"run: {err.format_message()} (see 'kazind run --help')") from None
+            name = ctx.info_name or "run"
+            raise KazindError(
+                f"{name}: {err.format_message()} (see 'kazind {name} --help')"
+            ) from None
 
 
 def parse_dt(text: str) -> float:
@@ -120,33 +126,22 @@ def _is_calibrated() -> bool:
     return bool(values()) if values is not None else False
 
 
-def run_scenario(scenario: str, dt: float | None = None, method: str | None = None):
-    """Run ``scenario`` and return its Dataset (dims time, *dims) with metadata attributes."""
-    from kazind import __version__
-    from kazind.engine import compile_model
-    from kazind.model import build_spec
+def run_scenario(scenario, dt: float | None = None, method: str | None = None):
+    """Run ``scenario`` (a name, a path or a :class:`~kazind.scenarios.Scenario`) and
+    return its Dataset (dims time, *dims) with metadata attributes."""
+    from kazind.scenarios.run import run_scenario as _run
 
-    if scenario not in SCENARIOS:
-        raise KazindError(f"unknown scenario {scenario!r}; available: {', '.join(SCENARIOS)}")
     if method is not None and method not in METHODS:
         raise KazindError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
-    spec = build_spec()
-    model = compile_model(spec)
-    ds = model.run(params=SCENARIOS[scenario] or None, method=method, dt=dt)
+    ds = _run(scenario, dt=dt, method=method)
     missing = [name for name in STABLE_OUTPUTS if name not in ds.data_vars]
     if missing:
         raise KazindError(f"the model lacks the outputs: {', '.join(missing)}")
-    ds = ds.isel(run=0, drop=True)
-    ds = ds.drop_vars([c for c in ds.coords if c.startswith("param_")])
+    from kazind.scenarios.loader import calibrated_spec
+
     ds.attrs.update(
         {
-            "scenario": scenario,
-            "kazind_version": __version__,
-            "model": spec.name,
-            "model_description": spec.description,
-            "method": str(ds.attrs.get("method", method or spec.time.method)),
-            "dt": float(ds.attrs.get("dt", dt or spec.time.dt)),
-            "save_step": float(spec.time.save_step or spec.time.dt),
+            "model_description": calibrated_spec().description,
             "time_convention": "the value at year Y is the state on 1 January of Y",
             "date": dt_.datetime.now(dt_.UTC).isoformat(timespec="seconds"),
             "calibrated": int(_is_calibrated()),
@@ -210,7 +205,9 @@ def _summary(ds, scenario: str) -> None:
 
 
 def run_command(
-    scenario: str = typer.Argument(None, help=f"scenario name; available: {', '.join(SCENARIOS)}"),
+    scenarios: list[str] = typer.Argument(
+        None, help="scenario names or .yaml files (see 'kazind scenarios')"
+    ),
     out: Path = typer.Option(
         None, "--out", help="directory to write <scenario>.nc and <scenario>.csv"
     ),
@@ -219,27 +216,35 @@ def run_command(
     ),
     method: str = typer.Option(None, "--method", help="euler or rk4 (default: the model's)"),
 ) -> None:
-    """Run a scenario of the model; save it as NetCDF and CSV and print a summary."""
-    if scenario is None:
-        raise KazindError(f"run: name a scenario; available: {', '.join(SCENARIOS)}")
-    if scenario not in SCENARIOS:
-        raise KazindError(f"unknown scenario {scenario!r}; available: {', '.join(SCENARIOS)}")
+    """Run scenarios of the model; save each as NetCDF and CSV and print a summary."""
+    from kazind.scenarios import list_scenarios, load_scenario
+
+    if not scenarios:
+        raise KazindError(f"run: name a scenario; available: {', '.join(list_scenarios())}")
+    loaded = [load_scenario(s) for s in scenarios]  # every error before anything runs
+    names = [s.name for s in loaded]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise KazindError(f"run: scenario named twice: {', '.join(twice)}")
     if out is None:
         raise KazindError("run: --out DIR is required")
     if out.exists() and not out.is_dir():
         raise KazindError(f"--out {str(out)!r} exists and is not a directory")
+    if method is not None and method not in METHODS:
+        raise KazindError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     step = parse_dt(dt) if dt is not None else None
-    ds = run_scenario(scenario, dt=step, method=method)
-    nc_path, csv_path = out / f"{scenario}.nc", out / f"{scenario}.csv"
-    write_netcdf(ds, nc_path)
-    write_csv(ds, csv_path)
-    _summary(ds, scenario)
-    typer.echo(
-        f"{scenario}: {len(ds.data_vars)} outputs, {ds.sizes['time']} times "
-        f"({ds.attrs['method']}, dt {ds.attrs['dt']:g}"
-        f"{', calibrated' if ds.attrs['calibrated'] else ', uncalibrated'}); "
-        f"wrote {nc_path} and {csv_path}"
-    )
+    for scenario in loaded:
+        ds = run_scenario(scenario, dt=step, method=method)
+        nc_path, csv_path = out / f"{scenario.name}.nc", out / f"{scenario.name}.csv"
+        write_netcdf(ds, nc_path)
+        write_csv(ds, csv_path)
+        _summary(ds, scenario.name)
+        typer.echo(
+            f"{scenario.name}: {len(ds.data_vars)} outputs, {ds.sizes['time']} times "
+            f"({ds.attrs['method']}, dt {ds.attrs['dt']:g}"
+            f"{', calibrated' if ds.attrs['calibrated'] else ', uncalibrated'}); "
+            f"wrote {nc_path} and {csv_path}"
+        )
 
 
 def register(app: typer.Typer) -> None:
