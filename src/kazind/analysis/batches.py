@@ -1,0 +1,340 @@
+"""Run a matrix of parameter draws on the batched engine, in one process or on Dask.
+
+Shared by :mod:`kazind.analysis.ensemble` and :mod:`kazind.analysis.sensitivity`.
+The draws are made once, up front, by the caller; here they are cut into batches of
+``batch_size`` rows, each batch is one call of the engine (``backend="numpy"``), and the
+results are put back in row order. Since the engine's result for one run does not
+depend on the batch it ran in, nor on the process, the result is the same to the bit
+however the rows are batched and wherever the batches run (tested).
+
+A batch in which some run fails numerically (:class:`~kazind.engine.SimulationError`)
+is split in halves until the failing runs stand alone; their outputs are NaN and
+``failed`` marks them. Other runs are unaffected.
+
+Dask: ``workers=N`` starts a local cluster of N processes with one thread each (the
+engine is single-threaded NumPy); ``scheduler=ADDRESS`` (or a ``distributed.Client``)
+uses an existing cluster. Each worker process compiles the model once and keeps it,
+keyed by the spec's hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kazind.common.errors import KazindError
+from kazind.engine import Constant, ModelSpec, SimulationError
+
+DEFAULT_BATCH_SIZE = 2000  # throughput peaks at batches of 2,000-4,000 (BENCHMARKS.md)
+SCHEDULER_TIMEOUT_S = 5
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+@dataclass(frozen=True)
+class Target:
+    """What runs: a scenario's name and spec, and the parameters the scenario sets
+    itself (those keep the scenario's value in every draw)."""
+
+    name: str
+    spec: ModelSpec
+    fixed: frozenset[str] = frozenset()
+
+
+def _declared_labels(scenario) -> set[str]:
+    """``name`` / ``name[element]`` of every parameter and schedule a scenario sets."""
+    labels: set[str] = set()
+    for name, value in (getattr(scenario, "parameters", None) or {}).items():
+        if isinstance(value, dict):
+            labels.update(f"{name}[{e}]" for e in value)
+        else:
+            labels.add(str(name))
+    for name in getattr(scenario, "schedules", None) or {}:
+        labels.add(str(name))
+    return labels
+
+
+def resolve_target(scenario) -> Target:
+    """A :class:`Target` from a scenario name or path, a loaded scenario, or a ModelSpec.
+
+    Scenarios come from :mod:`kazind.scenarios` (``load_scenario``, ``scenario_spec``);
+    while that module is not there, ``historical`` is :func:`kazind.model.build_spec`.
+    """
+    if isinstance(scenario, Target):
+        return scenario
+    if isinstance(scenario, ModelSpec):
+        return Target(scenario.name, scenario)
+    try:
+        from kazind.scenarios import load_scenario, scenario_spec
+    except ImportError:
+        load_scenario = scenario_spec = None
+    if load_scenario is None:
+        if isinstance(scenario, str) and scenario == "historical":
+            from kazind.model.build import build_spec
+
+            return Target("historical", build_spec())
+        raise KazindError(
+            f"unknown scenario {str(scenario)!r}: only 'historical' is available "
+            "until kazind.scenarios exists"
+        )
+    loaded = load_scenario(str(scenario) if isinstance(scenario, Path) else scenario) if isinstance(
+        scenario, str | Path
+    ) else scenario
+    spec = scenario_spec(loaded)
+    return Target(str(getattr(loaded, "name", spec.name)), spec, frozenset(_declared_labels(loaded)))
+
+
+def split_label(label: str) -> tuple[str, str | None]:
+    if label.endswith("]") and "[" in label:
+        name, element = label[:-1].split("[", 1)
+        return name, element
+    return label, None
+
+
+def sampled_labels(spec: ModelSpec, labels: Sequence[str], fixed: frozenset[str]) -> list[str]:
+    """The labels of ``labels`` a run of ``spec`` takes from the draw: not set by the
+    scenario, and still a constant in its spec (a scheduled constant is a series)."""
+    out = []
+    for label in labels:
+        name, _ = split_label(label)
+        if label in fixed or name in fixed:
+            continue
+        if name in spec.names() and isinstance(spec.variable(name), Constant):
+            out.append(label)
+    return out
+
+
+def engine_params(spec: ModelSpec, labels: Sequence[str], values: np.ndarray) -> dict[str, np.ndarray]:
+    """Engine ``params`` from a (B, p) matrix whose column j is ``labels[j]``."""
+    batch = values.shape[0]
+    out: dict[str, np.ndarray] = {}
+    for j, label in enumerate(labels):
+        name, element = split_label(label)
+        var = spec.variable(name)
+        if element is None:
+            out[name] = np.ascontiguousarray(values[:, j], dtype=float)
+            continue
+        elements = spec.dimensions[var.dims[0]]
+        if name not in out:
+            base = [
+                var.value.get(e, var.value.get("*")) if isinstance(var.value, dict) else var.value
+                for e in elements
+            ]
+            out[name] = np.tile(np.asarray(base, float), (batch, 1))
+        out[name][:, elements.index(element)] = values[:, j]
+    return out
+
+
+# ---------------------------------------------------------------- one batch
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a batch needs besides its rows; sent once to each Dask worker."""
+
+    key: str  # sha256 of the spec: the compiled-model cache key
+    spec: ModelSpec
+    labels: tuple[str, ...]
+    outputs: tuple[str, ...]
+    outcomes: tuple | None = None  # Outcome objects: return (B, k) outcome values instead
+
+
+def make_job(spec: ModelSpec, labels: Sequence[str], outputs: Sequence[str], outcomes=None) -> Job:
+    key = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+    return Job(key, spec, tuple(labels), tuple(outputs), tuple(outcomes) if outcomes is not None else None)
+
+
+@dataclass
+class BatchResult:
+    """Outputs of consecutive rows: arrays (B, time, ...) by name, or outcomes (B, k)."""
+
+    arrays: dict[str, np.ndarray]
+    failed: np.ndarray
+    dims: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    attrs: dict[str, dict] = field(default_factory=dict)
+    coords: dict[str, np.ndarray] = field(default_factory=dict)
+    ds_attrs: dict = field(default_factory=dict)
+
+
+_MODELS: dict[str, object] = {}
+
+
+def compiled(job: Job):
+    """The compiled model of ``job.spec``, compiled once per process."""
+    model = _MODELS.get(job.key)
+    if model is None:
+        from kazind.engine import compile_model
+
+        if len(_MODELS) >= 8:
+            _MODELS.pop(next(iter(_MODELS)))
+        model = _MODELS[job.key] = compile_model(job.spec)
+    return model
+
+
+def _engine_run(job: Job, values: np.ndarray) -> BatchResult:
+    model = compiled(job)
+    params = engine_params(job.spec, job.labels, values) if job.labels else None
+    with np.errstate(all="ignore"):
+        ds = model.run(params=params, outputs=list(job.outputs), backend="numpy")
+    if job.outcomes is not None:
+        matrix = np.column_stack([o.values(ds) for o in job.outcomes]) if job.outcomes else np.empty(
+            (values.shape[0], 0)
+        )
+        return BatchResult({"outcomes": np.array(matrix, dtype=float)}, np.zeros(values.shape[0], bool))
+    arrays = {name: np.array(ds[name].values, dtype=float) for name in job.outputs}
+    coords = {d: np.asarray(ds[d].values) for d in ds.dims if d != "run"}
+    return BatchResult(
+        arrays,
+        np.zeros(values.shape[0], bool),
+        dims={name: tuple(ds[name].dims) for name in job.outputs},
+        attrs={name: dict(ds[name].attrs) for name in job.outputs},
+        coords=coords,
+        ds_attrs=dict(ds.attrs),
+    )
+
+
+def _nan_like(template: BatchResult, n: int) -> BatchResult:
+    arrays = {k: np.full((n, *v.shape[1:]), np.nan) for k, v in template.arrays.items()}
+    return BatchResult(arrays, np.ones(n, bool), template.dims, template.attrs, template.coords, template.ds_attrs)
+
+
+def _concat(parts: list[BatchResult]) -> BatchResult:
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    arrays = {k: np.concatenate([p.arrays[k] for p in parts]) for k in first.arrays}
+    return BatchResult(
+        arrays, np.concatenate([p.failed for p in parts]), first.dims, first.attrs, first.coords, first.ds_attrs
+    )
+
+
+def _run_or_split(job: Job, values: np.ndarray) -> BatchResult | None:
+    """Run ``values``; on a numerical failure split until failing runs stand alone.
+    None where every run failed (the caller fills NaN)."""
+    try:
+        return _engine_run(job, values)
+    except SimulationError:
+        if values.shape[0] == 1:
+            return None
+    half = values.shape[0] // 2
+    left, right = _run_or_split(job, values[:half]), _run_or_split(job, values[half:])
+    if left is None and right is None:
+        return None
+    template = left if left is not None else right
+    left = left if left is not None else _nan_like(template, half)
+    right = right if right is not None else _nan_like(template, values.shape[0] - half)
+    return _concat([left, right])
+
+
+def run_batch(job: Job, values: np.ndarray) -> BatchResult:
+    """Run the rows ``values`` (B, p) of ``job`` on the engine, in this process."""
+    values = np.asarray(values, dtype=float)
+    result = _run_or_split(job, values)
+    if result is None:  # every run failed: take shapes from one run of the spec's own values
+        template = _engine_run(Job(job.key, job.spec, (), job.outputs, job.outcomes), values[:1, :0])
+        result = _nan_like(template, values.shape[0])
+    return result
+
+
+# ---------------------------------------------------------------- many batches
+
+
+def _check_count(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise KazindError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None = None, scheduler=None) -> Iterator[object | None]:
+    """A Dask client for ``workers`` local processes or the cluster at ``scheduler``
+    (an address or a ``distributed.Client``); None when neither is given."""
+    if workers is not None and scheduler is not None:
+        raise KazindError("give workers or a scheduler, not both")
+    if workers is None and scheduler is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler  # a Client the caller owns
+        return
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise KazindError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
+        with client:
+            yield client
+        return
+    _check_count("workers", workers)
+    cluster = LocalCluster(
+        n_workers=int(workers), threads_per_worker=1, processes=True,
+        dashboard_address=None, silence_logs=logging.ERROR,
+    )
+    try:
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+def _progress(description: str | None, total: int):
+    if description is None:
+        return contextlib.nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+        TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+    )
+
+
+def run_matrix(
+    job: Job,
+    values: np.ndarray,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int | None = None,
+    scheduler=None,
+    progress: str | None = None,
+) -> BatchResult:
+    """Run every row of ``values`` (n, p) in batches; results in row order.
+
+    ``progress``: a description to show a progress bar (per batch) on stderr.
+    """
+    values = np.asarray(values, dtype=float)
+    n = values.shape[0]
+    _check_count("runs", n)
+    batch_size = _check_count("batch size", batch_size)
+    starts = list(range(0, n, batch_size))
+    chunks = [values[s : s + batch_size] for s in starts]
+    parts: list[BatchResult | None] = [None] * len(chunks)
+    with dask_client(workers, scheduler) as client, _progress(progress, n) as bar:
+        task = bar.add_task(progress, total=n) if bar is not None else None
+        if client is None:
+            for i, chunk in enumerate(chunks):
+                parts[i] = run_batch(job, chunk)
+                if bar is not None:
+                    bar.advance(task, chunk.shape[0])
+        else:
+            from distributed import as_completed
+
+            job_future = client.scatter(job, broadcast=True, hash=False)
+            futures = [client.submit(run_batch, job_future, chunk, pure=False) for chunk in chunks]
+            index = {f.key: i for i, f in enumerate(futures)}
+            for future in as_completed(futures):
+                i = index[future.key]
+                parts[i] = future.result()
+                if bar is not None:
+                    bar.advance(task, chunks[i].shape[0])
+                future.release()
+    return _concat(parts)  # type: ignore[arg-type]

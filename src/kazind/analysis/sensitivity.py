@@ -1,0 +1,248 @@
+"""Global sensitivity of the outcomes to the calibrated parameters (issue 5), with SALib.
+
+Ranges: each calibrated free parameter varies uniformly over its calibrated value
+± 2 standard deviations (``calibrated.yaml``, Laplace approximation), clipped to the
+constant's bounds in the model. This asks which parameters matter *within what the
+record leaves uncertain*; the full bounds would weigh corners the calibration rules out
+(and where more runs fail). A parameter with ``std`` 0 is left out. Parameters that the
+scenario sets itself are left out too. ``parameters={label: (low, high)}`` gives other
+ranges (any model, e.g. a toy one in the tests).
+
+Methods:
+
+- ``sobol``: Saltelli's sampling (``SALib.sample.sobol``, scrambled Sobol' points,
+  ``N * (D + 2)`` runs, no second-order indices) and ``SALib.analyze.sobol``: first-order
+  ``S1`` and total ``ST`` indices with their bootstrap confidence half-widths
+  (``S1_conf``, ``ST_conf``, 95 %). SALib warns when N is not a power of 2 (the balance
+  of Sobol' points needs it); the warning is kept in ``attrs['warnings']`` and the CLI
+  prints it.
+- ``morris``: elementary effects (``SALib.sample.morris``, ``N`` trajectories of
+  ``D + 1`` runs, 4 levels) and ``SALib.analyze.morris``: ``mu``, ``mu_star`` (with
+  ``mu_star_conf``) and ``sigma``, in the outcome's units.
+
+Outcomes are the scalar outcomes in 1940 of :mod:`kazind.analysis.outcomes` (those of
+``kazind compare`` read on 1 January 1941 or in mid-1940). Runs go through :mod:`.batches`, so they batch and distribute like
+an ensemble, with the same bit-for-bit independence of batching. A run that fails
+numerically removes its whole Saltelli group (or Morris trajectory) from the analysis;
+``attrs['failed_runs']`` and ``attrs['groups_used']`` say how many. Seeds fix the
+sample and the bootstrap, so a seed gives the same indices, bit for bit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from kazind import __version__
+from kazind.analysis import batches
+from kazind.analysis.outcomes import OUTCOMES_1940, Outcome, resolve_outcomes
+from kazind.common.errors import KazindError
+
+METHODS = ("sobol", "morris")
+SPREAD = 2.0  # ranges: calibrated value +- SPREAD std, clipped to the bounds
+MORRIS_LEVELS = 4
+
+
+def calibrated_ranges(spread: float = SPREAD) -> dict[str, tuple[float, float]]:
+    """label -> (low, high): calibrated value ± ``spread`` std, clipped to the bounds."""
+    from kazind.analysis.ensemble import calibrated_distributions
+
+    out = {}
+    for d in calibrated_distributions():
+        if d.kind == "fixed":
+            continue
+        low, high = max(d.low, d.mean - spread * d.std), min(d.high, d.mean + spread * d.std)
+        if high > low:
+            out[d.label] = (float(low), float(high))
+    return out
+
+
+def _problem(ranges: Mapping[str, tuple[float, float]]) -> dict:
+    return {
+        "num_vars": len(ranges),
+        "names": list(ranges),
+        "bounds": [[float(lo), float(hi)] for lo, hi in ranges.values()],
+    }
+
+
+def _warning_text(w: warnings.WarningMessage) -> str:
+    return " ".join(str(w.message).split())
+
+
+def sensitivity(
+    scenario,
+    method: str = "sobol",
+    samples: int = 1024,
+    seed: int = 0,
+    outputs: Sequence[str | Outcome] | None = None,
+    parameters: Mapping[str, tuple[float, float]] | None = None,
+    batch_size: int = batches.DEFAULT_BATCH_SIZE,
+    workers: int | None = None,
+    scheduler=None,
+    progress: bool = False,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+) -> xr.Dataset:
+    """Sobol or Morris indices of each outcome to each parameter: a Dataset (outcome, parameter)."""
+    if method not in METHODS:
+        raise KazindError(f"unknown method {method!r}; choose {' or '.join(METHODS)}")
+    samples = batches._check_count("samples", samples)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise KazindError(f"seed must be a whole number >= 0, got {seed!r}")
+    target = batches.resolve_target(scenario)
+    ranges = dict(parameters) if parameters is not None else calibrated_ranges()
+    labels = batches.sampled_labels(target.spec, list(ranges), target.fixed)
+    left_out = [label for label in ranges if label not in labels]
+    if parameters is not None and left_out and not target.fixed:
+        raise KazindError(f"not constants of {target.name}: {', '.join(left_out)}")
+    ranges = {label: ranges[label] for label in labels}
+    if len(ranges) < 2:
+        raise KazindError("a sensitivity analysis needs at least two parameters with a range")
+    for label, (lo, hi) in ranges.items():
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise KazindError(f"parameter {label}: range [{lo}, {hi}] is empty")
+    problem = _problem(ranges)
+    outcomes = OUTCOMES_1940 if outputs is None else resolve_outcomes(outputs)
+    d = problem["num_vars"]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if method == "sobol":
+            from SALib.sample import sobol as sampler
+
+            x = sampler.sample(problem, samples, calc_second_order=False, seed=int(seed))
+            group = d + 2
+        else:
+            from SALib.sample import morris as sampler
+
+            x = sampler.sample(problem, samples, num_levels=MORRIS_LEVELS, seed=int(seed))
+            group = d + 1
+    notes = list(dict.fromkeys(_warning_text(w) for w in caught))
+
+    variables = tuple(dict.fromkeys(o.variable for o in outcomes))
+    job = batches.make_job(target.spec, labels, variables, outcomes)
+    result = batches.run_matrix(
+        job, x, batch_size=batch_size, workers=workers, scheduler=scheduler,
+        progress=f"{method} {target.name}" if progress else None,
+    )
+    y = result.arrays["outcomes"]
+    bad = ~np.isfinite(y).all(axis=1) | result.failed
+    groups = x.shape[0] // group
+    keep = ~bad.reshape(groups, group).any(axis=1)
+    if not keep.any():
+        raise KazindError(f"every {method} group has a failed run; nothing to analyse")
+    rows = np.repeat(keep, group)
+    x_ok, y_ok = x[rows], y[rows]
+
+    names = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu", "mu_star", "mu_star_conf", "sigma"]
+    out = {name: np.full((len(outcomes), d), np.nan) for name in names}
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        for k in range(len(outcomes)):
+            yk = np.ascontiguousarray(y_ok[:, k])
+            if np.ptp(yk) == 0:  # the outcome does not move: every index is 0
+                for name in names:
+                    out[name][k] = 0.0
+                continue
+            if method == "sobol":
+                from SALib.analyze import sobol as analyzer
+
+                res = analyzer.analyze(problem, yk, calc_second_order=False, num_resamples=num_resamples,
+                                       conf_level=conf_level, seed=int(seed))
+            else:
+                from SALib.analyze import morris as analyzer
+
+                res = analyzer.analyze(problem, x_ok, yk, num_resamples=num_resamples, conf_level=conf_level,
+                                       num_levels=MORRIS_LEVELS, seed=int(seed))
+            for name in names:
+                out[name][k] = np.asarray(res[name], dtype=float)
+    notes += [n for n in dict.fromkeys(_warning_text(w) for w in caught) if n not in notes]
+
+    descriptions = {
+        "S1": "first-order Sobol index", "S1_conf": f"half-width of the {conf_level:.0%} interval of S1",
+        "ST": "total Sobol index", "ST_conf": f"half-width of the {conf_level:.0%} interval of ST",
+        "mu": "mean elementary effect", "mu_star": "mean absolute elementary effect",
+        "mu_star_conf": f"half-width of the {conf_level:.0%} interval of mu_star",
+        "sigma": "standard deviation of the elementary effects",
+    }
+    ds = xr.Dataset(
+        {name: (("outcome", "parameter"), out[name], {"description": descriptions[name]}) for name in names},
+        coords={
+            "outcome": [o.name for o in outcomes],
+            "outcome_label": ("outcome", [o.label or o.name for o in outcomes]),
+            "parameter": labels,
+            "low": ("parameter", [ranges[label][0] for label in labels]),
+            "high": ("parameter", [ranges[label][1] for label in labels]),
+        },
+    )
+    ds.attrs.update(
+        {
+            "scenario": target.name,
+            "method": method,
+            "seed": int(seed),
+            "N": int(samples),
+            "runs": int(x.shape[0]),
+            "groups_used": int(keep.sum()),
+            "failed_runs": int(bad.sum()),
+            "parameters": labels,
+            "ranges": "given" if parameters is not None
+            else f"calibrated value +- {SPREAD:g} std (Laplace), clipped to the bounds; uniform",
+            "fixed_by_scenario": left_out,
+            "outcomes": [o.name for o in outcomes],
+            "warnings": notes,
+            "kazind_version": __version__,
+            "model": target.spec.name,
+            "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        }
+    )
+    if method == "morris":
+        ds.attrs["num_levels"] = MORRIS_LEVELS
+    return ds
+
+
+def sensitivity_chart(ds: xr.Dataset, top: int = 15):
+    """A plotly figure: per outcome, bars of ST and S1 (Sobol) or mu* (Morris) for the
+    ``top`` most influential parameters, with confidence intervals."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    sobol = ds.attrs.get("method") == "sobol"
+    key = "ST" if sobol else "mu_star"
+    outcomes = [str(o) for o in ds["outcome"].values]
+    titles = [str(t) for t in ds["outcome_label"].values]
+    cols = 2 if len(outcomes) > 1 else 1
+    rows = math.ceil(len(outcomes) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / max(rows, 1))
+    bars = [("ST", "ST_conf", "rgb(31, 119, 180)"), ("S1", "S1_conf", "rgb(255, 127, 14)")] if sobol else [
+        ("mu_star", "mu_star_conf", "rgb(31, 119, 180)"), ("sigma", None, "rgb(255, 127, 14)")
+    ]
+    for i, o in enumerate(outcomes):
+        row, col = i // cols + 1, i % cols + 1
+        values = ds[key].sel(outcome=o).values
+        order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
+        names = [str(ds["parameter"].values[j]) for j in order]
+        for name, conf, colour in bars:
+            err = {"type": "data", "array": ds[conf].sel(outcome=o).values[order]} if conf else None
+            fig.add_trace(go.Bar(x=names, y=ds[name].sel(outcome=o).values[order], name=name, error_y=err,
+                                 marker_color=colour, legendgroup=name, showlegend=i == 0),
+                          row=row, col=col)
+    what = "total (ST) and first-order (S1) Sobol indices" if sobol else "Morris mu* and sigma"
+    fig.update_layout(
+        title=f"{ds.attrs.get('scenario')}: {what}, N = {ds.attrs.get('N')}, seed {ds.attrs.get('seed')} "
+        f"({ds.attrs.get('runs'):,} runs)",
+        barmode="group", height=380 * rows, template="plotly_white",
+    )
+    return fig
+
+
+def write_sensitivity(ds: xr.Dataset, path: str | Path) -> Path:
+    """``ds`` as NetCDF 4, atomically."""
+    from kazind.analysis.ensemble import write_netcdf
+
+    return write_netcdf(ds, path)
