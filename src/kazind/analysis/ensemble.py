@@ -468,14 +468,58 @@ def fan_chart(ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Seque
 
 
 def write_html(fig, path: str | Path) -> Path:
-    """A self-contained plotly HTML file (plotly.js included), written atomically.
-
-    PNG export needs kaleido or matplotlib among the project's pinned dependencies;
-    neither is, so charts are HTML only.
-    """
+    """A self-contained plotly HTML file (plotly.js included, opens offline), atomically."""
     from kazind.common.atomic import atomic_write
 
     path = Path(path)
     with atomic_write(path) as fh:
         fh.write(fig.to_html(include_plotlyjs=True, full_html=True))
     return path
+
+
+def write_fan_png(
+    ensembles: Mapping[str, xr.Dataset] | xr.Dataset, path: str | Path, variables: Sequence[str] | None = None
+) -> Path:
+    """The fan charts as a PNG, with matplotlib (plotly 7.1 cannot export PNG here: it
+    rejects kaleido 0.2.1 and kaleido 1 needs a Chrome), written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kazind.common.atomic import atomic_path
+
+    if isinstance(ensembles, xr.Dataset):
+        ensembles = {ensembles.attrs.get("scenario", "ensemble"): ensembles}
+    first = next(iter(ensembles.values()))
+    if variables is None:
+        variables = [v for v in first.data_vars if first[v].dims == ("run", "time")]
+    cols = 2 if len(variables) > 1 else 1
+    rows = math.ceil(len(variables) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.0 * rows), squeeze=False)
+    colours = ["tab:blue", "tab:red", "tab:green", "tab:purple"]
+    try:
+        for k, (name, ens) in enumerate(ensembles.items()):
+            colour = colours[k % len(colours)]
+            for i, var in enumerate(variables):
+                ax = axes[i // cols][i % cols]
+                q = fan_quantiles(ens, var)
+                t = q["time"].values
+                ax.fill_between(t, q.sel(quantile=0.05).values, q.sel(quantile=0.95).values, color=colour,
+                                alpha=0.15, linewidth=0, label=f"{name}: 90 %")
+                ax.fill_between(t, q.sel(quantile=0.25).values, q.sel(quantile=0.75).values, color=colour,
+                                alpha=0.3, linewidth=0, label=f"{name}: 50 %")
+                ax.plot(t, q.sel(quantile=0.5).values, color=colour, linewidth=1.5, label=f"{name}: median")
+                ax.set_title(var, fontsize=9)
+                ax.tick_params(labelsize=8)
+        for j in range(len(variables), rows * cols):
+            axes[j // cols][j % cols].axis("off")
+        axes[0][0].legend(fontsize=7, loc="upper left")
+        fig.suptitle(f"{' vs '.join(ensembles)}: {first.sizes['run']:,} runs, seed {first.attrs.get('seed')}; "
+                     "median, 50 % and 90 % bands", fontsize=10)
+        fig.tight_layout(rect=(0, 0, 1, 0.97))
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+    return Path(path)

@@ -8,9 +8,10 @@ and writes, each atomically:
 - ``DIR/ensemble-<scenario>.nc``: the outcome variables, dims (run, time), the draws as
   the coordinate ``sample`` (run, parameter), attributes scenario, method, seed, N,
   parameters, kazind version, date;
-- ``DIR/fan-<scenario>.html``: fan charts (median, 50 % and 90 % bands), plotly with
-  plotly.js inside; with two or more scenarios also ``DIR/fan.html``, all of them
-  overlaid;
+- ``DIR/fan-<scenario>.html`` and ``.png``: fan charts (median, 50 % and 90 % bands);
+  the HTML is plotly with plotly.js inside (opens offline), the PNG matplotlib (plotly
+  7.1 cannot export PNG here); with two or more scenarios also ``DIR/fan.html`` and
+  ``.png``, all of them overlaid;
 - with two or more scenarios, ``DIR/probability-<A>-vs-<B>.csv`` for each later
   scenario A against the first, B: per outcome the share of paired draws in which A
   does better (ties half), and the table is printed.
@@ -18,10 +19,9 @@ and writes, each atomically:
 ``kazind sensitivity SCENARIO --method sobol|morris --samples N [--seed S]
 [--workers N | --scheduler ADDRESS] --out DIR`` writes
 ``DIR/sensitivity-<scenario>-<method>.nc`` (indices, dims outcome x parameter) and
-``.html`` (bar charts) and prints the most influential parameters of each outcome.
+``.html`` and ``.png`` (bar charts) and prints the most influential parameters of each outcome.
 
-Charts are HTML only: PNG export would need kaleido or matplotlib among the pinned
-dependencies. Every user mistake is one line on stderr and exit code 2.
+Every user mistake is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -98,8 +98,10 @@ def ensemble_command(
     for name, ds in ensembles.items():
         written.append(ens_mod.write_netcdf(ds, out / f"ensemble-{_safe(name)}.nc"))
         written.append(ens_mod.write_html(ens_mod.fan_chart({name: ds}), out / f"fan-{_safe(name)}.html"))
+        written.append(ens_mod.write_fan_png({name: ds}, out / f"fan-{_safe(name)}.png"))
     if len(names) > 1:
         written.append(ens_mod.write_html(ens_mod.fan_chart(ensembles), out / "fan.html"))
+        written.append(ens_mod.write_fan_png(ensembles, out / "fan.png"))
         base = names[0]
         for other in names[1:]:
             rows = ens_mod.probability_table(ensembles[other], ensembles[base])
@@ -177,6 +179,7 @@ def sensitivity_command(
         sensitivity,
         sensitivity_chart,
         write_sensitivity,
+        write_sensitivity_png,
     )
 
     if scenario is None:
@@ -199,16 +202,18 @@ def sensitivity_command(
     from kazind.analysis.ensemble import write_html
 
     html = write_html(sensitivity_chart(ds), out / f"{stem}.html")
+    png = write_sensitivity_png(ds, out / f"{stem}.png")
     _print_sensitivity(ds)
     typer.echo(
         f"{method}: {ds.attrs['runs']:,} runs over {len(ds['parameter'])} parameters, seed {seed}, "
-        f"{ds.attrs['failed_runs']} failed; wrote {nc} and {html}"
+        f"{ds.attrs['failed_runs']} failed; wrote {nc}, {html} and {png}"
     )
 
 
 def _print_sensitivity(ds, top: int = 3) -> None:
     import numpy as np
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     key = "ST" if ds.attrs["method"] == "sobol" else "mu_star"
@@ -218,7 +223,7 @@ def _print_sensitivity(ds, top: int = 3) -> None:
     for o in ds["outcome"].values:
         values = ds[key].sel(outcome=o).values
         order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
-        cells = ", ".join(f"{ds['parameter'].values[j]} ({values[j]:.3g})" for j in order)
+        cells = ", ".join(escape(f"{ds['parameter'].values[j]} ({values[j]:.3g})") for j in order)
         table.add_row(str(ds["outcome_label"].sel(outcome=o).values), cells)
     Console().print(table)
 
