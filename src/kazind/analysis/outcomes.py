@@ -49,36 +49,38 @@ class Outcome:
         da = ds[self.variable]
         if set(da.dims) != {"run", "time"}:
             raise KazindError(f"outcome {self.name!r}: {self.variable!r} is not a scalar series")
-        da = da.transpose("run", "time")
+        data = np.asarray(da.transpose("run", "time").values, dtype=float)
+        times = np.asarray(da["time"].values, dtype=float)
         if self.how == "last":
-            value = da.values[:, -1]
+            value = data[:, -1]
         elif self.how == "end":
-            value = _at(da, _compare.END)
+            value = _at(data, times, _compare.END, self.variable)
         elif self.how == "mid":
-            value = _at(da, _compare.MID_1940)
+            value = _at(data, times, _compare.MID_1940, self.variable)
         elif self.how == "total":
-            value = _at(da, _compare.END) - _at(da, _compare.START)
+            value = _at(data, times, _compare.END, self.variable) - _at(data, times, _compare.START, self.variable)
         elif self.how == "mean":
             start, end = _compare.START, _compare.END
-            times = da["time"].values
             inner = times[(times > start) & (times < end)]
             ts = np.concatenate([[start], inner, [end]])
-            vs = np.stack([_at(da, float(t)) for t in ts], axis=1)
+            vs = np.stack([_at(data, times, float(t), self.variable) for t in ts], axis=1)
             value = np.sum((vs[:, 1:] + vs[:, :-1]) / 2 * np.diff(ts), axis=1) / (end - start)
         else:
             raise KazindError(f"outcome {self.name!r}: unknown reading {self.how!r}")
         return np.asarray(value, dtype=float) * self.scale
 
 
-def _at(da, t: float) -> np.ndarray:
-    """Values of ``da`` (run, time) at time ``t``, linear between saved times."""
-    times = da["time"].values
+def _at(data: np.ndarray, times: np.ndarray, t: float, name: str) -> np.ndarray:
+    """Values of ``data`` (run, time) at time ``t``, linear between saved times (as
+    ``xarray.DataArray.interp``, which ``kazind compare`` uses, to rounding)."""
     if t < times[0] or t > times[-1]:
-        raise KazindError(f"{da.name}: no saved values around time {t:g}")
+        raise KazindError(f"{name}: no saved values around time {t:g}")
     hit = np.flatnonzero(times == t)
     if hit.size:
-        return da.values[:, hit[0]]
-    return da.interp(time=t).values
+        return data[:, hit[0]]
+    i = int(np.searchsorted(times, t)) - 1
+    w = (t - times[i]) / (times[i + 1] - times[i])
+    return data[:, i] + w * (data[:, i + 1] - data[:, i])
 
 
 #: Directions for the probability table, by outcome key (absent: higher is better).
