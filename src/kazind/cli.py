@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 # Modules under kazind.commands, each with a ``register(app)`` function.
-COMMAND_MODULES = ["facts", "places", "model", "model_doc", "run", "scenarios", "analysis"]
+COMMAND_MODULES = ["facts", "places", "model", "model_doc", "run", "scenarios", "analysis", "explorer"]
 
 
 def _version_callback(value: bool) -> None:

@@ -1,0 +1,369 @@
+"""What the explorer shows, computed once per process and cached.
+
+The historical model is compiled once (through :mod:`kazind.scenarios`, which caches
+compiled scenarios by content); a change of the levers runs it again with the levers
+as parameters, and runs are cached by the tuple of lever values
+(:func:`lever_run`), so moving a slider back costs nothing. Shipped scenarios are run
+once each (:func:`scenario_run`); ensembles (:func:`ensemble_quantiles`) are capped at
+:data:`MAX_ENSEMBLE` runs and cached by (scenario, size).
+
+Facts are drawn on the model's paths through the fit targets: each target names a
+variable, an element, a time and a measure; :func:`fact_points` turns it into a point
+(time, value) on that variable's path. A ``value`` target is the fact's value itself;
+a ``ratio``, ``growth`` or ``change`` target is placed at the value it implies given
+the model's value at the base time (marked ``implied``); ``one_minus`` takes the
+complement.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import xarray as xr
+
+from kazind.explorer.i18n import InputError
+from kazind.explorer.ids import LEVERS
+
+YEARS = (1913, 1940)
+#: Largest ensemble the page will run (the page says so).
+MAX_ENSEMBLE = 500
+ENSEMBLE_SEED = 2024
+HISTORICAL = "historical"
+LEVERS_RUN = "levers"  # the name of the run with the page's lever values
+
+#: Outputs kept from every run (everything the pages draw or tabulate).
+TIMELINE_OUTPUTS = (
+    "industrial_output_index", "agricultural_output_index", "branch_output", "electricity_output",
+    "railway_length", "population_total", "population_urban", "population_by_group",
+    "urban_share", "workers_total", "workers_by_group", "kazakh_share_of_workers",
+    "kazakh_share_of_population", "working_class_share", "city_population", "famine_deaths",
+    "in_migration", "processing_share_of_industry", "local_processing_share",
+    "skilled_kazakh_workers", "in_migration_flow", "coal_output",
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the model and its runs
+
+
+@lru_cache(maxsize=1)
+def historical_model():
+    """The calibrated historical model, compiled once."""
+    try:
+        from kazind.scenarios.run import compiled_scenario
+
+        return compiled_scenario(HISTORICAL)
+    except ImportError:  # before kazind.scenarios: the calibrated spec is the historical one
+        from kazind.engine import compile_model
+        from kazind.model.build import build_spec
+
+        return compile_model(build_spec())
+
+
+@lru_cache(maxsize=1)
+def outputs() -> tuple[str, ...]:
+    """Every output the explorer keeps: the timeline's, the targets', the outcomes'."""
+    names = set(TIMELINE_OUTPUTS) | set(targets().variables())
+    try:
+        from kazind.scenarios.outcomes import OUTPUTS
+
+        names |= set(OUTPUTS)
+    except ImportError:
+        pass
+    known = set(historical_model().spec.names())
+    return tuple(sorted(n for n in names if n in known))
+
+
+def _squeeze(ds: xr.Dataset) -> xr.Dataset:
+    if "run" in ds.dims:
+        ds = ds.isel(run=0, drop=True)
+    return ds.drop_vars([c for c in ds.coords if str(c).startswith("param_")])
+
+
+@dataclass(frozen=True)
+class Lever:
+    name: str
+    default: float  # the historical (calibrated) value
+    low: float
+    high: float
+    step: float
+    unit: str
+
+
+@lru_cache(maxsize=1)
+def levers() -> dict[str, Lever]:
+    """The page's levers with their historical values and the constants' bounds."""
+    spec = historical_model().spec
+    by_name = {v.name: v for v in spec.variables}
+    out = {}
+    for name in LEVERS:
+        var = by_name[name]
+        low, high = (float(b) for b in var.bounds)
+        span = high - low
+        step = 10 ** math.floor(math.log10(span / 100)) if span > 0 else 1.0
+        out[name] = Lever(name, float(var.value), low, high, step, var.unit)
+    return out
+
+
+def check_levers(values: object) -> tuple[float, ...]:
+    """The lever values (one per :data:`LEVERS`) as floats within bounds, or InputError."""
+    if not isinstance(values, list | tuple) or len(values) != len(LEVERS):
+        raise InputError(f"expected {len(LEVERS)} lever values")
+    out = []
+    for lever, value in zip(levers().values(), values, strict=True):
+        if value is None:
+            value = lever.default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"{lever.name}: not a number: {value!r}")
+        value = float(value)
+        if not math.isfinite(value) or not lever.low <= value <= lever.high:
+            raise InputError(f"{lever.name} = {value:g} is outside {lever.low:g}..{lever.high:g}")
+        out.append(value)
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def lever_run(values: tuple[float, ...]) -> xr.Dataset:
+    """The historical model run with the levers set to ``values`` (in :data:`LEVERS` order)."""
+    values = check_levers(values)
+    params = {
+        name: v for name, v in zip(LEVERS, values, strict=True) if v != levers()[name].default
+    }
+    ds = historical_model().run(params=params or None, outputs=list(outputs()))
+    return _squeeze(ds)
+
+
+def historical_run() -> xr.Dataset:
+    return lever_run(tuple(lever.default for lever in levers().values()))
+
+
+@lru_cache(maxsize=1)
+def scenario_names() -> tuple[str, ...]:
+    """The scenarios one can pick: historical first."""
+    try:
+        from kazind.scenarios import list_scenarios
+    except ImportError:
+        return (HISTORICAL,)
+    names = list(list_scenarios())
+    return tuple([HISTORICAL] + [n for n in names if n != HISTORICAL])
+
+
+def scenario_title(name: str, lang: str) -> str:
+    try:
+        from kazind.scenarios import load_scenario
+
+        return load_scenario(name).title.get(lang) or name
+    except Exception:  # noqa: BLE001 - a title is decoration; the name will do
+        return name
+
+
+def check_scenarios(names: object) -> tuple[str, ...]:
+    """Scenario names picked on the page, each known, at least one, none twice."""
+    if names is None:
+        names = []
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise InputError("scenarios: expected a list of names")
+    known = scenario_names()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InputError(f"unknown scenario {unknown[0]!r}; known: {', '.join(known)}")
+    return tuple(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=16)
+def scenario_run(name: str) -> xr.Dataset:
+    """One shipped (or user) scenario, run once."""
+    check_scenarios([name])
+    if name == HISTORICAL:
+        return historical_run()
+    from kazind.scenarios.run import compiled_scenario
+
+    return _squeeze(compiled_scenario(name).run(outputs=list(outputs())))
+
+
+def check_ensemble_size(n: object) -> int:
+    if isinstance(n, str):
+        try:
+            n = int(n)
+        except ValueError:
+            raise InputError(f"ensemble size: not a whole number: {n!r}") from None
+    if isinstance(n, float) and n.is_integer():
+        n = int(n)
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise InputError(f"ensemble size: not a whole number: {n!r}")
+    if not 10 <= n <= MAX_ENSEMBLE:
+        raise InputError(f"ensemble size must be 10..{MAX_ENSEMBLE}, got {n}")
+    return n
+
+
+def ensemble_available() -> bool:
+    try:
+        import kazind.analysis.ensemble  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=16)
+def ensemble_quantiles(name: str, n: int, variables: tuple[str, ...]) -> dict[str, xr.DataArray]:
+    """Quantiles (5, 25, 50, 75, 95 %) over ``n`` draws of the calibrated parameters."""
+    from kazind.analysis.ensemble import fan_quantiles, run_ensemble
+
+    n = check_ensemble_size(n)
+    check_scenarios([name])
+    ens = run_ensemble(name, n, seed=ENSEMBLE_SEED, outputs=list(variables))
+    return {v: fan_quantiles(ens, v) for v in variables}
+
+
+# ---------------------------------------------------------------- the record
+
+
+@lru_cache(maxsize=1)
+def facts():
+    from kazind.record.facts import default_table
+
+    return default_table()
+
+
+@lru_cache(maxsize=1)
+def targets():
+    from kazind.model.targets import load_targets
+
+    return load_targets()
+
+
+@lru_cache(maxsize=1)
+def fit_by_target() -> dict[str, object]:
+    """Target key -> its FitRow on the historical model."""
+    from kazind.analysis.fit_report import fit_rows
+
+    return {r.target: r for r in fit_rows(historical_model(), targets())}
+
+
+@lru_cache(maxsize=1)
+def fit_report_rows() -> tuple:
+    from kazind.analysis.fit_report import fit_rows
+
+    return tuple(fit_rows(historical_model(), targets()))
+
+
+def reproduced(fact_id: str) -> str:
+    """'yes', 'no', 'input' (sets a parameter; not scored), 'check' or 'none' (no target)."""
+    rows = [r for r in fit_by_target().values() if r.fact_id == fact_id]
+    if not rows:
+        return "none"
+    scored = [r for r in rows if r.role in ("fit", "holdout")]
+    if not scored:
+        return rows[0].role
+    return "yes" if all(r.within_tolerance for r in scored) else "no"
+
+
+@dataclass(frozen=True)
+class FactPoint:
+    """A fact drawn on a model path."""
+
+    fact_id: str
+    target: str
+    variable: str
+    element: str | None
+    at: float
+    y: float
+    low: float | None  # a range's ends (implied, on the path's scale)
+    high: float | None
+    implied: bool  # placed by a ratio/growth/change on the model's base value
+    role: str
+    within: bool
+    simulated_y: float
+
+
+def _value_at(ds: xr.Dataset, variable: str, element: str | None, t: float) -> float:
+    da = ds[variable]
+    if element is not None:
+        dim = next(d for d in da.dims if d != "time")
+        da = da.sel({dim: element})
+    return float(np.interp(t, ds["time"].values, da.values))
+
+
+@lru_cache(maxsize=1)
+def fact_points() -> tuple[FactPoint, ...]:
+    """Every target as a point on its variable's historical path."""
+    ds = historical_run()
+    fit = fit_by_target()
+    out = []
+    for rt in targets().targets:
+        t = rt.target
+        if t.variable not in ds:
+            continue
+        obs = rt.observed
+        lo, hi = (obs if isinstance(obs, tuple) else (None, None))
+        centre = float(np.mean(obs)) if isinstance(obs, tuple) else float(obs)
+        now = _value_at(ds, t.variable, t.element, t.at)
+        base = _value_at(ds, t.variable, t.element, t.base) if t.base is not None else None
+
+        def place(v: float, measure: str = t.measure, base: float | None = base) -> float:
+            if measure == "value":
+                return v
+            if measure == "one_minus":
+                return 1.0 - v
+            if measure == "ratio":
+                return v * base
+            if measure == "growth":
+                return (1.0 + v) * base
+            return base + v  # change
+
+        row = fit.get(rt.key)
+        out.append(
+            FactPoint(
+                fact_id=rt.fact.id,
+                target=rt.key,
+                variable=t.variable,
+                element=t.element,
+                at=float(t.at),
+                y=place(centre),
+                low=None if lo is None else place(lo),
+                high=None if hi is None else place(hi),
+                implied=t.measure not in ("value", "one_minus"),
+                role=t.role,
+                within=bool(row.within_tolerance) if row is not None else False,
+                simulated_y=now,
+            )
+        )
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def gazetteer():
+    from kazind.record.places import load_gazetteer
+
+    return load_gazetteer()
+
+
+@lru_cache(maxsize=1)
+def railways():
+    from kazind.record.railways import load_railways
+
+    return load_railways(gazetteer=gazetteer())
+
+
+@lru_cache(maxsize=1)
+def outline():
+    from kazind.record.places import load_outline
+
+    return load_outline()
+
+
+def check_year(year: object) -> int:
+    """A whole year within 1913-1940, or InputError."""
+    if isinstance(year, float) and year.is_integer():
+        year = int(year)
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year)
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise InputError(f"year: not a whole year: {year!r}")
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"year {year} is outside {YEARS[0]}-{YEARS[1]}")
+    return year
