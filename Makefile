@@ -17,11 +17,14 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@ $(VENV)/.run-deps
 
-# The main job: the calibrated historical scenario and its report.
+# The main job: the calibrated historical scenario and its report, then the explorer
+# (a web page on this machine only: http://127.0.0.1:8050, Ctrl+C to stop).
 run: $(VENV)/.run-deps
 	$(BIN)/kazind run historical --out out/historical
 	$(BIN)/kazind fit-report --format html --out out/fit-report.html
 	$(BIN)/kazind fit-report
+	@echo "Opening the explorer: http://127.0.0.1:8050 (Ctrl+C to stop)"
+	$(BIN)/kazind serve --host 127.0.0.1 --port 8050
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests benchmarks scripts

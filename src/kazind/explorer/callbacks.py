@@ -94,7 +94,7 @@ def _clicked_fact(click) -> str | None:
 def fact_detail(fact_id: str, lang: str) -> list:
     """The fact in full: statement, source sentence in Kazakh, translations, source, fit."""
     from kazind.record.documents import default_store, sentence_around
-    from kazind.record.facts import SeedSource, format_value, format_when
+    from kazind.record.facts import SeedSource, format_when
 
     _ = translator(lang)
     try:
@@ -104,7 +104,7 @@ def fact_detail(fact_id: str, lang: str) -> list:
     muted = layout.CSS["muted"]
     out = [
         html.H4(getattr(fact.statement, lang), style={"marginTop": "0"}),
-        html.P([html.B(_("value") + ": "), format_value(fact), "  ", html.B(_("when") + ": "),
+        html.P([html.B(_("value") + ": "), _local_value(fact, lang), "  ", html.B(_("when") + ": "),
                 format_when(fact) or "–"]),  # fmt: skip
     ]
     src = fact.source
@@ -169,6 +169,19 @@ def fact_detail(fact_id: str, lang: str) -> list:
         )
     out.append(html.P(html.Code(fact.id), style=muted))
     return out
+
+
+def _local_value(fact, lang: str) -> str:
+    """The fact's value as format_value gives it, with the number in the locale's convention."""
+    from kazind.record.facts import format_value
+
+    text = format_value(fact)
+    if isinstance(fact.value, int | float) and not isinstance(fact.value, bool):
+        from babel.numbers import format_decimal
+
+        number = repr(fact.value).removesuffix(".0") if isinstance(fact.value, float) else str(fact.value)
+        return text.replace(number, format_decimal(fact.value, locale=lang), 1)
+    return text
 
 
 @guarded(lambda msg: [html.Div(msg, role="alert", style=layout.CSS["msg"])])
@@ -260,7 +273,7 @@ def _fact_row(fact, lang: str) -> dict:
     _ = translator(lang)
     src = fact.source
     if isinstance(src, SeedSource):
-        source = src.document
+        source = _document_title(src.document, lang)
     else:
         source = f"{src.citation} ({_('confidence')}: {_(src.confidence)})"
     verdict = {"yes": _("yes"), "no": _("no"), "input": _("input"), "check": _("check"),
@@ -276,6 +289,15 @@ def _fact_row(fact, lang: str) -> dict:
         "source": source,
         "reproduced": verdict,
     }
+
+
+def _document_title(doc_id: str, lang: str) -> str:
+    from kazind.record.documents import default_store
+
+    try:
+        return getattr(default_store().get(doc_id).title, lang)
+    except Exception:  # noqa: BLE001 - the id will do
+        return doc_id
 
 
 def _place_name(place_id: str, lang: str) -> str:

@@ -77,7 +77,9 @@ def _unit(x: float) -> float:
     return min(1.0, max(0.0, round(x, 6)))
 
 
-def grid(n_rows: int, n_cols: int, titles: list[str], gap_x: float = 0.06, gap_y: float = 0.1) -> dict:
+def grid(
+    n_rows: int, n_cols: int, titles: list[str], gap_x: float = 0.06, gap_y: float = 0.1, title_width: int = 80
+) -> dict:
     """Axes and title annotations for ``n_rows`` x ``n_cols`` panels (row by row)."""
     layout: dict = {"annotations": []}
     w = (1 - gap_x * (n_cols - 1)) / n_cols
@@ -98,7 +100,7 @@ def grid(n_rows: int, n_cols: int, titles: list[str], gap_x: float = 0.06, gap_y
         }  # fmt: skip
         layout["annotations"].append(
             {
-                "text": f"<b>{title}</b>", "xref": "paper", "yref": "paper", "x": x0, "y": y1,
+                "text": "<b>" + "<br>".join(textwrap.wrap(title, title_width)) + "</b>", "xref": "paper", "yref": "paper", "x": x0, "y": y1,
                 "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 12},
             }
         )  # fmt: skip
@@ -455,7 +457,7 @@ def map_figure(lang: str, year: int, ds: xr.Dataset | None = None) -> dict:
             "legend": {"x": 1.0, "y": 1.0, "xanchor": "left", "bgcolor": "rgba(255,255,255,0.8)",
                        "font": {"size": 11}},
             "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
-            "plot_bgcolor": "#dfe9f2",
+            "plot_bgcolor": "#ececec",
         }
     )  # fmt: skip
     return {"data": traces, "layout": layout}
@@ -512,8 +514,10 @@ def scenario_figure(lang: str, runs: dict[str, tuple[str, xr.Dataset]], fans: di
     _ = translator(lang)
     n_cols = 4
     n_rows = math.ceil(len(SCENARIO_PANELS) / n_cols)
-    layout = base_layout(lang, 290 * n_rows + 60)
-    layout.update(grid(n_rows, n_cols, [_(t) for _v, t, *_r in SCENARIO_PANELS], gap_x=0.05, gap_y=0.14))
+    layout = base_layout(lang, 320 * n_rows + 60)
+    layout.update(
+        grid(n_rows, n_cols, [_(t) for _v, t, *_r in SCENARIO_PANELS], gap_x=0.05, gap_y=0.2, title_width=28)
+    )
     layout["legend"] = {"orientation": "h", "x": 0, "y": 1.08, "yanchor": "bottom"}
     layout["margin"]["t"] = 70
     traces = []

@@ -172,7 +172,7 @@ def map_tab(lang: str) -> list:
                 html.Div(
                     dcc.Slider(
                         id=I.YEAR_SLIDER, min=lo, max=hi, step=1, value=1926,
-                        marks={y: str(y) for y in range(lo, hi + 1) if y % 5 == 0 or y in (lo, hi)},
+                        marks={y: str(y) for y in range(lo, hi + 1) if (y % 5 == 0 and y - lo > 3) or y in (lo, hi)},
                         tooltip={"placement": "bottom", "always_visible": True},
                         persistence=True, persistence_type="session", updatemode="drag",
                     ),  # fmt: skip
@@ -200,7 +200,7 @@ def lever_control(name: str, lang: str) -> html.Div:
                 id=I.LEVER_IDS[name], min=lever.low, max=lever.high, step=lever.step,
                 value=lever.default, marks=marks,
                 tooltip={"placement": "bottom", "always_visible": False},
-                persistence=True, persistence_type="session",
+                persistence=True, persistence_type="session", allow_direct_input=False,
             ),  # fmt: skip
         ],
         style={"marginBottom": "6px"},
@@ -310,6 +310,15 @@ def record_tab(lang: str) -> list:
             style_cell={"fontFamily": FONT, "fontSize": "13px", "textAlign": "left", "whiteSpace": "normal",
                         "height": "auto", "maxWidth": "420px", "padding": "4px", "verticalAlign": "top"},
             style_header={"fontWeight": "600", "background": "#eef2f6"},
+            style_cell_conditional=[
+                {"if": {"column_id": "id"}, "minWidth": "160px", "maxWidth": "180px", "fontSize": "11px",
+                 "wordBreak": "break-all"},
+                {"if": {"column_id": "topic"}, "maxWidth": "110px"},
+                {"if": {"column_id": "statement"}, "minWidth": "260px"},
+                {"if": {"column_id": "quote"}, "minWidth": "220px"},
+                {"if": {"column_id": "source"}, "maxWidth": "200px", "fontSize": "12px"},
+                {"if": {"column_id": "year"}, "width": "60px"},
+            ],
             style_data_conditional=[
                 {"if": {"filter_query": '{reproduced} = "' + _("yes") + '"', "column_id": "reproduced"},
                  "color": figures.OK, "fontWeight": "600"},
@@ -351,7 +360,10 @@ def diagram_src(sector: str) -> str:
 
 def model_tab(lang: str) -> list:
     _ = translator(lang)
-    sectors = list(model_doc().sectors)
+    doc = model_doc()
+    sectors = list(doc.sectors)
+    # open on the first sector with a stock: a diagram of constants alone says little
+    first = next((s for s in sectors if any(doc.variables[v].kind == "stock" for v in doc.sectors[s])), None)
     return [
         html.P(
             _("Every variable of the model with its equation, unit and source (in English, as in the "
@@ -362,7 +374,7 @@ def model_tab(lang: str) -> list:
         html.Label(_("Sector"), htmlFor=I.SECTOR_PICK),
         dcc.Dropdown(
             id=I.SECTOR_PICK, options=[{"label": s, "value": s} for s in sectors],
-            value=sectors[0] if sectors else None, clearable=False, persistence=True,
+            value=first or (sectors[0] if sectors else None), clearable=False, persistence=True,
             persistence_type="session", style={"maxWidth": "480px"},
         ),  # fmt: skip
         html.Div(
