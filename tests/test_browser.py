@@ -168,13 +168,12 @@ def page(browser, server, request):
 
 # ---------------------------------------------------------------- helpers
 
-TAB_ORDER = (I.TAB_TIMELINE, I.TAB_MAP, I.TAB_SCENARIOS, I.TAB_RECORD, I.TAB_MODEL)
+TABS_IN_ORDER = (I.TAB_TIMELINE, I.TAB_MAP, I.TAB_SCENARIOS, I.TAB_RECORD, I.TAB_MODEL)
 
 
 def open_tab(page: Page, tab: str) -> None:
-    """Click the tab ``tab`` (its id if the tab carries one, else its place among the tabs)."""
-    by_id = page.locator(f"#{I.TABS} #{tab}")
-    target = by_id if by_id.count() else page.locator(f"#{I.TABS} > .tab").nth(TAB_ORDER.index(tab))
+    """Click the tab ``tab`` (an id of :mod:`ids`) and wait until it is the selected one."""
+    target = page.locator(f"#{I.TABS} #{tab}")
     target.click()
     expect(target).to_have_class(re.compile(r"tab--selected"))
 
@@ -410,7 +409,7 @@ def test_every_tab_in_every_language_without_console_errors(page):
     for lang in ("kk", "ru", "en"):
         if lang != "kk":
             switch_language(page, lang)
-        for tab in TAB_ORDER:
+        for tab in TABS_IN_ORDER:
             open_tab(page, tab)
         expect(page.locator(f"#{I.DIAGRAM}")).to_have_attribute(
             "src", re.compile(r"^data:image/svg")
