@@ -90,19 +90,26 @@ def test_setup_rejects_unknown_parameters(tmp_path):
 def test_calibration_improves_the_fit_and_is_reproducible(raw_model, targets):
     spec = raw_model.spec
     setup = load_setup(spec)
-    small = dataclasses.replace(setup, settings=dataclasses.replace(setup.settings, max_evaluations=3))
+    small = dataclasses.replace(setup, settings=dataclasses.replace(
+        setup.settings, max_evaluations=3, posterior_chains=40, posterior_steps=6))
     first = calibrate(raw_model, targets, small, seed=7, starts=2)
     second = calibrate(raw_model, targets, small, seed=7, starts=2)
     assert np.array_equal(first.values, second.values)
     assert first.cost == second.cost
+    # the posterior sample: reproducible, within bounds, spread around the optimum
+    assert np.array_equal(first.sample, second.sample)
+    assert first.sample.shape == (40, len(setup.free))
+    assert len({tuple(r) for r in first.sample}) > 1
     # the cost at the documented defaults is higher than after fitting
     u0 = calibrate(raw_model, targets, dataclasses.replace(
-        small, settings=dataclasses.replace(small.settings, max_evaluations=1)), seed=7, starts=1)
+        small, settings=dataclasses.replace(small.settings, max_evaluations=1, posterior_chains=0)),
+        seed=7, starts=1)
     assert first.cost <= u0.cost
     assert np.all(first.std >= 0)
     lows = np.array([f.low for f in setup.free])
     highs = np.array([f.high for f in setup.free])
     assert np.all((first.values >= lows) & (first.values <= highs))
+    assert np.all((first.sample >= lows) & (first.sample <= highs))
 
 
 def test_fit_report_json_has_the_required_keys():

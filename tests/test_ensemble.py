@@ -44,7 +44,22 @@ def test_same_seed_same_draws_and_different_seed_different():
     assert np.array_equal(E.sample_parameters(80, 3).values[:50], a.values)
 
 
-def test_draws_lie_within_bounds_and_centre_on_the_calibrated_values():
+def test_draws_are_whole_rows_of_the_posterior_sample():
+    """Calibrated parameters are drawn together, so the fit's correlations are kept."""
+    labels, draws = E.calibrated_posterior()
+    s = E.sample_parameters(500, 1)
+    picked = s.sel(parameter=labels).values
+    rows = {tuple(r) for r in draws}
+    assert all(tuple(r) in rows for r in picked)
+    assert len({tuple(r) for r in picked}) > 200  # many different draws, not one
+    dists = {d.label: d for d in E.calibrated_distributions()}
+    for label in s["parameter"].values:
+        d, v = dists[str(label)], s.sel(parameter=label).values
+        assert v.min() >= d.low and v.max() <= d.high
+
+
+def test_without_a_posterior_sample_draws_centre_on_the_calibrated_values(monkeypatch):
+    monkeypatch.setattr(E, "calibrated_posterior", lambda path=None: None)
     dists = {d.label: d for d in E.calibrated_distributions()}
     s = E.sample_parameters(4000, 1)
     for label in s["parameter"].values:

@@ -32,7 +32,8 @@ from kazind.model.build import CALIBRATED_FILE
 from kazind.model.targets import ResolvedTarget, TargetSet, residual, simulated
 
 SETUP_FILE = Path(__file__).parents[1] / "model" / "calibration.yaml"
-FAILED_RESIDUAL = 1.0e3  # residual of every target of a run that failed numerically
+FAILED_RESIDUAL = 1.0e3
+TARGET_ACCEPTANCE = 0.25  # Metropolis acceptance aimed at while tuning the step  # residual of every target of a run that failed numerically
 _FREE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([A-Za-z_][A-Za-z0-9_]*)\])?$")
 
 
@@ -64,6 +65,9 @@ class Settings:
     start_spread: float
     prior_weight: float
     max_evaluations: int
+    posterior_chains: int = 0  # parallel Metropolis chains = size of the posterior sample (0: none)
+    posterior_steps: int = 0  # steps of each chain
+    posterior_step_scale: float = 1.0  # step size relative to 2.38 / sqrt(p) Laplace steps
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,8 @@ class CalibrationResult:
     starts: list[dict] = field(default_factory=list)
     runs: int = 0
     seconds: float = 0.0
+    sample: np.ndarray | None = None  # (posterior_keep, p) parameter values
+    sample_info: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, float]:
         return {fp.label: float(v) for fp, v in zip(self.free, self.values, strict=True)}
@@ -265,11 +271,80 @@ def calibrate(
         corr = cov / np.outer(std, std)
     corr = np.nan_to_num(corr)
     values = np.array([fp.to_value(u[j]) for j, fp in enumerate(free)])
+    sample, info = None, {}
+    if settings.posterior_chains > 0 and settings.posterior_steps > 0:
+        sample_u, info = posterior_sample(
+            ev, u, cov_u, u0, weight, settings.posterior_steps, settings.posterior_chains,
+            settings.posterior_step_scale, seed,
+        )
+        sample = np.column_stack([fp.to_value(sample_u[:, j]) for j, fp in enumerate(free)])
+        if progress:
+            progress(f"posterior sample: {info['chains']} chains of {info['steps']} steps, "
+                     f"acceptance {info['acceptance_rate_after_burn_in']:.0%} after burn-in")
     return CalibrationResult(
         free=free, values=values, std=std, correlation=corr, cost=float(best.cost),
         target_keys=[t.key for t in fit], target_residuals=res, starts=records, runs=ev.runs,
-        seconds=(_dt.datetime.now() - t0).total_seconds(),
+        seconds=(_dt.datetime.now() - t0).total_seconds(), sample=sample, sample_info=info,
     )
+
+
+def reflect(u: np.ndarray) -> np.ndarray:
+    """Fold points back into [0, 1] by reflection at the bounds (as often as needed)."""
+    folded = np.mod(u, 2.0)
+    return np.where(folded > 1.0, 2.0 - folded, folded)
+
+
+def posterior_sample(
+    ev: Evaluator, u_opt: np.ndarray, cov_u: np.ndarray, u0: np.ndarray, weight: float,
+    steps: int, chains: int, scale: float, seed: int,
+) -> tuple[np.ndarray, dict]:
+    """A sample of the posterior by random-walk Metropolis in many parallel chains.
+
+    Each chain starts at the optimum and takes ``steps`` steps; a step proposes a move
+    along the Laplace approximation's covariance (scaled by ``scale`` times the usual
+    2.38 / sqrt(p)), reflected back into the bounds (which keeps the proposal symmetric,
+    so the Metropolis rule stays exact), and accepts it by the posterior density
+    (targets and priors, as in the fit). All chains step together, so
+    each step is one batched run of the model. The chains' final states are the sample.
+    """
+    rng = np.random.default_rng([seed, 1])
+    p = u_opt.size
+    cov = (cov_u + cov_u.T) / 2
+    vals, vecs = np.linalg.eigh(cov)
+    root = vecs * np.sqrt(np.clip(vals, 1e-14, None)) * (scale * 2.38 / np.sqrt(p))
+
+    def log_post(points: np.ndarray) -> np.ndarray:
+        values = np.column_stack([fp.to_value(points[:, j]) for j, fp in enumerate(ev.free)])
+        res = ev.residuals(values)
+        prior = weight * (points - u0)
+        return -0.5 * ((res**2).sum(axis=1) + (prior**2).sum(axis=1))
+
+    state = np.tile(u_opt, (chains, 1))
+    current = log_post(state)
+    burn_in = steps // 2
+    factor, accepted = 1.0, 0
+    for step in range(steps):
+        proposal = reflect(state + factor * rng.standard_normal((chains, p)) @ root.T)
+        new = log_post(proposal)
+        accept = np.log(rng.random(chains)) < new - current
+        state = np.where(accept[:, None], proposal, state)
+        current = np.where(accept, new, current)
+        rate = float(accept.mean())
+        if step < burn_in:  # tune the step towards a quarter accepted, then hold it
+            factor *= float(np.exp(rate - TARGET_ACCEPTANCE))
+        else:
+            accepted += int(accept.sum())
+    info = {
+        "method": (
+            "random-walk Metropolis in parallel chains from the optimum; step tuned in the "
+            "first half (burn-in), held in the second; the final states are the sample"
+        ),
+        "chains": int(chains),
+        "steps": int(steps),
+        "acceptance_rate_after_burn_in": round(accepted / (chains * (steps - burn_in)), 4),
+        "step_factor": round(factor * scale, 4),
+    }
+    return state, info
 
 
 
@@ -301,8 +376,26 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
             fp.label: {"value": float(v), "std": float(s), "default": fp.default, "bounds": [fp.low, fp.high]}
             for fp, v, s in zip(result.free, result.values, result.std, strict=True)
         },
+        # The joint uncertainty: ensembles draw correlated parameters from it, since the
+        # targets pin down combinations of parameters far better than each alone.
+        "correlation": {
+            "labels": [fp.label for fp in result.free],
+            "matrix": [[round(float(x), 6) for x in row] for row in result.correlation],
+        },
     }
+    if result.sample is not None:
+        doc["posterior_sample"] = {"file": sample_file(path).name, **result.sample_info}
+        with atomic_write(sample_file(path)) as fh:
+            fh.write(",".join(fp.label for fp in result.free) + "\n")
+            for row in result.sample:
+                fh.write(",".join(repr(float(x)) for x in row) + "\n")
     with atomic_write(path) as fh:
         fh.write("# Written by `kazind calibrate`; do not edit by hand.\n")
         yaml.safe_dump(doc, fh, sort_keys=False, allow_unicode=True, width=100)
     return Path(path)
+
+
+def sample_file(calibrated: str | Path = CALIBRATED_FILE) -> Path:
+    """Where the posterior sample of a calibrated-parameters file is kept (beside it)."""
+    calibrated = Path(calibrated)
+    return calibrated.with_name(calibrated.stem + "_sample.csv")

@@ -1,21 +1,24 @@
 """Monte Carlo ensembles over the calibrated parameters' uncertainty (issue 5).
 
-Sampling (:func:`sample_parameters`): each calibrated free parameter (``calibrated.yaml``:
-``value`` and ``std`` from the Laplace approximation at the optimum, ``bounds`` from the
-model) is drawn from a normal with that mean and standard deviation, truncated to its
-bounds. Parameters are drawn independently: ``calibrated.yaml`` keeps no correlations, so
-the ensemble ignores those of the fit. A parameter with ``std`` 0 keeps its value. A
-priors file overrides the distribution of a parameter, or adds one (any bounded
-constant, ``name`` or ``name[element]``)::
+Sampling (:func:`sample_parameters`): the calibrated free parameters are drawn
+together, as whole rows of the calibration's posterior sample
+(``model/calibrated_sample.csv``, written by ``kazind calibrate``: random-walk
+Metropolis over the same targets and priors as the fit), so that the draws keep the
+fit's correlations: the targets pin down combinations of parameters far better than
+each one alone. Without a posterior sample, each parameter is drawn alone from a normal
+with its calibrated ``value`` and ``std``, truncated to its bounds. A parameter with
+``std`` 0 keeps its value. A priors file overrides the distribution of a parameter, or
+adds one (any bounded constant, ``name`` or ``name[element]``)::
 
     investment_plan1: {dist: uniform, low: 20, high: 120}       # low/high default to the bounds
     famine_mortality: {dist: normal, mean: 0.3, std: 0.05}     # truncated to the bounds
     restoration_start: {dist: triangular, low: 1920.5, mode: 1921.5, high: 1923}
 
-Draws are made by inverse transform from one matrix ``u = rng.random((n, p))`` of a
-``numpy.random.default_rng(seed)``, row by row: so a seed gives the same draws, bit for
-bit, the first m runs of an n-run ensemble are the m-run ensemble, and a prior on one
-parameter leaves the draws of the others unchanged.
+Draws are made from one matrix ``u = rng.random((n, p + 1))`` of a
+``numpy.random.default_rng(seed)``, row by row (by inverse transform, and the last
+column picking the posterior draw): so a seed gives the same draws, bit for bit, the
+first m runs of an n-run ensemble are the m-run ensemble, and a prior on one parameter
+leaves the draws of the others unchanged.
 
 Running (:func:`run_ensemble`): the whole sample is drawn first, then cut into batches
 of the batched engine, run in this process or on Dask (see :mod:`.batches`); the
@@ -229,6 +232,24 @@ def distributions(priors: str | Path | Mapping | None = None) -> list[Distributi
     return merged
 
 
+def calibrated_posterior(path: str | Path | None = None) -> tuple[list[str], np.ndarray] | None:
+    """The calibration's posterior sample (labels, draws), or None if there is none."""
+    from kazind.analysis.calibration import sample_file
+
+    file = sample_file(path or CALIBRATED_FILE)
+    if not file.exists():
+        return None
+    try:
+        with file.open(encoding="utf-8") as fh:
+            labels = fh.readline().strip().split(",")
+        draws = np.loadtxt(file, delimiter=",", skiprows=1, ndmin=2)
+    except (OSError, ValueError) as exc:
+        raise KazindError(f"cannot read the posterior sample: {exc}", file=file) from None
+    if draws.shape[1] != len(labels) or not np.all(np.isfinite(draws)):
+        raise KazindError("the posterior sample is not a finite table over its labels", file=file)
+    return labels, draws
+
+
 def sample_parameters(n: int, seed: int, priors: str | Path | Mapping | None = None) -> xr.DataArray:
     """``n`` draws of the calibrated parameters: a DataArray (run, parameter).
 
@@ -240,15 +261,25 @@ def sample_parameters(n: int, seed: int, priors: str | Path | Mapping | None = N
         raise KazindError(f"seed must be a whole number >= 0, got {seed!r}")
     dists = distributions(priors)
     rng = np.random.default_rng(int(seed))
-    u = rng.random((n, len(dists)))
+    u = rng.random((n, len(dists) + 1))  # the last column picks the posterior draw
     values = np.column_stack([d.ppf(u[:, j]) for j, d in enumerate(dists)])
+    described = [d.describe() for d in dists]
+    posterior = calibrated_posterior()
+    if posterior is not None:
+        labels, draws = posterior
+        rows = np.minimum((u[:, -1] * len(draws)).astype(int), len(draws) - 1)
+        column = {label: i for i, label in enumerate(labels)}
+        for j, d in enumerate(dists):
+            if d.source == "calibrated" and d.label in column:
+                values[:, j] = draws[rows, column[d.label]]
+                described[j] = f"posterior sample of the calibration ({len(draws)} draws)"
     return xr.DataArray(
         values,
         dims=("run", "parameter"),
         coords={
             "run": np.arange(n),
             "parameter": [d.label for d in dists],
-            "distribution": ("parameter", [d.describe() for d in dists]),
+            "distribution": ("parameter", described),
         },
         name="sample",
         attrs={"seed": int(seed), "priors": "" if priors is None or isinstance(priors, Mapping) else str(priors)},
