@@ -462,13 +462,8 @@ def fan_chart(ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Seque
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    if isinstance(ensembles, xr.Dataset):
-        ensembles = {ensembles.attrs.get("scenario", "ensemble"): ensembles}
+    ensembles, variables, rows, cols = _panels(ensembles, variables)
     first = next(iter(ensembles.values()))
-    if variables is None:
-        variables = [v for v in first.data_vars if first[v].dims == ("run", "time")]
-    cols = 2 if len(variables) > 1 else 1
-    rows = math.ceil(len(variables) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(variables), vertical_spacing=0.06)
     colours = ["31, 119, 180", "214, 39, 40", "44, 160, 44", "148, 103, 189"]
     for k, (name, ens) in enumerate(ensembles.items()):
@@ -520,13 +515,8 @@ def write_fan_png(
 
     from kazind.common.atomic import atomic_path
 
-    if isinstance(ensembles, xr.Dataset):
-        ensembles = {ensembles.attrs.get("scenario", "ensemble"): ensembles}
+    ensembles, variables, rows, cols = _panels(ensembles, variables)
     first = next(iter(ensembles.values()))
-    if variables is None:
-        variables = [v for v in first.data_vars if first[v].dims == ("run", "time")]
-    cols = 2 if len(variables) > 1 else 1
-    rows = math.ceil(len(variables) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.0 * rows), squeeze=False)
     colours = ["tab:blue", "tab:red", "tab:green", "tab:purple"]
     try:
@@ -554,3 +544,15 @@ def write_fan_png(
     finally:
         plt.close(fig)
     return Path(path)
+
+
+def _panels(ensembles, variables):
+    """Scenario -> ensemble, the variables to draw (all (run, time) ones by default),
+    and a grid of two columns for them: what both fan-chart renderers need."""
+    if isinstance(ensembles, xr.Dataset):
+        ensembles = {ensembles.attrs.get("scenario", "ensemble"): ensembles}
+    first = next(iter(ensembles.values()))
+    if variables is None:
+        variables = [v for v in first.data_vars if first[v].dims == ("run", "time")]
+    cols = 2 if len(variables) > 1 else 1
+    return ensembles, list(variables), math.ceil(len(variables) / cols), cols
