@@ -242,6 +242,12 @@ def first_percent(page: Page):
     return table_column(page, I.OUTCOME_TABLE, "historical").filter(has_text="%").first
 
 
+def data_scenario_names() -> tuple[str, ...]:
+    from kazind.explorer.data import scenario_names
+
+    return scenario_names()
+
+
 # ---------------------------------------------------------------- tests
 
 
@@ -291,7 +297,12 @@ def test_two_scenarios_in_chart_and_table(page):
     titles = [load_scenario(n).title["kk"] for n in ("historical", "integrated-development")]
     open_tab(page, I.TAB_SCENARIOS)
     expect(page.locator(f"#{I.OUTCOME_TABLE}")).to_contain_text(titles[0])
-    choose(page, I.SCENARIO_PICK, titles[1])
+    picker = page.locator(f"#{I.SCENARIO_PICK}")
+    # a checklist: every title in full, in the page's language, no "n selected" of Dash's own
+    for n in data_scenario_names():
+        expect(picker).to_contain_text(load_scenario(n).title["kk"])
+    expect(picker).not_to_contain_text("selected")
+    picker.get_by_label(titles[1], exact=True).check()
     table = page.locator(f"#{I.OUTCOME_TABLE}")
     for t in titles:
         expect(table).to_contain_text(t)
@@ -417,3 +428,47 @@ def test_every_tab_in_every_language_without_console_errors(page):
         expect(table_column(page, I.MODEL_TABLE, "name").first).not_to_be_empty()
     open_tab(page, I.TAB_RECORD)
     expect(table_column(page, I.FACT_TABLE, "id").first).not_to_be_empty()
+
+
+#: Filter-row placeholders of the DataTables, from the catalogs.
+FILTER_PLACEHOLDER = {"kk": "сүзгі...", "ru": "фильтр...", "en": "filter..."}
+
+
+def wait_for_tab(page: Page, tab: str) -> None:
+    """Wait until what ``tab`` shows is drawn (charts, tables, the diagram)."""
+    graph = {I.TAB_TIMELINE: I.TIMELINE_EXTRA_GRAPH, I.TAB_MAP: I.MAP_GRAPH, I.TAB_SCENARIOS: I.SCENARIO_GRAPH}
+    if tab in graph:
+        expect(page.locator(f"#{graph[tab]} .scatterlayer .trace").first).to_be_attached()
+    if tab == I.TAB_TIMELINE:
+        expect(page.locator(f"#{I.TIMELINE_GRAPH} .scatterlayer .trace").first).to_be_attached()
+    if tab == I.TAB_SCENARIOS:
+        expect(table_column(page, I.OUTCOME_TABLE, "historical").first).not_to_be_empty()
+    if tab == I.TAB_RECORD:
+        expect(table_column(page, I.FACT_TABLE, "id").first).not_to_be_empty()
+    if tab == I.TAB_MODEL:
+        expect(page.locator(f"#{I.DIAGRAM}")).to_have_attribute("src", re.compile(r"^data:image/svg"))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_screenshots_of_every_tab(page, lang):
+    """A screenshot of every tab in ``lang`` (test-artifacts/tab-<lang>-<tab>.png), and what a
+    reader of ``lang`` should not see: Dash's own English texts, raw variable names."""
+    from kazind.explorer import figures
+
+    if lang != "kk":
+        switch_language(page, lang)
+    for tab in TABS_IN_ORDER:
+        open_tab(page, tab)
+        wait_for_tab(page, tab)
+        if tab == I.TAB_TIMELINE:
+            dropdown = page.locator(f"#{I.TIMELINE_VAR}")
+            first = figures.extra_variables()[0]
+            expect(dropdown).to_contain_text(figures.variable_label(first, lang))
+            expect(dropdown).not_to_contain_text(first)
+        if tab in (I.TAB_RECORD, I.TAB_MODEL):
+            table = I.FACT_TABLE if tab == I.TAB_RECORD else I.MODEL_TABLE
+            filters = page.locator(f"#{table} th.dash-filter input:not(.dash-filter--case)")
+            expect(filters.first).to_have_attribute("placeholder", FILTER_PLACEHOLDER[lang])
+            expect(page.locator(f"#{table} .dash-filter--case").first).to_be_hidden()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"tab-{lang}-{tab}.png"), full_page=True)

@@ -254,7 +254,11 @@ def scenarios_view(names, lever_values, ensemble, size, lang):
             fans = {name: data.ensemble_quantiles(name, n, figures.FAN_VARIABLES) for name in names}
         runs = _runs(names, levers, lang)
         fig = figures.scenario_figure(lang, runs, fans)
-        cols, rows = figures.outcome_rows(lang, runs)
+        # outcomes from the caches: a scenario's never change, the levers' by their values
+        outcomes = {n: data.scenario_outcomes(n) for n in names}
+        if data.LEVERS_RUN in runs:
+            outcomes[data.LEVERS_RUN] = data.lever_outcomes(levers)
+        cols, rows = figures.outcome_rows(lang, runs, outcomes)
         return fig, cols, rows, message
     except Exception as err:  # noqa: BLE001
         return figures.empty_figure(), [], [], _problem(lang, err)

@@ -185,6 +185,35 @@ def scenario_run(name: str) -> xr.Dataset:
     return _squeeze(compiled_scenario(name).run(outputs=list(outputs())))
 
 
+# ---------------------------------------------------------------- outcomes of a run
+
+
+def run_outcomes(ds: xr.Dataset) -> tuple[float | None, ...]:
+    """The outcomes of ``kazind compare`` of one run (``None`` where the run lacks the
+    output), in the order of :data:`kazind.scenarios.outcomes.OUTCOMES`.
+
+    They are read with the NumPy outcomes of :mod:`kazind.analysis.outcomes` (the same
+    definitions, for every run of an ensemble at once; about 8x faster than reading each
+    through xarray ``interp``)."""
+    from kazind.analysis.outcomes import OUTCOMES
+
+    present = [v for v in dict.fromkeys(o.variable for o in OUTCOMES) if v in ds.data_vars]
+    runs = ds[present].expand_dims("run")
+    return tuple(float(o.values(runs)[0]) if o.variable in present else None for o in OUTCOMES)
+
+
+@lru_cache(maxsize=32)
+def scenario_outcomes(name: str) -> tuple[float | None, ...]:
+    """The outcomes of a shipped scenario, computed once (they never change)."""
+    return run_outcomes(scenario_run(name))
+
+
+@lru_cache(maxsize=256)
+def lever_outcomes(values: tuple[float, ...]) -> tuple[float | None, ...]:
+    """The outcomes of the levers' run, cached like the run itself."""
+    return run_outcomes(lever_run(values))
+
+
 def check_ensemble_size(n: object) -> int:
     if isinstance(n, str):
         try:

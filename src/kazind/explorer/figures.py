@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from functools import lru_cache
 
 import numpy as np
 import xarray as xr
@@ -181,9 +182,50 @@ PANELS: tuple[tuple[str, tuple[tuple[str, str | None, str], ...], float, str], .
 PANEL_VARIABLES = {v for _t, series, _s, _k in PANELS for v, _e, _l in series}
 
 
-def extra_variables() -> list[str]:
-    """Variables with facts that the main panels do not draw, for the 'more' chart."""
+#: The variables of the 'more variables' chart: (English label with its unit, scale, kind).
+#: Each label is a message id with kk and ru translations in the .po files.
+EXTRA_VARIABLES: dict[str, tuple[str, float, str]] = {
+    "cities_over_50k": ("Cities above 50 thousand people (number)", 1.0, ""),
+    "city_population": ("Population of the main cities (thousand)", 1e-3, ""),
+    "famine_refugees": ("People driven out of the republic by famine since 1913 (thousand)", 1e-3, ""),
+    "heavy_industry_share": ("Heavy industry (producer goods), share of industrial output", 1.0, "%"),
+    "industrial_workers": ("Workers in industry (thousand)", 1e-3, ""),
+    "industry_share_of_output": ("Industry's share of the gross output of industry and agriculture", 1.0, "%"),
+    "karaganda_coal_share": ("Karaganda basin, share of coal-mining capacity", 1.0, "%"),
+    "large_socialist_share": ("Socialist (state) share of large-scale industry", 1.0, "%"),
+    "ownership_share": ("State, co-operative and private shares of industrial output", 1.0, "%"),
+    "population_rural": ("Rural population (thousand)", 1e-3, ""),
+    "recruitment_total": ("Organised recruitment since 1913 (thousand)", 1e-3, ""),
+    "rolling_stock_condition": ("Serviceable share of the rolling stock", 1.0, "%"),
+    "share_of_workers_hired_since_1928": ("Share of the workers hired since 1928", 1.0, "%"),
+    "urban_group_share": ("Share of each people in the urban population", 1.0, "%"),
+    "urban_growth_migration": ("Urban growth since the 1926 census from migration (thousand)", 1e-3, ""),
+    "urban_growth_share_migration": ("Share of migration in urban growth since the 1926 census", 1.0, "%"),
+    "urban_growth_share_natural": ("Share of natural increase in urban growth since the 1926 census", 1.0, "%"),
+    "urban_growth_share_reclassification": (
+        "Share of settlements made towns in urban growth since the 1926 census", 1.0, "%"),
+    "urban_share_in_cities_over_100k": ("Share of town dwellers living in cities above 100 thousand", 1.0, "%"),
+    "urban_share_in_cities_over_50k": ("Share of town dwellers living in cities above 50 thousand", 1.0, "%"),
+    "working_share": ("Share of the pre-war (1913) plant at work, by branch", 1.0, "%"),
+    "working_share_all": ("Share of all pre-war (1913) industrial plant at work", 1.0, "%"),
+}  # fmt: skip
+
+
+def fact_variables_outside_panels() -> list[str]:
+    """Variables with facts that the main panels do not draw."""
     return sorted({p.variable for p in data.fact_points()} - PANEL_VARIABLES)
+
+
+def extra_variables() -> list[str]:
+    """The variables offered in the 'more' chart: those with facts outside the main panels
+    that have a translated label (:data:`EXTRA_VARIABLES`), so no raw name reaches the page."""
+    return [v for v in fact_variables_outside_panels() if v in EXTRA_VARIABLES]
+
+
+def variable_label(variable: str, lang: str) -> str:
+    """The translated label of a variable of the 'more' chart."""
+    _ = translator(lang)
+    return _(EXTRA_VARIABLES[variable][0]) if variable in EXTRA_VARIABLES else variable
 
 
 def series_label(variable: str, element: str | None, label: str, lang: str) -> str:
@@ -269,13 +311,32 @@ def _panel_traces(i, series, scale, kind, ds, lang) -> list[dict]:
     return traces
 
 
+#: Pixels between a panel's plot area and its legend below (room for the year labels).
+LEGEND_GAP_PX = 26
+
+
 def _legend_at(layout: dict, i: int) -> dict:
+    """A horizontal legend under panel ``i``, below its year labels: it never covers a line."""
     xa = layout["xaxis" if i == 0 else f"xaxis{i + 1}"]["domain"]
     ya = layout["yaxis" if i == 0 else f"yaxis{i + 1}"]["domain"]
+    m = layout["margin"]
+    plot_px = layout["height"] - m["t"] - m["b"]
     return {
-        "x": xa[0] + 0.005, "y": ya[1] - 0.005, "xanchor": "left", "yanchor": "top",
-        "bgcolor": "rgba(255,255,255,0.75)", "font": {"size": 10}, "itemclick": "toggle",
+        "orientation": "h", "x": xa[0], "y": ya[0] - LEGEND_GAP_PX / plot_px, "xanchor": "left",
+        "yanchor": "top", "bgcolor": "rgba(255,255,255,0)", "font": {"size": 10}, "itemclick": "toggle",
         "tracegroupgap": 0,
+    }  # fmt: skip
+
+
+#: Ticks of the log-scale panel (branch output, 1913 = 1).
+LOG_TICKS = (0.1, 1.0, 10.0, 100.0, 1000.0)
+
+
+def log_axis(lang: str) -> dict:
+    """A log axis with ticks at powers of ten only, written in the locale's convention."""
+    return {
+        "type": "log", "rangemode": "normal", "tickmode": "array", "tickvals": list(LOG_TICKS),
+        "ticktext": [fmt_number(v, lang, 1 if v < 1 else 0) for v in LOG_TICKS], "minor": {"showgrid": False},
     }  # fmt: skip
 
 
@@ -285,19 +346,20 @@ def timeline_figure(lang: str, ds: xr.Dataset | None = None) -> dict:
     ds = data.historical_run() if ds is None else ds
     n_cols = 2
     n_rows = math.ceil(len(PANELS) / n_cols)
-    layout = base_layout(lang, 300 * n_rows)
-    layout.update(grid(n_rows, n_cols, [_(t) for t, *_r in PANELS], gap_y=0.06))
+    layout = base_layout(lang, 390 * n_rows)
+    layout["margin"].update({"t": 30, "b": 90})
+    # room under every panel for its year labels and a legend of up to three lines
+    layout.update(grid(n_rows, n_cols, [_(t) for t, *_r in PANELS], gap_x=0.08, gap_y=0.115))
     traces = []
     for i, (_title, series, scale, kind) in enumerate(PANELS):
         traces += _panel_traces(i, series, scale, kind, ds, lang)
         yk = "yaxis" if i == 0 else f"yaxis{i + 1}"
         if kind == "log":
-            layout[yk].update({"type": "log", "rangemode": "normal"})
+            layout[yk].update(log_axis(lang))
         elif kind == "%":
             layout[yk]["tickformat"] = ".0%"
         layout["legend" if i == 0 else f"legend{i + 1}"] = _legend_at(layout, i)
     layout["showlegend"] = True
-    layout["margin"]["t"] = 30
     return {"data": traces, "layout": layout}
 
 
@@ -315,14 +377,14 @@ def variable_figure(lang: str, variable: str, ds: xr.Dataset | None = None) -> d
         with_facts = {p.element for p in points}
         if len(elements) > 8:  # only the elements the record speaks of
             elements = [e for e in elements if e in with_facts] or elements[:8]
-    series = tuple((variable, e, e if e is not None else variable) for e in elements)
-    unit = next((getattr(v, "unit", "") for v in data.historical_model().spec.variables if v.name == variable), "")
-    title = f"{variable}" + (f" ({unit})" if unit and unit != "dimensionless" else "")
-    layout = base_layout(lang, 360)
-    layout.update(grid(1, 1, [title]))
-    traces = _panel_traces(0, series, 1.0, "", ds, lang)
-    if points and not dims:
-        traces[0]["name"] = _("model")
+    series = tuple((variable, e, e if e is not None else "model") for e in elements)
+    _label, scale, kind = EXTRA_VARIABLES.get(variable, (variable, 1.0, ""))
+    layout = base_layout(lang, 420)
+    layout["margin"]["b"] = 90
+    layout.update(grid(1, 1, [variable_label(variable, lang)], title_width=120))
+    if kind == "%":
+        layout["yaxis"]["tickformat"] = ".0%"
+    traces = _panel_traces(0, series, scale, kind, ds, lang)
     layout["legend"] = _legend_at(layout, 0)
     return {"data": traces, "layout": layout}
 
@@ -556,22 +618,49 @@ def scenario_figure(lang: str, runs: dict[str, tuple[str, xr.Dataset]], fans: di
     return {"data": traces, "layout": layout}
 
 
-def outcome_rows(lang: str, runs: dict[str, tuple[str, xr.Dataset]]) -> tuple[list[dict], list[dict]]:
-    """(columns, rows) of the outcome table: each outcome by run, formatted for ``lang``."""
-    _ = translator(lang)
-    from kazind.scenarios.outcomes import OUTCOMES, WHEN, outcome_value
+@lru_cache(maxsize=1024)
+def outcome_column(lang: str, values: tuple[float | None, ...]) -> tuple[str, ...]:
+    """The outcomes of one run formatted for ``lang`` (cached: a scenario's column is
+    formatted once per language)."""
+    from kazind.scenarios.outcomes import OUTCOMES
 
+    out = []
+    for o, v in zip(OUTCOMES, values, strict=True):
+        if v is None or not math.isfinite(v):
+            out.append("–")
+        elif "%" in o.fmt:
+            out.append(fmt_percent(v, lang))
+        else:
+            out.append(fmt_number(v, lang, 1 if ".1f" in o.fmt else 0))
+    return tuple(out)
+
+
+@lru_cache(maxsize=len(("kk", "ru", "en")))
+def _outcome_labels(lang: str) -> tuple[tuple[str, str], ...]:
+    from kazind.scenarios.outcomes import OUTCOMES, WHEN
+
+    return tuple((o.label.get(lang, o.label["en"]), WHEN[o.how].get(lang, o.how)) for o in OUTCOMES)
+
+
+def outcome_rows(
+    lang: str, runs: dict[str, tuple[str, xr.Dataset]], outcomes: dict[str, tuple] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """(columns, rows) of the outcome table: each outcome by run, formatted for ``lang``.
+
+    ``outcomes`` gives a run's outcome values by key (from the caches of :mod:`data`);
+    a run not in it is read from its dataset."""
+    _ = translator(lang)
+    outcomes = outcomes or {}
     columns = [{"name": _("outcome"), "id": "outcome"}, {"name": _("when"), "id": "when"}]
     columns += [{"name": label, "id": key} for key, (label, _ds) in runs.items()]
+    cells = {
+        key: outcome_column(lang, outcomes[key] if key in outcomes else data.run_outcomes(ds))
+        for key, (_label, ds) in runs.items()
+    }
     rows = []
-    for o in OUTCOMES:
-        row = {"outcome": o.label.get(lang, o.label["en"]), "when": WHEN[o.how].get(lang, o.how)}
-        for key, (_label, ds) in runs.items():
-            try:
-                v = outcome_value(ds, o)
-            except KeyError:
-                row[key] = "–"
-                continue
-            row[key] = fmt_percent(v, lang) if "%" in o.fmt else fmt_number(v, lang, 1 if ".1f" in o.fmt else 0)
+    for i, (label, when) in enumerate(_outcome_labels(lang)):
+        row = {"outcome": label, "when": when}
+        for key, column in cells.items():
+            row[key] = column[i]
         rows.append(row)
     return columns, rows

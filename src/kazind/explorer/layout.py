@@ -43,6 +43,32 @@ LEVER_LABELS = {
 }
 
 
+def dropdown_labels(lang: str) -> dict:
+    """The texts Dash's dropdown shows of its own (search box, counts, empty list), translated."""
+    _ = translator(lang)
+    return {
+        "select_all": _("Select all"),
+        "deselect_all": _("Deselect all"),
+        "selected_count": _("{num_selected} selected"),
+        "search": _("Search"),
+        "clear_search": _("Clear search"),
+        "clear_selection": _("Clear selection"),
+        "no_options_found": _("No options found"),
+    }
+
+
+def table_filter_options(lang: str) -> dict:
+    """A DataTable's filter row in ``lang``: a translated placeholder, case-insensitive
+    matching (its "Aa" case toggle, drawn with an icon font the page does not load, is
+    hidden by :data:`TABLE_CSS`)."""
+    _ = translator(lang)
+    return {"placeholder_text": _("filter..."), "case": "insensitive"}
+
+
+#: Rules for the DataTables: hide the case-sensitivity toggle of the filter row.
+TABLE_CSS = [{"selector": ".dash-filter--case", "rule": "display: none;"}]
+
+
 def graph_config(filename: str) -> dict:
     return {
         "displaylogo": False,
@@ -141,12 +167,14 @@ def timeline_tab(lang: str) -> list:
         html.H4(_("More model variables with facts")),
         dcc.Dropdown(
             id=I.TIMELINE_VAR,
-            options=[{"label": v, "value": v} for v in figures.extra_variables()],
+            options=[{"label": figures.variable_label(v, lang), "value": v} for v in figures.extra_variables()],
             value=(figures.extra_variables() or [None])[0],
             clearable=False,
             persistence=True,
             persistence_type="session",
-            style={"maxWidth": "480px"},
+            placeholder=_("Choose a variable"),
+            labels=dropdown_labels(lang),
+            style={"maxWidth": "720px"},
         ),
         dcc.Graph(id=I.TIMELINE_EXTRA_GRAPH, config=graph_config("kazind-variable")),
         download_button(I.DOWNLOAD_TIMELINE, I.DOWNLOAD_TIMELINE_DATA, lang),
@@ -170,13 +198,14 @@ def map_tab(lang: str) -> list:
             [
                 html.Button(_("Play"), id=I.PLAY, n_clicks=0, style={**CSS["button"], "width": "110px"}),
                 html.Div(
+                    # the year's bubble above the track, the year labels below it
                     dcc.Slider(
                         id=I.YEAR_SLIDER, min=lo, max=hi, step=1, value=1926,
                         marks={y: str(y) for y in range(lo, hi + 1) if (y % 5 == 0 and y - lo > 3) or y in (lo, hi)},
-                        tooltip={"placement": "bottom", "always_visible": True},
+                        tooltip={"placement": "top", "always_visible": True},
                         persistence=True, persistence_type="session", updatemode="drag",
                     ),  # fmt: skip
-                    style={"flex": "1"},
+                    style={"flex": "1", "paddingTop": "34px"},
                 ),
                 dcc.Interval(id=I.MAP_INTERVAL, interval=900, disabled=True, n_intervals=0),
             ],
@@ -193,17 +222,20 @@ def lever_control(name: str, lang: str) -> html.Div:
     marks = {lever.low: fmt_number(lever.low, lang, 1 if lever.high <= 10 else 0),
              lever.high: fmt_number(lever.high, lang, 1 if lever.high <= 10 else 0)}  # fmt: skip
     marks[lever.default] = {"label": "▲", "style": {"color": "#1f5f99"}}
+    # the label on its own line above the slider; the value bubble shows above the
+    # track while the handle moves, over this lever's own label, never the next one's
     return html.Div(
         [
-            html.Label(_(LEVER_LABELS[name]), htmlFor=I.LEVER_IDS[name], style={"fontSize": "13px"}),
+            html.Label(_(LEVER_LABELS[name]), htmlFor=I.LEVER_IDS[name],
+                       style={"fontSize": "13px", "display": "block", "marginBottom": "4px"}),
             dcc.Slider(
                 id=I.LEVER_IDS[name], min=lever.low, max=lever.high, step=lever.step,
                 value=lever.default, marks=marks,
-                tooltip={"placement": "bottom", "always_visible": False},
+                tooltip={"placement": "top", "always_visible": False},
                 persistence=True, persistence_type="session", allow_direct_input=False,
             ),  # fmt: skip
         ],
-        style={"marginBottom": "6px"},
+        style={"marginBottom": "22px"},
     )
 
 
@@ -216,10 +248,15 @@ def scenario_tab(lang: str) -> list:
         + _("runs per scenario.")
     )
     controls = [
-        html.Label(_("Scenarios to compare"), htmlFor=I.SCENARIO_PICK),
-        dcc.Dropdown(
-            id=I.SCENARIO_PICK, options=options, value=[data.HISTORICAL], multi=True,
+        html.Label(_("Scenarios to compare"), htmlFor=I.SCENARIO_PICK, style={"fontWeight": "600"}),
+        # every title in full, one per line (no "n selected" summary of Dash's dropdown)
+        dcc.Checklist(
+            id=I.SCENARIO_PICK, options=options, value=[data.HISTORICAL],
             persistence=True, persistence_type="session",
+            labelStyle={"display": "flex", "alignItems": "flex-start", "gap": "6px", "fontSize": "13px",
+                        "margin": "3px 0", "cursor": "pointer"},
+            inputStyle={"marginTop": "2px", "flex": "0 0 auto"},
+            style={"margin": "4px 0 8px"},
         ),  # fmt: skip
         html.H4(_("Levers")),
         html.P(
@@ -303,6 +340,8 @@ def record_tab(lang: str) -> list:
             columns=record_columns(lang),
             data=[],
             filter_action="native",
+            filter_options=table_filter_options(lang),
+            css=TABLE_CSS,
             sort_action="native",
             page_action="native",
             page_size=12,
@@ -375,7 +414,7 @@ def model_tab(lang: str) -> list:
         dcc.Dropdown(
             id=I.SECTOR_PICK, options=[{"label": s, "value": s} for s in sectors],
             value=first or (sectors[0] if sectors else None), clearable=False, persistence=True,
-            persistence_type="session", style={"maxWidth": "480px"},
+            persistence_type="session", labels=dropdown_labels(lang), style={"maxWidth": "480px"},
         ),  # fmt: skip
         html.Div(
             html.Img(id=I.DIAGRAM, alt=_("stock-and-flow diagram"), style={"maxWidth": "100%"}),
@@ -386,6 +425,8 @@ def model_tab(lang: str) -> list:
             columns=[{"name": _(label), "id": key} for key, label in MODEL_COLUMNS],
             data=model_rows(),
             filter_action="native",
+            filter_options=table_filter_options(lang),
+            css=TABLE_CSS,
             sort_action="native",
             page_size=15,
             style_table={"overflowX": "auto"},

@@ -39,6 +39,7 @@ def table_messages() -> set[str]:
     out |= {title for title, *_rest in figures.PANELS}
     out |= {label for _t, series, *_r in figures.PANELS for v, e, label in series if e is None}
     out |= {title for _v, title, *_r in figures.SCENARIO_PANELS}
+    out |= {label for label, _s, _k in figures.EXTRA_VARIABLES.values()}
     out |= {label for _lo, _hi, label, _c in figures.RAIL_PERIODS}
     out |= {figures.branch_label(b, "en") for b in (*figures.BRANCHES, "printing")}
     out |= {figures.element_label(e, "en") for e in (*figures.WORKER_GROUPS, *figures.POP_GROUPS,
