@@ -94,6 +94,29 @@ def fit_report(
         typer.echo(f"written to {out}")
 
 
+EXPORT_FORMATS = {"vensim": ".mdl", "xmile": ".xmile"}
+
+
+def export(
+    scenario: str = typer.Argument("historical", help="Scenario to export (name or file)."),
+    format: str = typer.Option("vensim", "--format", help="vensim (.mdl) or xmile (.xmile)."),
+    out: Path = typer.Option(None, help="File to write (default: <scenario>.mdl or .xmile)."),
+) -> None:
+    """Export the calibrated model of a scenario for Vensim, PySD or Stella."""
+    if format not in EXPORT_FORMATS:
+        raise KazindError(f"unknown format {format!r}; choose vensim or xmile")
+    from kazind.engine import to_vensim, to_xmile
+    from kazind.scenarios import load_scenario, scenario_spec
+
+    spec = scenario_spec(load_scenario(scenario))
+    text = to_vensim(spec) if format == "vensim" else to_xmile(spec)
+    path = out or Path(f"{Path(scenario).stem}{EXPORT_FORMATS[format]}")
+    with atomic_write(path) as fh:
+        fh.write(text)
+    typer.echo(f"wrote {path}: {len(spec.variables)} variables ({format})")
+
+
 def register(app: typer.Typer) -> None:
     app.command("calibrate")(calibrate)
     app.command("fit-report")(fit_report)
+    app.command("export")(export)
