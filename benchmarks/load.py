@@ -20,8 +20,8 @@ change is a fresh model run (the app caches 256 lever settings).
 
 An answer counts as an error if the status is not 200, the body is not the callback's
 JSON, the outcome table is empty, or the page's message line is not empty (the app
-turns exceptions into a message). The server runs with its defaults (Flask's threaded
-development server, as ``kazind serve`` ships).
+turns exceptions into a message). The server runs as ``kazind serve`` ships (Flask's
+threaded development server) or, with ``--workers N``, as ``kazind serve --workers N``.
 
 It prints p50/p95 latency, requests and errors for both phases, then machine-readable
 lines::
@@ -68,12 +68,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, log_path: Path, timeout: float = 120.0) -> subprocess.Popen:
+def start_server(port: int, log_path: Path, timeout: float = 120.0, workers: int = 1) -> subprocess.Popen:
     script = Path(sys.executable).with_name("kazind")
     base = [str(script)] if script.exists() else [sys.executable, "-m", "kazind"]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [*base, "serve", "--host", HOST, "--port", str(port)],
+            [*base, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)],
             cwd=log_path.parent,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         help="lever changes by one reader alone first (default 40)",
     )
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--workers", type=int, default=1, help="passed to 'kazind serve --workers' (default 1)")
     args = ap.parse_args(argv)
     if (
         not 1 <= args.users <= 100
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kazind-load-") as tmp:
         port = free_port()
         t0 = time.perf_counter()
-        proc = start_server(port, Path(tmp) / "serve.log")
+        proc = start_server(port, Path(tmp) / "serve.log", workers=args.workers)
         print(f"kazind serve on {HOST}:{port} answered after {time.perf_counter() - t0:.1f} s")
         try:
             base = f"http://{HOST}:{port}/"

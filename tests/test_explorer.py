@@ -376,3 +376,116 @@ def test_server_answers_on_localhost():
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# ---------------------------------------------------------------- what a reader sees (issue 6 fixes)
+
+
+def _find(component, kind: str, component_id: str):
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        if type(node).__name__ == kind and getattr(node, "id", None) == component_id:
+            return node
+        children = getattr(node, "children", None)
+        if children is not None:
+            stack.append(children)
+    raise AssertionError(f"no {kind} {component_id!r}")
+
+
+def test_every_offered_variable_has_a_translated_label():
+    from kazind.explorer import figures, layout
+
+    offered = figures.extra_variables()
+    assert offered, "the 'more variables' chart offers nothing"
+    # a variable with facts but no label would be dropped silently: this says which
+    assert figures.fact_variables_outside_panels() == offered, (
+        "variables with facts lack a label in figures.EXTRA_VARIABLES",
+        sorted(set(figures.fact_variables_outside_panels()) - set(offered)),
+    )
+    for lang in ("kk", "ru"):
+        table = catalog(lang)
+        for v in offered:
+            label = figures.EXTRA_VARIABLES[v][0]
+            assert table.get(label) and table[label] != label, (lang, v)
+        dropdown = _find(layout.timeline_tab(lang), "Dropdown", I.TIMELINE_VAR)
+        shown = [o["label"] for o in dropdown.options]
+        assert not set(shown) & set(offered), shown  # no raw name
+        assert shown == [figures.variable_label(v, lang) for v in offered]
+        fig = figures.variable_figure(lang, offered[0])
+        assert offered[0] not in json.dumps(fig["layout"]["annotations"], ensure_ascii=False)
+
+
+def test_scenario_picker_is_a_checklist_of_full_titles():
+    from kazind.explorer import layout
+
+    picker = _find(layout.scenario_tab("kk"), "Checklist", I.SCENARIO_PICK)
+    assert [o["label"] for o in picker.options] == [data.scenario_title(n, "kk") for n in data.scenario_names()]
+    assert picker.value == [data.HISTORICAL]
+
+
+def test_tables_and_dropdowns_speak_the_language():
+    from kazind.explorer import layout
+
+    for lang in ("kk", "ru"):
+        _ = translator(lang)
+        for tab, table_id in ((layout.record_tab, I.FACT_TABLE), (layout.model_tab, I.MODEL_TABLE)):
+            table = _find(tab(lang), "DataTable", table_id)
+            assert table.filter_options["placeholder_text"] == _("filter...") != "filter..."
+            assert table.filter_options["case"] == "insensitive"
+            assert any(".dash-filter--case" in rule["selector"] for rule in table.css)
+        labels = layout.dropdown_labels(lang)
+        assert "{num_selected}" in labels["selected_count"]
+        assert "selected" not in labels["selected_count"].replace("{num_selected}", "")
+        assert labels["search"] != "Search"
+
+
+def test_log_panel_ticks_are_powers_of_ten_in_the_locale():
+    from kazind.explorer import figures
+
+    fig = figures.timeline_figure("ru")
+    log_axes = [a for k, a in fig["layout"].items() if k.startswith("yaxis") and a.get("type") == "log"]
+    assert len(log_axes) == 1
+    assert log_axes[0]["tickvals"] == [0.1, 1.0, 10.0, 100.0, 1000.0]
+    assert log_axes[0]["ticktext"][0] == "0,1" and log_axes[0]["ticktext"][-1].replace("\xa0", " ") == "1 000"
+    # legends stand right of their panels, not over the lines
+    for i in range(len(figures.PANELS)):
+        key = "legend" if i == 0 else f"legend{i + 1}"
+        xa = fig["layout"]["xaxis" if i == 0 else f"xaxis{i + 1}"]["domain"]
+        assert fig["layout"][key]["x"] > xa[1]
+
+
+def test_outcome_caches_equal_a_fresh_computation():
+    from kazind.scenarios.outcomes import OUTCOMES, outcome_value
+
+    def fresh(ds):
+        return [outcome_value(ds, o) for o in OUTCOMES]
+
+    levers = list(_levers())
+    levers[0] = data.levers()["investment_scale"].high
+    levers = data.check_levers(levers)
+    for cached, ds in (
+        (data.scenario_outcomes(data.HISTORICAL), data.scenario_run(data.HISTORICAL)),
+        (data.scenario_outcomes(data.scenario_names()[-1]), data.scenario_run(data.scenario_names()[-1])),
+        (data.lever_outcomes(levers), data.lever_run(levers)),
+    ):
+        assert cached == pytest.approx(fresh(ds), rel=1e-12, abs=1e-12)
+    # the table built from the caches is the table built from the datasets
+    runs = C._runs((data.HISTORICAL,), levers, "kk")
+    from kazind.explorer import figures
+
+    with_cache = figures.outcome_rows(
+        "kk", runs, {data.HISTORICAL: data.scenario_outcomes(data.HISTORICAL), data.LEVERS_RUN: data.lever_outcomes(levers)}
+    )
+    assert with_cache == figures.outcome_rows("kk", runs)
+
+
+def test_serve_workers_must_be_positive():
+    from kazind.commands.explorer import serve_command
+    from kazind.common.errors import KazindError
+
+    with pytest.raises(KazindError, match="--workers"):
+        serve_command(host="127.0.0.1", port=8050, workers=0)

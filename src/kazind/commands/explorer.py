@@ -1,6 +1,6 @@
 """``kazind serve`` (the explorer web page) and ``kazind report`` (the same as one HTML file).
 
-``kazind serve [--host 127.0.0.1] [--port 8050]`` compiles the model, runs the shipped
+``kazind serve [--host 127.0.0.1] [--port 8050] [--workers 1]`` compiles the model, runs the shipped
 scenarios once and serves the explorer; it binds 127.0.0.1 unless told otherwise.
 ``kazind report SCENARIO... --out FILE.html [--lang kk|ru|en]`` writes the timeline, the
 map at a few years, the fit report and the scenario comparison as one self-contained
@@ -21,17 +21,22 @@ LANGS = ("kk", "ru", "en")
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="address to bind (default: this machine only)"),
     port: int = typer.Option(8050, "--port", help="port to listen on"),
+    workers: int = typer.Option(
+        1, "--workers", help="processes answering requests at once (1: one threaded process; more use more cores)"
+    ),
 ) -> None:
     """Serve the explorer (timeline, map, scenarios, record, model) in Kazakh, Russian and English."""
     if not 1 <= port <= 65535:
         raise KazindError(f"--port must be 1-65535, got {port}")
     if not host.strip():
         raise KazindError("--host must not be empty")
+    if not 1 <= workers <= 64:
+        raise KazindError(f"--workers must be 1-64, got {workers}")
     from kazind.explorer.app import serve
 
     typer.echo(f"kazind explorer: open http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     try:
-        serve(host=host, port=port)
+        serve(host=host, port=port, workers=workers)
     except OSError as exc:
         raise KazindError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 

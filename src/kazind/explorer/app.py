@@ -8,6 +8,11 @@ on longitude/latitude axes (no tiles, no topojson).
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
+
 import dash
 
 from kazind.explorer import callbacks, data, layout
@@ -40,7 +45,64 @@ def create_app(warm: bool = True) -> dash.Dash:
     return app
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False) -> None:
-    """Build the app and serve it until interrupted."""
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, debug: bool = False, workers: int = 1) -> None:
+    """Build the app and serve it until interrupted.
+
+    ``workers`` = 1: Flask's threaded server in this process. ``workers`` = N > 1: the app
+    is built and warmed up once, the listening socket opened, then N - 1 copies of the
+    process are forked; all N accept connections on the same socket (the kernel hands each
+    connection to one of them), each with its own threads and caches. A lever change holds
+    one Python interpreter while it runs, so N processes answer up to N at once on N cores.
+    (Werkzeug's own ``processes=N`` forks a process per request, which pays for the fork
+    and loses the caches every time: slower than one process.)"""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     app = create_app()
-    app.run(host=host, port=port, debug=debug, use_reloader=False)
+    if workers == 1 or not hasattr(os, "fork"):
+        app.run(host=host, port=port, debug=debug, use_reloader=False)
+        return
+    _serve_forked(app, host, port, workers)
+
+
+def _serve_forked(app: dash.Dash, host: str, port: int, workers: int) -> None:
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app.server, threaded=True)  # binds and listens
+    parent = os.getpid()
+    children: list[int] = []
+    for _ in range(workers - 1):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve until the parent goes away
+            threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+            try:
+                server.serve_forever()
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        server.server_close()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
