@@ -347,13 +347,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_server_answers_on_localhost():
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    return [int(c) for c in open(path).read().split()] if os.path.exists(path) else []
+
+
+def _gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_server_answers_on_localhost(workers):
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kazind", "serve", "--port", str(port)],
+        [sys.executable, "-m", "kazind", "serve", "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
     )  # fmt: skip
+    children: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 120
@@ -370,12 +388,18 @@ def test_server_answers_on_localhost():
         with urllib.request.urlopen(base + "/_dash-layout", timeout=10) as resp:
             layout = json.loads(resp.read())
         assert I.LANG in json.dumps(layout)
+        children = _children(proc.pid)
+        assert len(children) == workers - 1, children  # the forked workers
+        for _ in range(2 * workers):  # every process answers
+            with urllib.request.urlopen(base + "/_dash-layout", timeout=10) as resp:
+                assert resp.status == 200
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+    assert all(_gone(c) for c in children), "a worker outlived kazind serve"
 
 
 # ---------------------------------------------------------------- what a reader sees (issue 6 fixes)

@@ -298,7 +298,8 @@ def _panel_traces(i, series, scale, kind, ds, lang) -> list[dict]:
         traces.append(
             {
                 "type": "scatter", "mode": "lines", "x": times, "y": ys, "xaxis": xref, "yaxis": yref,
-                "name": name, "line": {"color": colour, "width": 2 if j == 0 else 1.5},
+                "name": "<br>".join(textwrap.wrap(name, LEGEND_WRAP, break_long_words=False)) or name,
+                "line": {"color": colour, "width": 2 if j == 0 else 1.5},
                 "hovertext": hover, "hoverinfo": "text", "legend": legend,
             }
         )  # fmt: skip
@@ -311,20 +312,19 @@ def _panel_traces(i, series, scale, kind, ds, lang) -> list[dict]:
     return traces
 
 
-#: Pixels between a panel's plot area and its legend below (room for the year labels).
-LEGEND_GAP_PX = 26
+#: Characters per line of a legend entry (legends stand in a narrow column beside their panel).
+LEGEND_WRAP = 15
 
 
 def _legend_at(layout: dict, i: int) -> dict:
-    """A horizontal legend under panel ``i``, below its year labels: it never covers a line."""
+    """A legend in the gap to the right of panel ``i``, top-aligned with it: it never covers
+    a line (plotly mis-places several horizontal legends, so they are vertical)."""
     xa = layout["xaxis" if i == 0 else f"xaxis{i + 1}"]["domain"]
     ya = layout["yaxis" if i == 0 else f"yaxis{i + 1}"]["domain"]
-    m = layout["margin"]
-    plot_px = layout["height"] - m["t"] - m["b"]
     return {
-        "orientation": "h", "x": xa[0], "y": ya[0] - LEGEND_GAP_PX / plot_px, "xanchor": "left",
-        "yanchor": "top", "bgcolor": "rgba(255,255,255,0)", "font": {"size": 10}, "itemclick": "toggle",
-        "tracegroupgap": 0,
+        "orientation": "v", "x": xa[1] + 0.01, "y": ya[1], "xanchor": "left", "yanchor": "top",
+        "bgcolor": "rgba(255,255,255,0)", "font": {"size": 10}, "itemclick": "toggle", "tracegroupgap": 0,
+        "itemwidth": 30,
     }  # fmt: skip
 
 
@@ -346,10 +346,10 @@ def timeline_figure(lang: str, ds: xr.Dataset | None = None) -> dict:
     ds = data.historical_run() if ds is None else ds
     n_cols = 2
     n_rows = math.ceil(len(PANELS) / n_cols)
-    layout = base_layout(lang, 390 * n_rows)
-    layout["margin"].update({"t": 30, "b": 90})
-    # room under every panel for its year labels and a legend of up to three lines
-    layout.update(grid(n_rows, n_cols, [_(t) for t, *_r in PANELS], gap_x=0.08, gap_y=0.115))
+    layout = base_layout(lang, 300 * n_rows)
+    # room right of every panel for its legend
+    layout["margin"].update({"t": 30, "r": 120})
+    layout.update(grid(n_rows, n_cols, [_(t) for t, *_r in PANELS], gap_x=0.24, gap_y=0.06, title_width=55))
     traces = []
     for i, (_title, series, scale, kind) in enumerate(PANELS):
         traces += _panel_traces(i, series, scale, kind, ds, lang)
@@ -379,8 +379,8 @@ def variable_figure(lang: str, variable: str, ds: xr.Dataset | None = None) -> d
             elements = [e for e in elements if e in with_facts] or elements[:8]
     series = tuple((variable, e, e if e is not None else "model") for e in elements)
     _label, scale, kind = EXTRA_VARIABLES.get(variable, (variable, 1.0, ""))
-    layout = base_layout(lang, 420)
-    layout["margin"]["b"] = 90
+    layout = base_layout(lang, 380)
+    layout["margin"]["r"] = 160
     layout.update(grid(1, 1, [variable_label(variable, lang)], title_width=120))
     if kind == "%":
         layout["yaxis"]["tickformat"] = ".0%"

@@ -33,6 +33,9 @@ MODEL_COLUMNS = (
     ("definition", "equation or value"), ("description", "description"), ("source", "source"),
 )  # fmt: skip
 
+#: The kinds of model variable as the model table names them (message ids).
+KIND_LABELS = {"stock": "stock", "flow": "flow", "aux": "auxiliary", "constant": "constant", "series": "time series"}
+
 LEVER_LABELS = {
     "investment_scale": "Investment in industry (× historical)",
     "processing_priority": "Priority of the processing branches (× historical)",
@@ -378,12 +381,17 @@ def model_doc():
     return describe(data.historical_model().spec, variable_sectors())
 
 
-def model_rows() -> list[dict]:
+def model_rows(lang: str | None = None) -> list[dict]:
+    """The model table's rows; with ``lang``, the kind and the sector in that language
+    (the CSV download keeps the model file's English names)."""
+    _ = translator(lang) if lang else (lambda text: text)
     doc = model_doc()
     rows = []
     for v in doc.variables.values():
         definition = "; ".join(f"{label}: {text}" if label else text for label, text in v.definition)
-        rows.append({"name": v.name, "kind": v.kind, "sector": v.sector, "dims": ", ".join(v.dims),
+        kind = _(KIND_LABELS.get(v.kind, v.kind)) if lang else v.kind
+        sector = _(v.sector) if lang else v.sector
+        rows.append({"name": v.name, "kind": kind, "sector": sector, "dims": ", ".join(v.dims),
                      "unit": v.unit, "definition": definition, "description": v.description,
                      "source": v.source})  # fmt: skip
     return rows
@@ -412,7 +420,7 @@ def model_tab(lang: str) -> list:
         html.Div(id=I.MODEL_MESSAGE, role="alert", style=CSS["msg"]),
         html.Label(_("Sector"), htmlFor=I.SECTOR_PICK),
         dcc.Dropdown(
-            id=I.SECTOR_PICK, options=[{"label": s, "value": s} for s in sectors],
+            id=I.SECTOR_PICK, options=[{"label": _(s), "value": s} for s in sectors],
             value=first or (sectors[0] if sectors else None), clearable=False, persistence=True,
             persistence_type="session", labels=dropdown_labels(lang), style={"maxWidth": "480px"},
         ),  # fmt: skip
@@ -423,7 +431,7 @@ def model_tab(lang: str) -> list:
         dash_table.DataTable(
             id=I.MODEL_TABLE,
             columns=[{"name": _(label), "id": key} for key, label in MODEL_COLUMNS],
-            data=model_rows(),
+            data=model_rows(lang),
             filter_action="native",
             filter_options=table_filter_options(lang),
             css=TABLE_CSS,

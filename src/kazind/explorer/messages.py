@@ -47,6 +47,8 @@ def table_messages() -> set[str]:
     out |= set(TOPICS)
     out |= {"high", "medium-high", "medium", "low"}
     out |= {label for _key, label in layout.MODEL_COLUMNS}
+    out |= set(layout.KIND_LABELS.values())
+    out |= set(layout.model_doc().sectors)  # the model's sectors, named in the model tab
     return out
 
 
