@@ -578,10 +578,10 @@ def scenario_figure(lang: str, runs: dict[str, tuple[str, xr.Dataset]], fans: di
     n_rows = math.ceil(len(SCENARIO_PANELS) / n_cols)
     layout = base_layout(lang, 320 * n_rows + 60)
     layout.update(
-        grid(n_rows, n_cols, [_(t) for _v, t, *_r in SCENARIO_PANELS], gap_x=0.05, gap_y=0.2, title_width=28)
+        grid(n_rows, n_cols, [_(t) for _v, t, *_r in SCENARIO_PANELS], gap_x=0.05, gap_y=0.2, title_width=24)
     )
     layout["legend"] = {"orientation": "h", "x": 0, "y": 1.08, "yanchor": "bottom"}
-    layout["margin"]["t"] = 70
+    layout["margin"].update({"t": 70, "r": 40})  # room for the last panel's title
     traces = []
     for i, (variable, _title, scale, kind) in enumerate(SCENARIO_PANELS):
         xref, yref = axis_refs(i)

@@ -238,7 +238,7 @@ def lever_control(name: str, lang: str) -> html.Div:
                 persistence=True, persistence_type="session", allow_direct_input=False,
             ),  # fmt: skip
         ],
-        style={"marginBottom": "22px"},
+        style={"marginBottom": "22px", "padding": "0 8px"},  # the end labels not cut at the edges
     )
 
 
