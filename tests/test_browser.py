@@ -403,6 +403,14 @@ def test_a_lever_changes_the_1940_outcome(page):
     # the handle's keys, one change each: End = the most investment, Home = none
     lever = I.LEVER_IDS["investment_scale"]
     assert float(press_slider(page, lever, "End")) > 1
+    # the value beside the label, in the Kazakh convention (decimal comma), as Babel writes it
+    from kazind.explorer import data, layout
+    from kazind.explorer.i18n import fmt_number
+
+    high = data.levers()["investment_scale"].high
+    expect(page.locator(f"#{I.READOUT_IDS['investment_scale']}")).to_have_text(
+        fmt_number(high, "kk", layout.lever_digits("investment_scale"))
+    )
     expect(levers).to_have_text(re.compile(r"\d"))
     most = levers.inner_text()
     assert number(most) > number(base), f"more investment, 1940 industrial output {most} vs {base}"

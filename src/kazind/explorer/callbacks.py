@@ -426,6 +426,33 @@ def download_model(n_clicks):
     return _csv(layout.model_rows(), "kazind-model.csv")
 
 
+#: A lever's value as the reader moves it, in the page's language: runs in the browser
+#: (no request per step of the drag). Formats with the decimal and group signs Babel gives
+#: each language (``SEPARATORS``) and the lever's decimals (``DIGITS``).
+LEVER_READOUT_JS = """
+function(value, dragValue, lang) {
+    const ctx = window.dash_clientside.callback_context;
+    const dragged = ctx.triggered.some(t => t.prop_id.endsWith('.drag_value'));
+    const v = (dragged && dragValue !== null && dragValue !== undefined) ? dragValue : value;
+    if (v === null || v === undefined) { return '–'; }
+    const sep = SEPARATORS[lang] || SEPARATORS.en;
+    const [whole, frac] = Math.abs(v).toFixed(DIGITS).split('.');
+    const grouped = whole.replace(/\\B(?=(\\d{3})+(?!\\d))/g, sep[1]);
+    return (v < 0 ? '-' : '') + grouped + (frac ? sep[0] + frac : '');
+}
+"""
+
+
+def lever_readout_js(name: str) -> str:
+    """:data:`LEVER_READOUT_JS` for the lever ``name``."""
+    import json
+
+    from kazind.explorer.i18n import LANGS, separators
+
+    seps = {lang: separators(lang) for lang in LANGS}
+    return LEVER_READOUT_JS.replace("SEPARATORS", json.dumps(seps)).replace("DIGITS", str(layout.lever_digits(name)))
+
+
 # ---------------------------------------------------------------- wiring
 
 
@@ -479,6 +506,14 @@ def register(app) -> None:
         Input(I.ENSEMBLE_SIZE, "value"),
         lang,
     )(_scenarios)
+    for n in I.LEVERS:
+        app.clientside_callback(
+            lever_readout_js(n),
+            Output(I.READOUT_IDS[n], "children"),
+            Input(I.LEVER_IDS[n], "value"),
+            Input(I.LEVER_IDS[n], "drag_value"),
+            lang,
+        )
     app.callback(
         [Output(I.LEVER_IDS[n], "value") for n in I.LEVERS], Input(I.LEVER_RESET, "n_clicks"),
         prevent_initial_call=True,

@@ -2,7 +2,7 @@
 
 Every id the page uses is defined here and only here; the layout and the callbacks
 import them, so a test can rely on them. Lever sliders are ``lever-<constant name>``
-(see :data:`LEVER_IDS`).
+(see :data:`LEVER_IDS`), their values ``readout-<constant name>``.
 """
 
 from __future__ import annotations
@@ -74,9 +74,12 @@ LEVERS = (
     "collectivisation_intensity",
 )
 LEVER_IDS = {name: LEVER_PREFIX + name for name in LEVERS}
+#: The value of each lever, written beside its label in the page's language.
+READOUT_PREFIX = "readout-"
+READOUT_IDS = {name: READOUT_PREFIX + name for name in LEVERS}
 
 
 def all_ids() -> list[str]:
     """Every documented id (the lever sliders included)."""
-    fixed = [v for k, v in globals().items() if k.isupper() and isinstance(v, str) and k != "LEVER_PREFIX"]
-    return fixed + list(LEVER_IDS.values())
+    fixed = [v for k, v in globals().items() if k.isupper() and isinstance(v, str) and not k.endswith("_PREFIX")]
+    return fixed + list(LEVER_IDS.values()) + list(READOUT_IDS.values())

@@ -7,6 +7,7 @@ The controls keep the reader's choices across a change of language through Dash'
 from __future__ import annotations
 
 import base64
+import math
 from functools import lru_cache
 
 from dash import dash_table, dcc, html
@@ -219,22 +220,31 @@ def map_tab(lang: str) -> list:
     ]
 
 
+def lever_digits(name: str) -> int:
+    """Decimals that show a lever's value to its step (0.01 -> 2, 1000 -> 0)."""
+    step = data.levers()[name].step
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
 def lever_control(name: str, lang: str) -> html.Div:
     _ = translator(lang)
     lever = data.levers()[name]
     marks = {lever.low: fmt_number(lever.low, lang, 1 if lever.high <= 10 else 0),
              lever.high: fmt_number(lever.high, lang, 1 if lever.high <= 10 else 0)}  # fmt: skip
     marks[lever.default] = {"label": "▲", "style": {"color": "#1f5f99"}}
-    # the label on its own line above the slider; the value bubble shows above the
-    # track while the handle moves, over this lever's own label, never the next one's
+    # the label on its own line above the slider, the value at its end in the locale's
+    # convention (written in the browser, callbacks.LEVER_READOUT_JS): no bubble over the
+    # track that could cover this or the next lever's label
     return html.Div(
         [
-            html.Label(_(LEVER_LABELS[name]), htmlFor=I.LEVER_IDS[name],
-                       style={"fontSize": "13px", "display": "block", "marginBottom": "4px"}),
+            html.Label(
+                [_(LEVER_LABELS[name]), ": ",
+                 html.B(fmt_number(lever.default, lang, lever_digits(name)), id=I.READOUT_IDS[name])],
+                htmlFor=I.LEVER_IDS[name], style={"fontSize": "13px", "display": "block", "marginBottom": "10px"},
+            ),
             dcc.Slider(
                 id=I.LEVER_IDS[name], min=lever.low, max=lever.high, step=lever.step,
                 value=lever.default, marks=marks,
-                tooltip={"placement": "top", "always_visible": False},
                 persistence=True, persistence_type="session", allow_direct_input=False,
             ),  # fmt: skip
         ],
@@ -355,7 +365,7 @@ def record_tab(lang: str) -> list:
             style_cell_conditional=[
                 {"if": {"column_id": "id"}, "minWidth": "160px", "maxWidth": "180px", "fontSize": "11px",
                  "wordBreak": "break-all"},
-                {"if": {"column_id": "topic"}, "maxWidth": "110px"},
+                {"if": {"column_id": "topic"}, "minWidth": "120px", "maxWidth": "140px"},
                 {"if": {"column_id": "statement"}, "minWidth": "260px"},
                 {"if": {"column_id": "quote"}, "minWidth": "220px"},
                 {"if": {"column_id": "source"}, "maxWidth": "200px", "fontSize": "12px"},
