@@ -137,8 +137,13 @@ class LeverCallback:
                 i["id"].startswith(LEVER_PREFIX) and i["property"] == "value" for i in d["inputs"]
             )
         ]
-        # the view, not the reset button's callback (whose outputs are the levers)
-        matches = [d for d in matches if not d["output"].startswith(".." + LEVER_PREFIX)]
+        # the view, not the reset button's callback (whose outputs are the levers), nor the
+        # levers' readouts (clientside: the browser runs them and sends nothing)
+        matches = [
+            d
+            for d in matches
+            if not d["output"].startswith(".." + LEVER_PREFIX) and not d.get("clientside_function")
+        ]
         if len(matches) != 1:
             raise SystemExit(f"expected one callback fed by the levers, found {len(matches)}")
         dep = matches[0]
