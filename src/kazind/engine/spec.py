@@ -370,3 +370,9 @@ def element_values(spec: ModelSpec, var: Any, value: Any) -> list[Any]:
         return [value] * n
     elems = spec.dimensions[var.dims[0]]
     return [value.get(e, value.get("*")) for e in elems]
+
+
+def element_items(spec: ModelSpec, var: Any, value: dict) -> list[tuple[str, Any]]:
+    """A per-element dict of a 1-D variable as (element, value) pairs in element order,
+    with the ``'*'`` default filled in."""
+    return list(zip(spec.dimensions[var.dims[0]], element_values(spec, var, value), strict=True))

@@ -49,6 +49,7 @@ from kazind.engine.spec import (
     ModelSpec,
     Stock,
     TimeSeries,
+    element_items,
 )
 
 __all__ = ["to_vensim", "vensim_unit", "write_vensim"]
@@ -267,6 +268,18 @@ class ExprPrinter:
         right = self._operand(node.right, ctx, lambda p: p <= prec)
         return f"{left} {node.op} {right}", prec
 
+    def mapped_call(self, node: ex.Call, ctx: Context, table: dict[str, str], fmt: str) -> str:
+        """A built-in the format spells by another name (``table``), or a lookup call;
+        anything else has no equivalent in ``fmt``."""
+        func = node.func
+        if func in table:
+            return f"{table[func]}({', '.join(self.args(node, ctx))})"
+        if isinstance(self.vars.get(func), Lookup):
+            if len(node.args) != 1:
+                raise self.fail(f"lookup {func!r} takes one argument", ctx, node)
+            return f"{func}({self.print(node.args[0], ctx)})"
+        raise self.fail(f"no {fmt} equivalent for {func!r}", ctx, node)
+
     def args(self, node: ex.Call, ctx: Context) -> list[str]:
         return [self.print(a, ctx) for a in node.args]
 
@@ -432,14 +445,7 @@ class _VensimPrinter(ExprPrinter):
             plain, with_init = _VENSIM_STATEFUL[func]
             name = plain if len(node.args) == 2 else with_init
             return f"{name}({', '.join(self.args(node, ctx))})"
-        if func in _VENSIM_CALLS:
-            return f"{_VENSIM_CALLS[func]}({', '.join(self.args(node, ctx))})"
-        target = self.vars.get(func)
-        if isinstance(target, Lookup):
-            if len(node.args) != 1:
-                raise self.fail(f"lookup {func!r} takes one argument", ctx, node)
-            return f"{func}({self.print(node.args[0], ctx)})"
-        raise self.fail(f"no Vensim equivalent for {func!r}", ctx, node)
+        return self.mapped_call(node, ctx, _VENSIM_CALLS, "Vensim")
 
 
 def _series_lookup_names(spec: ModelSpec) -> dict[str, str]:
@@ -457,12 +463,6 @@ def _series_lookup_names(spec: ModelSpec) -> dict[str, str]:
         taken.add(normalize_name(candidate))
         out[var.name] = candidate
     return out
-
-
-def _per_element(spec: ModelSpec, var: Any, value: Any) -> list[tuple[str, Any]]:
-    """A per-element dict as (element, value) pairs in element order ('*' filled in)."""
-    elements = spec.dimensions[var.dims[0]]
-    return [(e, value[e] if e in value else value["*"]) for e in elements]
 
 
 def _block(lhs: str, rhs: str, unit: str, doc: str) -> str:
@@ -503,7 +503,7 @@ def to_vensim(spec: ModelSpec) -> str:
                 low, high = (format_number(b, where) for b in var.bounds)
                 unit = f"{unit} [{low},{high}]"
             if isinstance(var.value, dict):
-                for element, value in _per_element(spec, var, var.value):
+                for element, value in element_items(spec, var, var.value):
                     out.append(
                         _block(f"{var.name}[{element}]", format_number(value, where), unit, doc)
                     )
@@ -511,7 +511,7 @@ def to_vensim(spec: ModelSpec) -> str:
                 out.append(_block(lhs_all, format_number(var.value, where), unit, doc))
         elif isinstance(var, Flow | Aux):
             if isinstance(var.equation, dict):
-                for element, text in _per_element(spec, var, var.equation):
+                for element, text in element_items(spec, var, var.equation):
                     ctx = Context(var.name, (), {dims[0]: element})
                     out.append(
                         _block(f"{var.name}[{element}]", printer.equation(text, ctx), unit, doc)
@@ -521,7 +521,7 @@ def to_vensim(spec: ModelSpec) -> str:
                 out.append(_block(lhs_all, printer.equation(var.equation, ctx), unit, doc))
         elif isinstance(var, Stock):
             if isinstance(var.initial, dict):
-                for element, init in _per_element(spec, var, var.initial):
+                for element, init in element_items(spec, var, var.initial):
                     ctx = Context(var.name, (), {dims[0]: element})
                     rhs = f"INTEG({_net_flow(printer, var, ctx)}, {printer.equation(init, ctx)})"
                     out.append(_block(f"{var.name}[{element}]", rhs, unit, doc))

@@ -41,6 +41,7 @@ from kazind.engine.spec import (
     ModelSpec,
     Stock,
     TimeSeries,
+    element_items,
 )
 from kazind.engine.vensim import (
     PREC_ATOM,
@@ -101,14 +102,7 @@ class _XmilePrinter(ExprPrinter):
         if func == "pulse":
             start, width = (self.print_operand(a, ctx) for a in node.args)
             return f"(IF (TIME >= {start}) AND (TIME < {start} + {width}) THEN 1 ELSE 0)"
-        if func in _XMILE_CALLS:
-            return f"{_XMILE_CALLS[func]}({', '.join(self.args(node, ctx))})"
-        target = self.vars.get(func)
-        if isinstance(target, Lookup):
-            if len(node.args) != 1:
-                raise self.fail(f"lookup {func!r} takes one argument", ctx, node)
-            return f"{func}({self.print(node.args[0], ctx)})"
-        raise self.fail(f"no XMILE equivalent for {func!r}", ctx, node)
+        return self.mapped_call(node, ctx, _XMILE_CALLS, "XMILE")
 
     def print_operand(self, node: ex.Node, ctx: Context) -> str:
         """``node`` bracketed unless it is a single name, number or call."""
@@ -212,11 +206,6 @@ def _tail(node: ET.Element, var) -> None:
         _sub(node, "doc", doc)
 
 
-def _per_element(spec: ModelSpec, var, value) -> list[tuple[str, object]]:
-    elements = spec.dimensions[var.dims[0]]
-    return [(e, value[e] if e in value else value["*"]) for e in elements]
-
-
 def _variable(parent: ET.Element, spec: ModelSpec, printer: _XmilePrinter, var) -> None:
     where = where_of(var.name)
     dims = tuple(var.dims)
@@ -224,7 +213,7 @@ def _variable(parent: ET.Element, spec: ModelSpec, printer: _XmilePrinter, var) 
         node = _sub(parent, "stock", name=var.name)
         _dims(node, var)
         if isinstance(var.initial, dict):
-            for element, init in _per_element(spec, var, var.initial):
+            for element, init in element_items(spec, var, var.initial):
                 el = _sub(node, "element", subscript=element)
                 _sub(el, "eqn", printer.equation(init, Context(var.name, (), {dims[0]: element})))
         else:
@@ -237,7 +226,7 @@ def _variable(parent: ET.Element, spec: ModelSpec, printer: _XmilePrinter, var) 
         node = _sub(parent, "flow" if isinstance(var, Flow) else "aux", name=var.name)
         _dims(node, var)
         if isinstance(var.equation, dict):
-            for element, text in _per_element(spec, var, var.equation):
+            for element, text in element_items(spec, var, var.equation):
                 el = _sub(node, "element", subscript=element)
                 _sub(el, "eqn", printer.equation(text, Context(var.name, (), {dims[0]: element})))
         else:
@@ -246,7 +235,7 @@ def _variable(parent: ET.Element, spec: ModelSpec, printer: _XmilePrinter, var) 
         node = _sub(parent, "aux", name=var.name)
         _dims(node, var)
         if isinstance(var.value, dict):
-            for element, value in _per_element(spec, var, var.value):
+            for element, value in element_items(spec, var, var.value):
                 el = _sub(node, "element", subscript=element)
                 _sub(el, "eqn", format_number(value, where))
         else:
