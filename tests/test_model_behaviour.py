@@ -17,17 +17,10 @@ import numpy as np
 import pytest
 
 from kazind.engine import SimulationError, compile_model
-from kazind.model import build_spec, record_schedules
+from kazind.model import POLICY_LEVERS, build_spec, record_schedules
 from kazind.record.places import load_gazetteer
 
-LEVERS = (
-    "investment_scale",
-    "processing_priority",
-    "organised_recruitment_level",
-    "local_training_capacity",
-    "local_hiring_priority",
-    "collectivisation_intensity",
-)
+LEVERS = POLICY_LEVERS
 SEED = 19131940
 RTOL = 1e-9
 #: Stocks that accumulate a signed quantity: urban natural increase (births less deaths)

@@ -7,6 +7,8 @@ import them, so a test can rely on them. Lever sliders are ``lever-<constant nam
 
 from __future__ import annotations
 
+from kazind.model.build import POLICY_LEVERS
+
 # -- the frame: language, tabs, the body re-rendered on a language change
 LANG = "lang-select"
 BODY = "page-body"
@@ -64,15 +66,8 @@ MODEL_MESSAGE = "model-message"
 DOWNLOAD_MODEL = "download-model-button"
 DOWNLOAD_MODEL_DATA = "download-model"
 
-#: The levers of the scenarios tab, in order (constants of the model).
-LEVERS = (
-    "investment_scale",
-    "processing_priority",
-    "organised_recruitment_level",
-    "local_training_capacity",
-    "local_hiring_priority",
-    "collectivisation_intensity",
-)
+#: The levers of the scenarios tab, in order: the model's policy levers.
+LEVERS = POLICY_LEVERS
 LEVER_IDS = {name: LEVER_PREFIX + name for name in LEVERS}
 #: The value of each lever, written beside its label in the page's language.
 READOUT_PREFIX = "readout-"

@@ -22,6 +22,17 @@ from kazind.record.railways import RailwayNetwork, load_railways
 
 MODEL_FILE = Path(__file__).with_name("kazakhstan.yaml")
 
+#: The model's policy levers: constants that stand for the choices of the debate, each
+#: acting from ``policy_start`` (1921). Scenarios, the explorer and the tests move these.
+POLICY_LEVERS = (
+    "investment_scale",
+    "processing_priority",
+    "organised_recruitment_level",
+    "local_training_capacity",
+    "local_hiring_priority",
+    "collectivisation_intensity",
+)
+
 #: Kinds of gazetteer entry that produce: the named projects of the model.
 PRODUCING_KINDS = ("enterprise", "mine", "oil_field", "power_station")
 
