@@ -508,22 +508,15 @@ def write_fan_png(
 ) -> Path:
     """The fan charts as a PNG, with matplotlib (plotly 7.1 cannot export PNG here: it
     rejects kaleido 0.2.1 and kaleido 1 needs a Chrome), written atomically."""
-    import matplotlib
+    from kazind.analysis.charts import panel_grid
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from kazind.common.atomic import atomic_path
-
-    ensembles, variables, rows, cols = _panels(ensembles, variables)
+    ensembles, variables, _, _ = _panels(ensembles, variables)
     first = next(iter(ensembles.values()))
-    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.0 * rows), squeeze=False)
     colours = ["tab:blue", "tab:red", "tab:green", "tab:purple"]
-    try:
+    with panel_grid(path, len(variables), (6.5, 3.0)) as (fig, axes):
         for k, (name, ens) in enumerate(ensembles.items()):
             colour = colours[k % len(colours)]
-            for i, var in enumerate(variables):
-                ax = axes[i // cols][i % cols]
+            for ax, var in zip(axes, variables, strict=True):
                 q = fan_quantiles(ens, var)
                 t = q["time"].values
                 ax.fill_between(t, q.sel(quantile=0.05).values, q.sel(quantile=0.95).values, color=colour,
@@ -533,16 +526,9 @@ def write_fan_png(
                 ax.plot(t, q.sel(quantile=0.5).values, color=colour, linewidth=1.5, label=f"{name}: median")
                 ax.set_title(var, fontsize=9)
                 ax.tick_params(labelsize=8)
-        for j in range(len(variables), rows * cols):
-            axes[j // cols][j % cols].axis("off")
-        axes[0][0].legend(fontsize=7, loc="upper left")
+        axes[0].legend(fontsize=7, loc="upper left")
         fig.suptitle(f"{' vs '.join(ensembles)}: {first.sizes['run']:,} runs, seed {first.attrs.get('seed')}; "
                      "median, 50 % and 90 % bands", fontsize=10)
-        fig.tight_layout(rect=(0, 0, 1, 0.97))
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=110)
-    finally:
-        plt.close(fig)
     return Path(path)
 
 

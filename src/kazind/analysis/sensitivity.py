@@ -243,22 +243,13 @@ def sensitivity_chart(ds: xr.Dataset, top: int = 15):
 
 def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Path:
     """The bar charts of :func:`sensitivity_chart` as a PNG (matplotlib), atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from kazind.common.atomic import atomic_path
+    from kazind.analysis.charts import panel_grid
 
     sobol = ds.attrs.get("method") == "sobol"
     bars = [("ST", "ST_conf"), ("S1", "S1_conf")] if sobol else [("mu_star", "mu_star_conf"), ("sigma", None)]
     outcomes = [str(o) for o in ds["outcome"].values]
-    cols = 2 if len(outcomes) > 1 else 1
-    rows = math.ceil(len(outcomes) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 3.4 * rows), squeeze=False)
-    try:
-        for i, o in enumerate(outcomes):
-            ax = axes[i // cols][i % cols]
+    with panel_grid(path, len(outcomes), (7.0, 3.4)) as (fig, axes):
+        for ax, o in zip(axes, outcomes, strict=True):
             values = ds[bars[0][0]].sel(outcome=o).values
             order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
             x = np.arange(len(order))
@@ -269,16 +260,9 @@ def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Pa
             ax.set_xticks(x, [str(ds["parameter"].values[j]) for j in order], rotation=45, ha="right", fontsize=7)
             ax.set_title(str(ds["outcome_label"].sel(outcome=o).values), fontsize=8)
             ax.tick_params(axis="y", labelsize=7)
-        for j in range(len(outcomes), rows * cols):
-            axes[j // cols][j % cols].axis("off")
-        axes[0][0].legend(fontsize=7)
+        axes[0].legend(fontsize=7)
         fig.suptitle(f"{ds.attrs.get('scenario')}: {ds.attrs.get('method')}, N = {ds.attrs.get('N')}, "
                      f"seed {ds.attrs.get('seed')}", fontsize=10)
-        fig.tight_layout(rect=(0, 0, 1, 0.97))
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=110)
-    finally:
-        plt.close(fig)
     return Path(path)
 
 
