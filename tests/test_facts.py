@@ -110,6 +110,72 @@ def test_disagreements_are_side_by_side(table, a, b):
     assert fa.model_use and fb.model_use
 
 
+@pytest.mark.parametrize(
+    "fact_id, value, borders",
+    [
+        ("ext.population.census_1939_total", 6151102, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.census_1939_total_published", 6145940, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.kazakh_share_1939", 38, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.kazakh_share_1926", 60, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.estimate_1913_today_borders", 5597000, "today"),
+        ("ext.population.census_1926_today_borders", 6025000, "today"),
+        ("ext.population.kazakhs_1897_today_borders", 3392751, "today"),
+        ("ext.population.total_1926_with_karakalpak", 6500895, "kazakh_assr_1926_with_karakalpak"),
+    ],
+)
+def test_census_figures_carry_their_borders(table, fact_id, value, borders):
+    fact = table.get(fact_id)
+    assert fact.value == value and fact.borders == borders
+
+
+def test_the_38_and_60_percent_are_census_years(table):
+    assert table.get("ext.population.kazakh_share_1939").first_year == 1939
+    assert table.get("ext.population.kazakh_share_1926").first_year == 1926
+
+
+def test_every_population_fact_of_the_republic_names_its_borders(table):
+    from kazind.record.facts import BORDERS
+
+    people = [f for f in table if f.counts_people]
+    assert len(people) >= 45
+    assert all(f.borders in BORDERS for f in people)
+    assert all(f.note for f in table if f.borders == "not_stated")
+
+
+def test_series_share_a_quantity_one_fact_per_year(table):
+    for quantity, years in [("sheep", {1929, 1933}), ("cattle", {1929, 1933}), ("camels", {1929, 1933}),
+                            ("collectivised_households_share", {1929, 1930, 1931}),
+                            ("turksib_kazakh_workers", {1928, 1929, 1930})]:  # fmt: skip
+        facts = [f for f in table if f.quantity == quantity]
+        assert {f.first_year for f in facts} == years and len(facts) == len(years), quantity
+
+
+def test_disagreements_of_the_second_reference_part_stay_visible(table):
+    assert table.get("ext.agriculture.livestock_1929").alternatives == ("ext.agriculture.livestock_1929_high_estimate",)
+    refugees = table.get("ext.famine.refugees_1930_1933").value
+    assert (refugees.low, refugees.high) == (665000, 1100000)
+    assert "ext.population.census_1939_total_published" in table.get("ext.population.census_1939_total").alternatives
+    assert "6,151,102" in table.get("ext.population.census_1939_total").model_use
+
+
+def test_1913_railway_lines_sum_to_the_reference_length(table):
+    open_1913 = ["orenburg_tashkent", "pokrovsk_uralsk", "urbakh_astrakhan", "trans_siberian"]
+    lengths = [table.get(f"ext.transport.{line}_length_today_borders").value for line in open_1913]
+    assert math.isclose(sum(lengths), table.get("ext.transport.railway_length_1913").value, rel_tol=0.01)
+
+
+def test_borders_not_stated_needs_a_note(table):
+    from pydantic import ValidationError
+
+    from kazind.record.facts import Fact
+
+    record = table.get("seed.labour.registered_unemployed_1922").model_dump(exclude_none=True)
+    assert Fact.model_validate(record).borders == "not_stated"
+    del record["note"]
+    with pytest.raises(ValidationError, match="borders not_stated needs a note"):
+        Fact.model_validate(record)
+
+
 def test_recruitment_559_vs_509(table):
     seed = table.get("seed.labour.organised_recruitment_1931_1940")
     ext = table.get(seed.alternatives[0])
@@ -259,11 +325,13 @@ def test_wrong_value_is_rejected_with_file_id_line_and_reason(tmp_path):
         ('quote: "Үлбі ГЭС"', 'quote: "Үлбі  ГЭС"', "seed.energy.ulba_hydro_station_built", "not verbatim"),
         ("places: [aralsulfat]", "places: [aral_sulfat]", "seed.industry.aralsulfat_working", "unknown place 'aral_sulfat'"),
         ("unit: km\n", "unit: kilofoo\n", "seed.transport.network_length_1940", "cannot parse unit"),
-        ("  year: 1917\n", "  year: 1871\n", "seed.ownership.nationalised_after_october_1917", "outside 1900-1950"),
+        ("  year: 1917\n", "  year: 1871\n", "seed.ownership.nationalised_after_october_1917", "outside 1890-1960"),
         ("- id: seed.population.famine_1921\n", "- id: seed.population.famine_1932_1933\n", "seed.population.famine_1932_1933", "duplicate id"),
         ("- id: seed.population.famine_1921\n", "- id: seed.famine_1921\n", "seed.famine_1921", "id: String should match pattern"),
         ("  topic: ownership\n  quantity: transport_ownership\n", "  topic: property\n  quantity: transport_ownership\n", "seed.ownership.railways_state_owned", "topic: Input should be"),
         ("  alternatives: [ext.labour.organised_recruitment_1931_1940]\n", "  alternatives: [ext.population.kazakhs_1926]\n", "seed.labour.organised_recruitment_1931_1940", "does not name"),
+        ("  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: \"1939 жылы республикада халқы", "  places: [kazakhstan]\n  statement:\n    kk: \"1939 жылы республикада халқы", "seed.urbanisation.cities_over_50k_1939", "a population fact needs borders"),
+        ("  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: \"1939 жылы республикада халқы", "  places: [kazakhstan]\n  borders: kazakh_ssr_1939\n  statement:\n    kk: \"1939 жылы республикада халқы", "seed.urbanisation.cities_over_50k_1939", "borders: Input should be"),
     ],
 )
 def test_broken_records_fail_loudly(tmp_path, old, new, fact_id, reason):

@@ -34,7 +34,7 @@ LANGS = ("kk", "ru", "en")
 CSV_COLUMNS = [
     "id", "topic", "branch", "quantity", "value", "value_low", "value_high", "qualifier", "unit",
     "year", "period", "date", "places", "statement", "quote", "document", "citation",
-    "confidence", "alternatives",
+    "confidence", "borders", "alternatives",
 ]  # fmt: skip
 
 facts_app = typer.Typer(
@@ -68,6 +68,8 @@ def fact_row(fact: Fact, lang: str = "kk") -> dict[str, object]:
         "document": src.document if isinstance(src, SeedSource) else src.reference,
         "citation": None if isinstance(src, SeedSource) else src.citation,
         "confidence": None if isinstance(src, SeedSource) else src.confidence,
+        "borders": fact.borders,
+        "note": getattr(fact.note, lang) if fact.note else None,
         "alternatives": list(fact.alternatives),
         "model_use": fact.model_use,
     }

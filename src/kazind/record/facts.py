@@ -48,8 +48,16 @@ Branch = Literal[
     "printing",
 ]
 Qualifier = Literal["exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly"]
-Confidence = Literal["high", "medium-high", "medium", "low"]
+Confidence = Literal["high", "medium-high", "medium", "low-medium", "low"]
+Borders = Literal[
+    "kazakh_assr_1926_without_karakalpak",
+    "kazakh_assr_1926_with_karakalpak",
+    "today",
+    "not_stated",
+]
 TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+#: Topics whose quantities count people in a territory: each such fact names its borders.
+POPULATION_TOPICS = ("population", "urbanisation")
 ID_PATTERN = r"^(seed|ext)\.[a-z][a-z0-9_]*\.[a-z0-9_]+$"
 DATE_PATTERN = r"^(19\d\d)(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
@@ -77,6 +85,33 @@ class Statement(_Strict):
     kk: str = Field(min_length=1)
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+
+#: What each value of ``borders`` counts, for readers (kk, ru, en). The Karakalpak
+#: autonomous region belonged to the Kazakh ASSR from 1925 until July 1930; the republic
+#: without it is the territory of the 1939 census and of the model.
+BORDERS: dict[str, Statement] = {
+    "kazakh_assr_1926_without_karakalpak": Statement(
+        kk="1926 жылғы Қазақ АКСР-і Қарақалпақ облысынсыз (1930 жылдан кейінгі республика, 1939 жылғы санақ аумағы)",
+        ru="Казакская АССР 1926 года без Каракалпакской области (республика после 1930 года, территория переписи 1939 года)",
+        en="the Kazakh ASSR of 1926 without the Karakalpak region (the republic after 1930, the territory of the 1939 census)",
+    ),
+    "kazakh_assr_1926_with_karakalpak": Statement(
+        kk="1926 жылғы шекарадағы Қазақ АКСР-і Қарақалпақ автономиялы облысымен бірге",
+        ru="Казакская АССР в границах 1926 года вместе с Каракалпакской автономной областью",
+        en="the Kazakh ASSR in its 1926 borders, with the Karakalpak autonomous region",
+    ),
+    "today": Statement(
+        kk="Қазақстанның қазіргі шекарасы",
+        ru="современные границы Казахстана",
+        en="Kazakhstan's present-day borders",
+    ),
+    "not_stated": Statement(
+        kk="дереккөз шекараны көрсетпейді",
+        ru="источник не указывает границы",
+        en="the source does not say which borders",
+    ),
+}
 
 
 class SeedSource(_Strict):
@@ -110,6 +145,8 @@ class Fact(_Strict):
     places: tuple[str, ...] = ()
     statement: Statement
     source: SeedSource | ExternalSource
+    borders: Borders | None = None
+    note: Statement | None = None
     alternatives: tuple[str, ...] = ()
     model_use: str | None = None
 
@@ -126,7 +163,28 @@ class Fact(_Strict):
             raise ValueError(f"a {kind} source needs an id starting with {kind!r}.")
         if self.alternatives and not self.model_use:
             raise ValueError("a fact with alternatives needs model_use (which one the model uses)")
+        if self.borders is None and self.counts_people:
+            raise ValueError(
+                "a population fact needs borders: one of " + ", ".join(BORDERS)
+            )
+        if self.borders == "not_stated" and self.note is None:
+            raise ValueError("borders not_stated needs a note saying why the borders are unknown")
         return self
+
+    @property
+    def counts_people(self) -> bool:
+        """True for a quantity of people of the republic as a whole (``places`` holds
+        ``kazakhstan``): a value of a population topic, or a count of persons in any topic.
+        Such a fact must say which borders it counts; a city's count needs none."""
+        if self.value is None or "kazakhstan" not in self.places:
+            return False
+        if self.topic in POPULATION_TOPICS:
+            return True
+        try:
+            unit = parse_unit(self.unit or "")
+        except KazindError:  # reported, with its line, by the unit check of validate.py
+            return False
+        return unit.dimensionality == ureg.person.dimensionality
 
     @property
     def is_seed(self) -> bool:
