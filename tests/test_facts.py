@@ -176,6 +176,75 @@ def test_borders_not_stated_needs_a_note(table):
         Fact.model_validate(record)
 
 
+# The text's arguments the record must carry as claims (issue 9 and the brief), each by a
+# phrase of its quote.
+ARGUMENTS = {
+    "seed.industry.faster_than_union_rate": "жалпы одақтық қарқынынан жоғары",
+    "seed.industry.help_of_other_republics": "жан-жақты көмегінің арқасында ғана",
+    "seed.industry.shortcoming_raw_material_orientation": "шикізаттық бағыты болды",
+    "seed.industry.shortcoming_no_processing": "өңдеу жөніндегі кәсіпорындар болған жоқ",
+    "seed.industry.shortcoming_no_machine_building": "машина жасау туралы айтпағанда",
+    "seed.industry.shortcoming_consumer_goods_imported": "тұтыну заттарының көпшілігі",
+    "seed.industry.shortcoming_raw_materials_exported": "шикізаттары әкетілді",
+    "seed.policy.sadvakasov_borderlands_charge": "шикізат базасын көрген бұрынғы саясаттан",
+    "seed.policy.sadvakasov_integrated_development": "кешенді дамытуды жақтады",
+    "seed.policy.sadvakasov_against_resettlement": "жаппай қоныс аударуына қарсы",
+    "seed.policy.goloshchekin_raw_material_base": "шикізат базасының рөлі берілді",
+    "seed.population.migrants_origins": "Ресейден, Украинадан, Өзбекстаннан және Беларуссиядан",
+    "seed.policy.skipping_capitalist_stage": "капиталистік сатысын айналып өтіп",
+    "seed.labour.peasantisation_of_working_class": "айналасы",
+    "seed.labour.low_qualification_local_workers": "біліктілігі төмен жұмысшылар",
+    "seed.policy.arsenal_1941_1945": "арсеналдарының бірі",
+    "seed.population.famine_1932_1933": "ұжымдастырудан кейін туындаған",
+}
+
+
+@pytest.mark.parametrize("claim_id, phrase", sorted(ARGUMENTS.items()))
+def test_the_texts_arguments_are_claims(table, claim_id, phrase):
+    claim = table.get(claim_id)
+    assert claim.kind == "claim" and claim.is_seed and claim.value is None
+    assert phrase in claim.source.quote
+    assert claim.first_year is not None and all(getattr(claim.statement, lang) for lang in ("kk", "ru", "en"))
+
+
+def test_kinds_are_derived_or_stated(table):
+    kinds = {k: [f for f in table if f.kind == k] for k in ("quantity", "entity", "claim")}
+    assert len(kinds["claim"]) >= 40
+    assert all(f.value is not None for f in kinds["quantity"])
+    assert all(f.value is None for f in kinds["entity"] + kinds["claim"])
+    assert {f.attributed_to for f in kinds["claim"]} == {None, "goloshchekin", "sadvakasov"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"source": {"citation": "someone", "reference": "external-figures", "confidence": "low"},
+          "id": "ext.policy.sadvakasov_position"}, "a claim is the text's own: it needs a verbatim quote"),  # fmt: skip
+        ({"period": None}, "a claim needs the year, period or date"),
+        ({"value": 3, "unit": "dimensionless"}, "a claim has no value"),
+        ({"kind": "quantity"}, "a quantity needs a value"),
+        ({"kind": "opinion"}, "Input should be 'quantity', 'entity' or 'claim'"),
+    ],
+)
+def test_broken_claims_are_rejected(table, change, message):
+    from pydantic import ValidationError
+
+    from kazind.record.facts import Fact
+
+    record = table.get("seed.policy.sadvakasov_position").model_dump(exclude_none=True)
+    record.update(change)
+    record = {k: v for k, v in record.items() if v is not None}
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Fact.model_validate(record)
+
+
+def test_a_claim_without_quote_fails_with_file_line_and_id(tmp_path):
+    old = "  source: {document: seed-kk-industrialization, quote: \"Олардың ең бастысы республика өнеркәсібінің шикізаттық бағыты болды\"}\n"
+    err, _ = _load_broken(tmp_path, old, "  source: {document: seed-kk-industrialization}\n")
+    assert err.where == "seed.industry.shortcoming_raw_material_orientation"
+    assert "quote" in err.message
+
+
 def test_recruitment_559_vs_509(table):
     seed = table.get("seed.labour.organised_recruitment_1931_1940")
     ext = table.get(seed.alternatives[0])
@@ -400,7 +469,7 @@ def _run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     return run_cli(monkeypatch, capsys, ["facts"], *args)
 
 
-REQUIRED_KEYS = {"id", "topic", "quantity", "value", "unit", "year", "statement", "quote", "document",
+REQUIRED_KEYS = {"id", "kind", "borders", "topic", "quantity", "value", "unit", "year", "statement", "quote", "document",
                  "period", "places", "qualifier", "citation", "confidence"}  # fmt: skip
 
 
@@ -414,6 +483,29 @@ def test_cli_json_has_required_keys_and_kazakh_by_default(monkeypatch, capsys, t
     assert "жұмыс күшін" in row["statement"] and row["document"] == SEED_ID
     ext = next(r for r in rows if r["id"] == "ext.labour.organised_recruitment_1931_1940")
     assert ext["value"] == 509 and ext["confidence"] and ext["citation"] and ext["quote"] is None
+
+
+def test_cli_kind_claim(monkeypatch, capsys, table):
+    code, out, _ = _run(monkeypatch, capsys, "facts", "--kind", "claim", "--lang", "ru", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == sum(f.kind == "claim" for f in table) >= 8
+    assert all(r["kind"] == "claim" and r["quote"] and r["value"] is None for r in rows)
+    sadvakasov = next(r for r in rows if r["id"] == "seed.policy.sadvakasov_borderlands_charge")
+    assert sadvakasov["attributed_to"] == "sadvakasov" and "сырьевую базу" in sadvakasov["statement"]
+
+
+def test_cli_json_has_the_1939_census_and_the_38_percent(monkeypatch, capsys):
+    code, out, _ = _run(monkeypatch, capsys, "facts", "--format", "json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    census = rows["ext.population.census_1939_total"]
+    assert census["value"] == 6151102 and census["date"] == "1939-01-17"
+    share = rows["ext.population.kazakh_share_1939"]
+    assert (share["value"], share["year"], share["borders"]) == (38, 1939, "kazakh_assr_1926_without_karakalpak")
+    for lang, net in (("kk", "таза"), ("ru", "чист"), ("en", "net")):
+        _, out, _ = _run(monkeypatch, capsys, "facts", "--format", "json", "--lang", lang)
+        migration = next(r for r in json.loads(out) if r["id"] == "seed.urbanisation.migration_growth_1928_1939")
+        assert not re.search(rf"\b{net}", migration["statement"].lower()), migration["statement"]
+        assert "1,8" in migration["statement"] or "1.8" in migration["statement"]
 
 
 def test_cli_filters_and_language(monkeypatch, capsys):

@@ -47,7 +47,11 @@ Branch = Literal[
     "food",
     "printing",
 ]
-Qualifier = Literal["exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly"]
+Qualifier = Literal["exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly", "vague"]
+#: quantity: a number; entity: a dated event or a named thing, without a number;
+#: claim: a judgement of the text (a cause, an assessment, a position it reports).
+Kind = Literal["quantity", "entity", "claim"]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 Confidence = Literal["high", "medium-high", "medium", "low-medium", "low"]
 Borders = Literal[
     "kazakh_assr_1926_without_karakalpak",
@@ -133,9 +137,10 @@ class Fact(_Strict):
     """One record of ``facts_*.yaml`` (see docs/record.md, "Fact records")."""
 
     id: str = Field(pattern=ID_PATTERN)
+    kind: Kind
     topic: Topic
     branch: Branch | None = None
-    quantity: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    quantity: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     value: int | float | Range | None = None
     qualifier: Qualifier = "exact"
     unit: str | None = None
@@ -147,13 +152,24 @@ class Fact(_Strict):
     source: SeedSource | ExternalSource
     borders: Borders | None = None
     note: Statement | None = None
+    attributed_to: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     alternatives: tuple[str, ...] = ()
     model_use: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_kind(cls, data: object) -> object:
+        """``kind`` may be left out: a fact with a value is a quantity, one without an entity.
+        A claim is always stated."""
+        if isinstance(data, dict) and "kind" not in data:
+            data = {**data, "kind": "quantity" if data.get("value") is not None else "entity"}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Fact:
         if sum(x is not None for x in (self.year, self.period, self.date)) > 1:
             raise ValueError("give one of year, period or date, not several")
+        self._check_kind()
         if self.period is not None and self.period[0] > self.period[1]:
             raise ValueError(f"period {list(self.period)} runs backwards")
         if self.value is not None and not self.unit:
@@ -170,6 +186,21 @@ class Fact(_Strict):
         if self.borders == "not_stated" and self.note is None:
             raise ValueError("borders not_stated needs a note saying why the borders are unknown")
         return self
+
+    def _check_kind(self) -> None:
+        if self.kind == "quantity" and self.value is None:
+            raise ValueError("a quantity needs a value (a fact without one is an entity or a claim)")
+        if self.kind != "quantity" and self.value is not None:
+            raise ValueError(f"a {self.kind} has no value (a fact with a value is a quantity)")
+        if self.kind != "claim" and self.quantity is None:
+            raise ValueError(f"a {self.kind} needs a quantity (what is measured or dated)")
+        if self.kind == "claim":
+            if not isinstance(self.source, SeedSource):
+                raise ValueError("a claim is the text's own: it needs a verbatim quote (a seed source)")
+            if self.first_year is None:
+                raise ValueError("a claim needs the year, period or date it is about")
+        elif self.attributed_to is not None:
+            raise ValueError("only a claim is attributed_to someone")
 
     @property
     def counts_people(self) -> bool:
@@ -192,8 +223,12 @@ class Fact(_Strict):
 
     @property
     def is_quantitative(self) -> bool:
-        """A fact with a value (a dated event or a named entity has none)."""
+        """A fact with a value (a dated event, a named entity or a claim has none)."""
         return self.value is not None
+
+    @property
+    def is_claim(self) -> bool:
+        return self.kind == "claim"
 
     @property
     def first_year(self) -> int | None:
@@ -277,9 +312,13 @@ class FactTable:
         return sorted({p for f in self.facts for p in f.places})
 
     def filter(
-        self, topic: str | None = None, year: int | None = None, place: str | None = None
+        self,
+        topic: str | None = None,
+        year: int | None = None,
+        place: str | None = None,
+        kind: str | None = None,
     ) -> list[Fact]:
-        """Facts of ``topic``, covering ``year`` and naming ``place`` (each optional).
+        """Facts of ``topic`` and ``kind``, covering ``year`` and naming ``place`` (each optional).
 
         An unknown topic or place is an error listing the valid ones, so that a typo is
         not mistaken for "no facts".
@@ -290,10 +329,13 @@ class FactTable:
             near = difflib.get_close_matches(place, self.places(), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(near)}?" if near else ""
             raise KazindError(f"no fact names place {place!r}{hint}")
+        if kind is not None and kind not in KINDS:
+            raise KazindError(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")
         return [
             f
             for f in self.facts
-            if (topic is None or f.topic == topic)
+            if (kind is None or f.kind == kind)
+            and (topic is None or f.topic == topic)
             and (year is None or f.matches_year(year))
             and (place is None or place in f.places)
         ]
