@@ -263,6 +263,32 @@ def test_a_claim_without_quote_fails_with_file_line_and_id(tmp_path):
     assert "quote" in err.message
 
 
+def test_misreadings_corrected(table):
+    """Issue 9's misreadings: each figure keeps the text's scope, vagueness and years."""
+    migration = table.get("seed.urbanisation.migration_growth_1928_1939")
+    assert "net" not in migration.statement.en.lower() and "arrivals" in migration.statement.en
+    assert "Discrepancy" in migration.note.en and "gross arrivals" in migration.model_use
+    bridges = table.get("seed.transport.bridges_destroyed_1920")
+    eastern = table.get("seed.labour.eastern_workers_trained")
+    assert bridges.qualifier == eastern.qualifier == "vague"
+    assert "kazakhstan" not in eastern.places and "Soviet East" in eastern.statement.en
+    assert table.get("seed.industry.large_mills_launched").years() == (1921, 1927)  # no added year
+    assert table.get("seed.industry.coal_rank_ussr_1940").years() == (1926, 1940)
+    rhetoric = table.get("seed.labour.millions_of_poor_kazakhs")
+    assert rhetoric.kind == "claim" and rhetoric.value is None
+    for year in (1926, 1939):
+        share = table.get(f"seed.labour.working_class_share_{year}")
+        assert "families" in share.measure and "families" in share.statement.en
+    famine = table.get("seed.population.famine_1932_1933")
+    assert "collectivisation" in famine.statement.en and "births" in famine.statement.en
+
+
+def test_english_statements_use_the_names_of_the_time(table):
+    for fact in table:
+        for modern in ("Almaty", "Shymkent", "Semey", "Kostanay", "Kokshetau", "Aktobe"):
+            assert not re.search(rf"\b{modern}\b", fact.statement.en), (fact.id, modern)
+
+
 def test_recruitment_559_vs_509(table):
     seed = table.get("seed.labour.organised_recruitment_1931_1940")
     ext = table.get(seed.alternatives[0])
