@@ -26,7 +26,7 @@ from typing import Any
 
 from kazind.common.errors import KazindError
 from kazind.common.units import parse_unit, ureg
-from kazind.common.yamlio import YamlDocument, load_yaml
+from kazind.common.yamlio import YamlDocument, load_yaml, read_text_file
 
 SHIPPED_DIR = Path(__file__).with_name("data")
 ENV_VAR = "KAZIND_SCENARIO_PATH"
@@ -438,8 +438,9 @@ def load_scenario(ref: str | Path) -> Scenario:
         return ref
     if _is_path(ref):
         path = Path(ref)
-        if not path.is_file():
+        if not path.exists():
             raise KazindError("scenario file not found", file=path)
+        read_text_file(path, what="scenario file")  # a FIFO, device or directory: one line, at once
         return _resolve(path)
     name = str(ref)
     if not NAME_RE.match(name):
