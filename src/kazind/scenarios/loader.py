@@ -24,8 +24,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pint
+
 from kazind.common.errors import KazindError
-from kazind.common.units import parse_unit, ureg
+from kazind.common.units import parse_quantity, parse_unit, ureg
 from kazind.common.yamlio import YamlDocument, load_yaml, read_text_file
 
 SHIPPED_DIR = Path(__file__).with_name("data")
@@ -196,21 +198,24 @@ def _number(doc: YamlDocument, value: Any, var, path: tuple) -> float:
         )
     if isinstance(value, str):
         try:
-            quantity = ureg.Quantity(value.strip())
-        except Exception:
-            raise doc.error(f"cannot read {value!r} as a quantity", path, where) from None
+            quantity = parse_quantity(value)  # a grammar: '9**9**9' is refused, not evaluated
+        except KazindError as err:
+            raise doc.error(err.message, path, where) from None
         target = parse_unit(var.unit)
-        if not isinstance(quantity, ureg.Quantity):
-            number = float(quantity)
-            quantity = ureg.Quantity(number, "dimensionless")
-        try:
-            number = float(quantity.to(target).magnitude)
-        except Exception:
-            raise doc.error(
-                f"{value!r} has the wrong unit for {var.name} (unit {var.unit!r})", path, where
-            ) from None
+        if quantity.unitless and quantity.units == ureg.dimensionless:
+            number = float(quantity.magnitude)  # a quoted bare number: in the variable's unit
+        else:
+            try:
+                number = float(quantity.to(target).magnitude)
+            except pint.PintError:
+                raise doc.error(
+                    f"{value!r} has the wrong unit for {var.name} (unit {var.unit!r})", path, where
+                ) from None
     else:
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise doc.error(f"{value!r} is too large for a number", path, where) from None
     if not math.isfinite(number):
         raise doc.error(f"{value!r} is not a finite number", path, where)
     if var.bounds is not None:
