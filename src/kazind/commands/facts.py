@@ -16,6 +16,7 @@ import sys
 
 import typer
 
+from kazind.commands import plain_console
 from kazind.common.errors import KazindError
 from kazind.record.documents import default_store, sentence_around
 from kazind.record.facts import (
@@ -137,7 +138,6 @@ def list_facts(
 
 
 def _print_table(facts: list[Fact], lang: str, topic, year, place) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     filters = ", ".join(
@@ -148,7 +148,7 @@ def _print_table(facts: list[Fact], lang: str, topic, year, place) -> None:
         table.add_column(name, overflow="fold")
     for f in facts:
         table.add_row(f.id, format_when(f), format_value(f), getattr(f.statement, lang))
-    Console().print(table)
+    plain_console().print(table)
 
 
 @facts_app.command("show")

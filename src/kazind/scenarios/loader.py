@@ -224,7 +224,38 @@ def _number(doc: YamlDocument, value: Any, var, path: tuple) -> float:
             raise doc.error(f"{value!r} is below the lower bound {lo:g} of {var.name}", path, where)
         if number > hi:
             raise doc.error(f"{value!r} is above the upper bound {hi:g} of {var.name}", path, where)
+    else:
+        _sane(doc, number, value, var, path, where)
     return number
+
+
+#: An unbounded constant may be at most this many times its model value (or 1).
+UNBOUNDED_FACTOR = 1000.0
+
+
+def _sane(doc: YamlDocument, number: float, value: Any, var, path: tuple, where: str) -> None:
+    """A value for a constant the model gives no bounds: of the model value's sign (a
+    non-negative constant stays non-negative) and within :data:`UNBOUNDED_FACTOR` times
+    its size, so that ``transport_dependence: {coal: 1.0e+200}`` is refused rather
+    than run. (Until every constant of the model has documented bounds.)"""
+    element = path[-1] if var.dims and path and path[-1] in _dimension_elements(var.dims[0]) else None
+    model = var.value
+    if isinstance(model, dict):
+        model = model.get(element, model.get("*")) if element is not None else None
+    if not isinstance(model, int | float):
+        return
+    model = float(model)
+    if model >= 0 and number < 0:
+        raise doc.error(
+            f"{value!r} is negative, and {var.name} (no bounds in the model; its value {model:g}) "
+            "must not be", path, where,
+        )
+    limit = UNBOUNDED_FACTOR * max(abs(model), 1.0)
+    if abs(number) > limit:
+        raise doc.error(
+            f"{value!r} is more than {UNBOUNDED_FACTOR:g} times the model's value of {var.name} "
+            f"({model:g}; at most {limit:g})", path, where,
+        )
 
 
 def _constant(doc: YamlDocument, name: Any, path: tuple):
