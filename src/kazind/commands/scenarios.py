@@ -138,6 +138,7 @@ def write_html(ds, scenarios: list, path: Path, lang: str) -> None:
     from plotly.colors import qualitative
     from plotly.subplots import make_subplots
 
+    from kazind.analysis.charts import literal
     from kazind.common.atomic import atomic_write
 
     panels = _paths(ds, scenarios)
@@ -158,7 +159,7 @@ def write_html(ds, scenarios: list, path: Path, lang: str) -> None:
                     x=x,
                     y=y,
                     mode="lines",
-                    name=s.title.get(lang, s.name),
+                    name=literal(s.title.get(lang, s.name)),
                     legendgroup=s.name,
                     showlegend=i == 0,
                     line={"color": colors[j % len(colors)]},
@@ -187,6 +188,7 @@ def write_png(ds, scenarios: list, path: Path, lang: str) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import PercentFormatter
 
+    from kazind.analysis.charts import mpl_literal
     from kazind.common.atomic import atomic_path
 
     panels = _paths(ds, scenarios)
@@ -195,7 +197,7 @@ def write_png(ds, scenarios: list, path: Path, lang: str) -> None:
     for ax, ((_var, _scale, title, fmt), lines) in zip(axes.flat, panels, strict=False):
         for j, s in enumerate(scenarios):
             x, y = lines[s.name]
-            ax.plot(x, y, color=f"C{j}", label=s.title.get(lang, s.name), linewidth=1.6)
+            ax.plot(x, y, color=f"C{j}", label=mpl_literal(s.title.get(lang, s.name)), linewidth=1.6)
         ax.set_title(title[lang], fontsize=10)
         ax.grid(alpha=0.3)
         if fmt:
