@@ -136,3 +136,26 @@ def test_a_normal_prior_with_a_huge_std_is_flat_not_its_mean(tmp_path):
     assert d.flat and "flat" in d.describe()
     assert np.ptp(v) > 0.9 * (d.high - d.low)  # spread over the range, not all at 0.3
     assert abs(np.mean(v) - (d.low + d.high) / 2) < 0.05 * (d.high - d.low)
+
+
+def test_an_ensemble_larger_than_memory_streams_to_disk(monkeypatch, tmp_path):
+    """With memory for a few batches only, holding the runs is refused; streaming works."""
+    spec_outputs = E.OUTCOME_VARIABLES
+    job = batches.make_job(batches.resolve_target("historical").spec, [], spec_outputs)
+    held = batches.result_memory(job, 2000) + batches.batch_memory(job, 100, 2000)
+    streamed = batches.batch_memory(job, 100, 2000)
+    assert streamed < held / 2
+    limit = int((streamed + held) / 2 / 0.7)  # a budget between the two
+    monkeypatch.setenv("KAZIND_MEMORY_LIMIT", str(limit))
+    _refused_fast(E.run_ensemble, "historical", 2000, seed=1, batch_size=100, words=("memory", "streams"))
+    ds = E.stream_ensemble("historical", 2000, 1, tmp_path / "big.nc", batch_size=100)
+    try:
+        assert ds.sizes["run"] == 2000 and not ds["failed"].values.any()
+        q = E.fan_quantiles(ds, "workers_total")
+        assert np.all(np.diff(q.values, axis=0) >= 0)
+    finally:
+        ds.close()
+    monkeypatch.delenv("KAZIND_MEMORY_LIMIT")
+    head = E.run_ensemble("historical", 50, seed=1, batch_size=50)
+    with xr.open_dataset(tmp_path / "big.nc") as back:
+        assert np.array_equal(back["workers_total"].values[:50], head["workers_total"].values)

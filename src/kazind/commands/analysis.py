@@ -34,6 +34,8 @@ import typer
 from kazind.commands import plain_console
 from kazind.common.errors import KazindError
 
+MAX_LOCAL_WORKERS = 256  # processes of a local Dask cluster (a larger one: --scheduler)
+
 
 def _out_dir(out: Path | None, command: str) -> Path:
     from kazind.common.atomic import check_output_dir
@@ -43,16 +45,16 @@ def _out_dir(out: Path | None, command: str) -> Path:
     return check_output_dir(out)
 
 
-def _count(value: int | None, flag: str, minimum: int = 1) -> int | None:
-    from kazind.common.checks import check_count
+def _count(value: int | None, flag: str, minimum: int = 1, maximum: int | None = None) -> int | None:
+    from kazind.common.checks import MAX_COUNT, check_count
 
-    return None if value is None else check_count(flag, value, minimum)
+    return None if value is None else check_count(flag, value, minimum, maximum or MAX_COUNT)
 
 
 def _cluster_options(workers: int | None, scheduler: str | None) -> None:
     if workers is not None and scheduler is not None:
         raise KazindError("give --workers N or --scheduler ADDRESS, not both")
-    _count(workers, "--workers")
+    _count(workers, "--workers", maximum=MAX_LOCAL_WORKERS)
     if scheduler is not None and not scheduler.strip():
         raise KazindError("--scheduler: give an address such as tcp://127.0.0.1:8786")
 
