@@ -13,7 +13,6 @@ runs as the coordinates ``failure_run`` / ``failure_reason`` (dim ``failure``), 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -140,14 +139,3 @@ class EnsembleWriter:
         """Close the file after a failure (the caller removes it)."""
         if self.nc.isopen():
             self.nc.close()
-
-
-def column_block_size(n: int, share: float = 0.1) -> int:
-    """How many columns of ``n`` float64 rows fit in ``share`` of the memory budget."""
-    from kazind.common.resources import memory_budget
-
-    return max(1, int(memory_budget() * share // max(8 * n, 1)))
-
-
-def ceil_div(a: int, b: int) -> int:
-    return math.ceil(a / b)
