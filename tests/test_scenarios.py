@@ -319,7 +319,8 @@ def test_compare_writes_its_files_and_a_self_contained_html(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "no-forced-collectivization" in printed and "көрсеткіш" in printed
     names = {p.name for p in out.iterdir()}
-    assert names == {"compare.csv", "compare.json", "compare.html", "compare.png"}
+    # the four files, and the manifest that marks them a complete set (written last)
+    assert names == {"compare.csv", "compare.json", "compare.html", "compare.png", "kazind-manifest.json"}
     with open(out / "compare.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][-2:] == ["historical", "no-forced-collectivization"]

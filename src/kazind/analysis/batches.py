@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from kazind.common.checks import check_count
 from kazind.common.errors import KazindError
 from kazind.engine import Constant, ModelSpec, SimulationError
 
@@ -161,6 +163,7 @@ class BatchResult:
     attrs: dict[str, dict] = field(default_factory=dict)
     coords: dict[str, np.ndarray] = field(default_factory=dict)
     ds_attrs: dict = field(default_factory=dict)
+    reasons: dict[int, str] = field(default_factory=dict)  # failed row -> the engine's message
 
 
 _MODELS: dict[str, object] = {}
@@ -200,9 +203,14 @@ def _engine_run(job: Job, values: np.ndarray) -> BatchResult:
     )
 
 
-def _nan_like(template: BatchResult, n: int) -> BatchResult:
+def _nan_like(template: BatchResult, reasons: list[str]) -> BatchResult:
+    """NaN outputs for ``len(reasons)`` failed runs, with shapes from ``template``."""
+    n = len(reasons)
     arrays = {k: np.full((n, *v.shape[1:]), np.nan) for k, v in template.arrays.items()}
-    return BatchResult(arrays, np.ones(n, bool), template.dims, template.attrs, template.coords, template.ds_attrs)
+    return BatchResult(
+        arrays, np.ones(n, bool), template.dims, template.attrs, template.coords, template.ds_attrs,
+        dict(enumerate(reasons)),
+    )
 
 
 def _concat(parts: list[BatchResult]) -> BatchResult:
@@ -210,36 +218,46 @@ def _concat(parts: list[BatchResult]) -> BatchResult:
     if len(parts) == 1:
         return first
     arrays = {k: np.concatenate([p.arrays[k] for p in parts]) for k in first.arrays}
+    reasons: dict[int, str] = {}
+    offset = 0
+    for p in parts:
+        reasons.update({offset + i: why for i, why in p.reasons.items()})
+        offset += p.failed.shape[0]
     return BatchResult(
-        arrays, np.concatenate([p.failed for p in parts]), first.dims, first.attrs, first.coords, first.ds_attrs
+        arrays, np.concatenate([p.failed for p in parts]), first.dims, first.attrs, first.coords,
+        first.ds_attrs, reasons,
     )
 
 
-def _run_or_split(job: Job, values: np.ndarray) -> BatchResult | None:
+def _run_or_split(job: Job, values: np.ndarray) -> BatchResult | list[str]:
     """Run ``values``; on a numerical failure split until failing runs stand alone.
-    None where every run failed (the caller fills NaN)."""
+    Where every run failed, each one's message instead (the caller fills NaN)."""
     try:
         return _engine_run(job, values)
-    except SimulationError:
+    except SimulationError as exc:
         if values.shape[0] == 1:
-            return None
+            return [" ".join(str(exc).split())]
     half = values.shape[0] // 2
     left, right = _run_or_split(job, values[:half]), _run_or_split(job, values[half:])
-    if left is None and right is None:
-        return None
-    template = left if left is not None else right
-    left = left if left is not None else _nan_like(template, half)
-    right = right if right is not None else _nan_like(template, values.shape[0] - half)
-    return _concat([left, right])
+    if isinstance(left, list) and isinstance(right, list):
+        return left + right
+    template = right if isinstance(left, list) else left
+    return _concat([
+        _nan_like(template, part) if isinstance(part, list) else part for part in (left, right)
+    ])
 
 
 def run_batch(job: Job, values: np.ndarray) -> BatchResult:
-    """Run the rows ``values`` (B, p) of ``job`` on the engine, in this process."""
+    """Run the rows ``values`` (B, p) of ``job`` on the engine, in this process.
+
+    Runs that fail are NaN, ``failed`` marks them and ``reasons`` keeps each one's
+    message (a batch with failures is split until each failing run stands alone).
+    """
     values = np.asarray(values, dtype=float)
     result = _run_or_split(job, values)
-    if result is None:  # every run failed: take shapes from one run of the spec's own values
+    if isinstance(result, list):  # every run failed: take shapes from one run of the spec's own values
         template = _engine_run(Job(job.key, job.spec, (), job.outputs, job.outcomes), values[:1, :0])
-        result = _nan_like(template, values.shape[0])
+        return _nan_like(template, result)
     return result
 
 
@@ -247,9 +265,7 @@ def run_batch(job: Job, values: np.ndarray) -> BatchResult:
 
 
 def _check_count(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise KazindError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
+    return check_count(name, value, minimum)
 
 
 @contextlib.contextmanager
@@ -294,47 +310,145 @@ def _progress(description: str | None, total: int):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
         TimeElapsedColumn(), console=Console(stderr=True), transient=False,
     )
 
 
+class Rows:
+    """Rows of a parameter matrix made on demand, ``rows(start, stop)`` (n, p) in total,
+    so that a large ensemble never holds all its draws at once."""
+
+    def __init__(self, n: int, p: int, make: Callable[[int, int], np.ndarray]) -> None:
+        self.n, self.p, self.make = int(n), int(p), make
+
+    @classmethod
+    def of(cls, values: np.ndarray | Rows) -> Rows:
+        if isinstance(values, Rows):
+            return values
+        matrix = np.asarray(values, dtype=float)
+        if matrix.ndim != 2:
+            raise KazindError(f"the parameter matrix must be (runs, parameters), got shape {matrix.shape}")
+        return cls(matrix.shape[0], matrix.shape[1], lambda a, b: matrix[a:b])
+
+
+def batch_memory(job: Job, batch_size: int, n: int) -> int:
+    """Bytes one engine batch of ``job`` holds at its peak (see :func:`run_memory`)."""
+    from kazind.scenarios.run import run_memory
+
+    runs = min(batch_size, n)
+    if job.outcomes is not None:  # only the outcomes come back
+        return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy") + 16 * runs * len(job.outcomes)
+    return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy")
+
+
+def result_memory(job: Job, n: int) -> int:
+    """Bytes of the outputs of ``n`` runs of ``job`` held in memory (twice while joined)."""
+    if job.outcomes is not None:
+        return 2 * 8 * n * len(job.outcomes)
+    spec = job.spec
+    ts = spec.time
+    n_save = round((ts.stop - ts.start) / (ts.save_step or ts.dt)) + 1
+    stored = sum(math.prod(spec.shape(name)) for name in job.outputs)
+    return 2 * 8 * n * n_save * stored
+
+
 def run_matrix(
     job: Job,
-    values: np.ndarray,
+    values: np.ndarray | Rows,
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int | None = None,
     scheduler=None,
     progress: str | None = None,
+    sink: Callable[[int, BatchResult], None] | None = None,
 ) -> BatchResult:
-    """Run every row of ``values`` (n, p) in batches; results in row order.
+    """Run every row of ``values`` ((n, p) or :class:`Rows`) in batches; results in row order.
 
     ``progress``: a description to show a progress bar (per batch) on stderr.
+    ``sink``: called as ``sink(first_row, batch_result)`` for each batch as it arrives
+    (in any order on Dask), which then is not kept: the result holds only ``failed``,
+    ``reasons`` and the outputs' dims, coords and attributes. Without a sink every
+    output is held, and a request that will not fit in memory is refused first.
+    Batches are made as they are sent, and at most a few per worker are in flight.
     """
-    values = np.asarray(values, dtype=float)
-    n = values.shape[0]
-    _check_count("runs", n)
+    rows = Rows.of(values)
+    n = _check_count("runs", rows.n)
     batch_size = _check_count("batch size", batch_size)
+    from kazind.common.resources import require_memory
+
+    batch = min(batch_size, n)
+    held = 0 if sink is not None else result_memory(job, n)
+    if scheduler is None:  # the engine runs here, or in ``workers`` processes of this machine
+        held += batch_memory(job, batch_size, n) * (workers or 1) + (result_memory(job, batch) if workers else 0)
+    else:  # a cluster's workers hold their own batches; here a few results arrive at a time
+        held += result_memory(job, batch) * 8
+    require_memory(
+        held,
+        f"{n:,} runs in batches of {batch:,}",
+        "use fewer runs, a smaller --batch-size, fewer stored outputs, or write to disk "
+        "(kazind ensemble --out streams its runs to NetCDF)",
+    )
     starts = list(range(0, n, batch_size))
-    chunks = [values[s : s + batch_size] for s in starts]
-    parts: list[BatchResult | None] = [None] * len(chunks)
+    failed = np.zeros(n, bool)
+    reasons: dict[int, str] = {}
+    parts: dict[int, BatchResult] = {}
+    meta: list[BatchResult] = []
+
+    def take(i: int, part: BatchResult) -> None:
+        start = starts[i]
+        failed[start : start + part.failed.shape[0]] = part.failed
+        reasons.update({start + r: why for r, why in part.reasons.items()})
+        if not meta:
+            meta.append(part)
+        if sink is not None:
+            sink(start, part)
+        else:
+            parts[i] = part
+
+    def chunk(i: int) -> np.ndarray:
+        return np.asarray(rows.make(starts[i], min(starts[i] + batch_size, n)), dtype=float)
+
     with dask_client(workers, scheduler) as client, _progress(progress, n) as bar:
         task = bar.add_task(progress, total=n) if bar is not None else None
         if client is None:
-            for i, chunk in enumerate(chunks):
-                parts[i] = run_batch(job, chunk)
+            for i in range(len(starts)):
+                values_i = chunk(i)
+                take(i, run_batch(job, values_i))
                 if bar is not None:
-                    bar.advance(task, chunk.shape[0])
+                    bar.advance(task, values_i.shape[0])
         else:
             from distributed import as_completed
 
             job_future = client.scatter(job, broadcast=True, hash=False)
-            futures = [client.submit(run_batch, job_future, chunk, pure=False) for chunk in chunks]
-            index = {f.key: i for i, f in enumerate(futures)}
-            for future in as_completed(futures):
-                i = index[future.key]
-                parts[i] = future.result()
-                if bar is not None:
-                    bar.advance(task, chunks[i].shape[0])
+            from kazind.common.resources import memory_budget
+
+            # two batches per worker, as long as their results fit a quarter of the budget here
+            room = int(memory_budget() * 0.25 // max(1, result_memory(job, min(batch_size, n))))
+            in_flight = max(2, min(2 * max(1, len(client.scheduler_info().get("workers", {}))), room))
+            pending = iter(range(len(starts)))
+            index: dict[str, int] = {}
+
+            def submit(queue) -> None:
+                i = next(pending, None)
+                if i is not None:
+                    future = client.submit(run_batch, job_future, chunk(i), pure=False)
+                    index[future.key] = i
+                    queue.add(future)
+
+            queue = as_completed([])
+            for _ in range(in_flight):
+                submit(queue)
+            for future in queue:
+                i = index.pop(future.key)
+                part = future.result()
                 future.release()
-    return _concat(parts)  # type: ignore[arg-type]
+                take(i, part)
+                if bar is not None:
+                    bar.advance(task, part.failed.shape[0])
+                submit(queue)
+    first = meta[0]
+    if sink is not None:
+        return BatchResult({}, failed, first.dims, first.attrs, first.coords, first.ds_attrs, reasons)
+    joined = _concat([parts[i] for i in range(len(starts))])
+    joined.reasons = reasons
+    return joined

@@ -13,6 +13,21 @@ from pathlib import Path
 
 from kazind.common.atomic import atomic_path
 
+__all__ = ["literal", "mpl_literal", "panel_grid"]
+
+
+def literal(text: str) -> str:
+    """``text`` for a plotly label, shown as written: plotly reads a few HTML tags in
+    labels (``<b>``, ``<br>``, ``<a href>``) and decodes entities, so a user's scenario
+    title ``<b>x</b>`` would be drawn bold; its ``&``, ``<`` and ``>`` become entities."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mpl_literal(text: str) -> str:
+    """``text`` for a matplotlib label, shown as written: a ``$`` would start mathtext
+    (``$\\foo$`` makes ``savefig`` fail), so each is escaped."""
+    return str(text).replace("$", r"\$")
+
 
 @contextlib.contextmanager
 def panel_grid(path: str | Path, panels: int, panel_size: tuple[float, float]) -> Iterator[tuple]:

@@ -49,12 +49,17 @@ from scipy import stats
 from kazind import __version__
 from kazind.analysis import batches
 from kazind.analysis.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome, outcome
+from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
+from kazind.common.resources import require_memory
 from kazind.common.yamlio import YamlDocument, load_yaml
 from kazind.model.build import CALIBRATED_FILE
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # 90 % band, 50 % band, median
+FLAT_RATIO = 1e6  # a truncated normal with std > FLAT_RATIO x its range is drawn uniform
+#: Most failed runs whose messages an ensemble keeps (all are marked in ``failed``).
+MAX_REASONS = 1000
 
 
 # ---------------------------------------------------------------- distributions
@@ -81,9 +86,19 @@ class Distribution:
         if self.kind == "triangular":
             width = self.high - self.low
             return stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width)
+        if self.flat:
+            return self.low + u * (self.high - self.low)
         a, b = (self.low - self.mean) / self.std, (self.high - self.mean) / self.std
         values = stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.std)
         return np.clip(values, self.low, self.high)  # guard the last ulp of the bounds
+
+    @property
+    def flat(self) -> bool:
+        """A normal whose std is over :data:`FLAT_RATIO` times its range: truncated to the
+        range its density is constant to 1e-12, and SciPy's ppf would return the mean
+        for every draw (the standardised range is below its precision), so it is drawn
+        as the uniform distribution it is."""
+        return self.kind == "normal" and self.std > FLAT_RATIO * (self.high - self.low)
 
     def describe(self) -> str:
         if self.kind == "fixed":
@@ -92,7 +107,8 @@ class Distribution:
             return f"uniform({self.low:.6g}, {self.high:.6g})"
         if self.kind == "triangular":
             return f"triangular({self.low:.6g}, {self.mode:.6g}, {self.high:.6g})"
-        return f"normal({self.mean:.6g}, {self.std:.6g}) truncated to [{self.low:.6g}, {self.high:.6g}]"
+        text = f"normal({self.mean:.6g}, {self.std:.6g}) truncated to [{self.low:.6g}, {self.high:.6g}]"
+        return text + (f" (flat: std over {FLAT_RATIO:g} x the range, drawn uniform)" if self.flat else "")
 
 
 def calibrated_distributions(path: str | Path = CALIBRATED_FILE) -> list[Distribution]:
@@ -250,6 +266,67 @@ def calibrated_posterior(path: str | Path | None = None) -> tuple[list[str], np.
     return labels, draws
 
 
+class Sampler:
+    """The draws of :func:`sample_parameters`, made for any range of rows.
+
+    Row ``i`` is always the same bits, however the rows are asked for: the generator is
+    advanced to the row (PCG64's ``advance``) instead of drawing the rows before it, so
+    an ensemble of any size never holds all its draws at once.
+    """
+
+    def __init__(self, seed: int, priors: str | Path | Mapping | None = None) -> None:
+        self.seed = check_seed(seed)
+        self.dists = distributions(priors)
+        self.labels = [d.label for d in self.dists]
+        self.described = [d.describe() for d in self.dists]
+        self.priors = "" if priors is None or isinstance(priors, Mapping) else str(priors)
+        self.posterior = calibrated_posterior()
+        self.picks: list[tuple[int, int]] = []  # (column, posterior column) of calibrated ones
+        if self.posterior is not None:
+            labels, draws = self.posterior
+            column = {label: i for i, label in enumerate(labels)}
+            for j, d in enumerate(self.dists):
+                if d.source == "calibrated" and d.label in column:
+                    self.picks.append((j, column[d.label]))
+                    self.described[j] = f"posterior sample of the calibration ({len(draws)} draws)"
+
+    @property
+    def width(self) -> int:
+        return len(self.dists) + 1  # the last column picks the posterior draw
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """The draws of runs ``start`` to ``stop - 1``: an array (stop - start, parameters)."""
+        rng = np.random.default_rng(self.seed)
+        rng.bit_generator.advance(int(start) * self.width)
+        u = rng.random((int(stop) - int(start), self.width))
+        values = np.column_stack([d.ppf(u[:, j]) for j, d in enumerate(self.dists)])
+        if self.posterior is not None:
+            _, draws = self.posterior
+            picked = np.minimum((u[:, -1] * len(draws)).astype(int), len(draws) - 1)
+            for j, k in self.picks:
+                values[:, j] = draws[picked, k]
+        return values
+
+    def sample(self, n: int) -> xr.DataArray:
+        """All ``n`` draws as a DataArray (run, parameter)."""
+        n = batches._check_count("runs", n)
+        require_memory(
+            4 * 8 * n * self.width, f"{n:,} draws of {len(self.dists)} parameters",
+            "use fewer runs, or kazind ensemble --out, which makes them batch by batch",
+        )
+        return xr.DataArray(
+            self.rows(0, n),
+            dims=("run", "parameter"),
+            coords={
+                "run": np.arange(n),
+                "parameter": self.labels,
+                "distribution": ("parameter", self.described),
+            },
+            name="sample",
+            attrs={"seed": self.seed, "priors": self.priors},
+        )
+
+
 def sample_parameters(n: int, seed: int, priors: str | Path | Mapping | None = None) -> xr.DataArray:
     """``n`` draws of the calibrated parameters: a DataArray (run, parameter).
 
@@ -257,36 +334,54 @@ def sample_parameters(n: int, seed: int, priors: str | Path | Mapping | None = N
     describes each parameter's.
     """
     n = batches._check_count("runs", n)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise KazindError(f"seed must be a whole number >= 0, got {seed!r}")
-    dists = distributions(priors)
-    rng = np.random.default_rng(int(seed))
-    u = rng.random((n, len(dists) + 1))  # the last column picks the posterior draw
-    values = np.column_stack([d.ppf(u[:, j]) for j, d in enumerate(dists)])
-    described = [d.describe() for d in dists]
-    posterior = calibrated_posterior()
-    if posterior is not None:
-        labels, draws = posterior
-        rows = np.minimum((u[:, -1] * len(draws)).astype(int), len(draws) - 1)
-        column = {label: i for i, label in enumerate(labels)}
-        for j, d in enumerate(dists):
-            if d.source == "calibrated" and d.label in column:
-                values[:, j] = draws[rows, column[d.label]]
-                described[j] = f"posterior sample of the calibration ({len(draws)} draws)"
-    return xr.DataArray(
-        values,
-        dims=("run", "parameter"),
-        coords={
-            "run": np.arange(n),
-            "parameter": [d.label for d in dists],
-            "distribution": ("parameter", described),
-        },
-        name="sample",
-        attrs={"seed": int(seed), "priors": "" if priors is None or isinstance(priors, Mapping) else str(priors)},
-    )
+    return Sampler(seed, priors).sample(n)
 
 
 # ---------------------------------------------------------------- running
+
+
+def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None):
+    """(target, labels the runs take from the draws, labels fixed by the scenario, outputs, job)."""
+    target = batches.resolve_target(scenario)
+    used = batches.sampled_labels(target.spec, labels, target.fixed)
+    fixed = [label for label in labels if label not in used]
+    outputs = list(outputs) if outputs is not None else list(OUTCOME_VARIABLES)
+    unknown = [o for o in outputs if o not in target.spec.names()]
+    if unknown:
+        raise KazindError(f"unknown output(s) of {target.name}: {', '.join(unknown)}")
+    return target, used, fixed, outputs, batches.make_job(target.spec, used, outputs)
+
+
+def _attrs(target, n: int, seed: int, priors: str, labels, fixed, failed: np.ndarray, result) -> dict:
+    attrs = {
+        "scenario": target.name,
+        "method": "monte carlo: " + ("priors file and " if priors else "")
+        + "calibrated values, truncated normal (Laplace std), independent",
+        "seed": int(seed),
+        "N": int(n),
+        "parameters": list(labels),
+        "fixed_by_scenario": list(fixed),
+        "failed_runs": int(failed.sum()),
+        "kazind_version": __version__,
+        "model": target.spec.name,
+        "engine_method": str(result.ds_attrs.get("method", "")),
+        "dt": float(result.ds_attrs.get("dt", math.nan)),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    if priors:
+        attrs["priors"] = priors
+    return attrs
+
+
+def _failure_vars(reasons: Mapping[int, str]) -> dict:
+    from kazind.analysis.ensemble_store import failure_arrays
+
+    runs, messages = failure_arrays(reasons, MAX_REASONS)
+    return {
+        "failure_run": (("failure",), runs, {"description": f"the runs that failed (the first {MAX_REASONS:,})"}),
+        "failure_reason": (("failure",), messages.astype(str) if len(messages) else np.array([], dtype=str),
+                           {"description": "why each of them failed (the engine's message)"}),
+    }
 
 
 def run_ensemble(
@@ -301,27 +396,23 @@ def run_ensemble(
     sample: xr.DataArray | None = None,
     progress: bool = False,
 ) -> xr.Dataset:
-    """Run ``n`` draws of the calibrated parameters on ``scenario``.
+    """Run ``n`` draws of the calibrated parameters on ``scenario``, held in memory.
 
     ``scenario``: a name or path (see :func:`kazind.scenarios.load_scenario`), a loaded
     scenario or a ModelSpec. ``outputs``: model variables to keep (default: those of the
     outcomes). ``sample``: draws to use instead of drawing (from :func:`sample_parameters`).
     Returns a Dataset with dims (run, time, ...), the draws as the coordinate ``sample``
-    (run, parameter), ``failed`` (run) and attributes saying how it was made.
+    (run, parameter), ``failed`` (run), the messages of failed runs (``failure_run``,
+    ``failure_reason``) and attributes saying how it was made. An ensemble too large
+    for memory is refused; :func:`stream_ensemble` writes one of any size to disk.
     """
-    target = batches.resolve_target(scenario)
+    n = batches._check_count("runs", n)
     if sample is None:
         sample = sample_parameters(n, seed, priors)
     elif sample.sizes["run"] != n:
         raise KazindError(f"the sample has {sample.sizes['run']} runs, not {n}")
     labels = [str(p) for p in sample["parameter"].values]
-    used = batches.sampled_labels(target.spec, labels, target.fixed)
-    fixed = [label for label in labels if label not in used]
-    outputs = list(outputs) if outputs is not None else list(OUTCOME_VARIABLES)
-    unknown = [o for o in outputs if o not in target.spec.names()]
-    if unknown:
-        raise KazindError(f"unknown output(s) of {target.name}: {', '.join(unknown)}")
-    job = batches.make_job(target.spec, used, outputs)
+    target, used, fixed, outputs, job = _plan(scenario, labels, outputs)
     columns = [labels.index(label) for label in used]
     result = batches.run_matrix(
         job, sample.values[:, columns], batch_size=batch_size, workers=workers, scheduler=scheduler,
@@ -334,28 +425,80 @@ def run_ensemble(
         name: (result.dims[name], result.arrays[name], result.attrs[name]) for name in outputs
     }
     data_vars["failed"] = (("run",), result.failed, {"description": "the run failed numerically; its outputs are NaN"})
+    coords.update(_failure_vars(result.reasons))
     ds = xr.Dataset(data_vars, coords=coords)
     ds = ds.assign_coords(sample=sample.drop_vars("run"), distribution=sample["distribution"])
-    ds.attrs.update(
-        {
-            "scenario": target.name,
-            "method": "monte carlo: " + ("priors file and " if sample.attrs.get("priors") else "")
-            + "calibrated values, truncated normal (Laplace std), independent",
-            "seed": int(sample.attrs.get("seed", seed)),
-            "N": int(n),
-            "parameters": labels,
-            "fixed_by_scenario": fixed,
-            "failed_runs": int(result.failed.sum()),
-            "kazind_version": __version__,
-            "model": target.spec.name,
-            "engine_method": str(result.ds_attrs.get("method", "")),
-            "dt": float(result.ds_attrs.get("dt", math.nan)),
-            "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        }
-    )
-    if sample.attrs.get("priors"):
-        ds.attrs["priors"] = sample.attrs["priors"]
+    priors_name = str(sample.attrs.get("priors") or "")
+    ds.attrs.update(_attrs(target, n, int(sample.attrs.get("seed", seed)), priors_name, labels, fixed,
+                           result.failed, result))
     return ds
+
+
+def check_stream_fits(
+    scenarios: Sequence, n: int, folder: str | Path, priors=None, outputs: Sequence[str] | None = None
+) -> None:
+    """Refuse (one line) streamed ensembles of ``n`` runs of ``scenarios`` into ``folder``
+    whose files would not fit on its disk, or whose summaries (about 48 bytes a run:
+    ``failed``, two outcome vectors, a quantile column) would not fit in memory."""
+    from kazind.common.resources import require_disk
+
+    width = len(distributions(priors)) + 1
+    total = 0
+    for scenario in scenarios:
+        target = batches.resolve_target(scenario)
+        names = list(outputs) if outputs is not None else list(OUTCOME_VARIABLES)
+        job = batches.make_job(target.spec, [], names)
+        total += batches.result_memory(job, n) // 2 + 8 * n * width
+    label = f"{len(scenarios)} scenarios" if len(scenarios) > 1 else batches.resolve_target(scenarios[0]).name
+    require_disk(total, folder, f"an ensemble of {n:,} runs of {label}", "use fewer --runs, or another --out")
+    require_memory(48 * n, f"the summaries of an ensemble of {n:,} runs", "use fewer --runs")
+
+
+def stream_ensemble(
+    scenario,
+    n: int,
+    seed: int,
+    path: str | Path,
+    batch_size: int = batches.DEFAULT_BATCH_SIZE,
+    workers: int | None = None,
+    scheduler=None,
+    outputs: Sequence[str] | None = None,
+    priors: str | Path | Mapping | None = None,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Like :func:`run_ensemble`, but each batch goes to the NetCDF file ``path`` as it
+    arrives and its draws are made batch by batch, so that an ensemble of any size
+    runs in the memory of a few batches. Returns the file opened lazily (close it);
+    the values are those :func:`run_ensemble` gives, to the bit.
+
+    Refused first (one line) when the file would not fit on the disk or the summaries
+    (a few floats a run) not in memory.
+    """
+    from kazind.analysis.ensemble_store import EnsembleWriter
+
+
+    n = batches._check_count("runs", n)
+    sampler = Sampler(seed, priors)
+    target, used, fixed, outputs, job = _plan(scenario, sampler.labels, outputs)
+    check_stream_fits([target], n, Path(path).parent, priors=priors, outputs=outputs)
+    columns = [sampler.labels.index(label) for label in used]
+    writer = EnsembleWriter(path, n, sampler.labels, sampler.described, outputs, min(batch_size, n))
+    try:
+        def sink(start: int, part) -> None:
+            writer.write(start, part, sampler.rows(start, start + part.failed.shape[0]))
+
+        rows = batches.Rows(n, len(columns), lambda a, b: sampler.rows(a, b)[:, columns])
+        result = batches.run_matrix(
+            job, rows, batch_size=batch_size, workers=workers, scheduler=scheduler,
+            progress=f"ensemble {target.name}" if progress else None, sink=sink,
+        )
+        writer.close(result.failed, result.reasons,
+                     _attrs(target, n, sampler.seed, sampler.priors, sampler.labels, fixed, result.failed, result),
+                     MAX_REASONS)
+    except BaseException:
+        writer.abort()
+        raise
+    return xr.open_dataset(path, engine="netcdf4")
 
 
 def run_ensembles(scenarios: Sequence, n: int, seed: int = 0, priors=None, **kwargs) -> dict[str, xr.Dataset]:
@@ -374,11 +517,33 @@ def run_ensembles(scenarios: Sequence, n: int, seed: int = 0, priors=None, **kwa
 
 
 def fan_quantiles(ens: xr.Dataset, variable: str, quantiles: Sequence[float] = QUANTILES) -> xr.DataArray:
-    """Quantiles over runs of ``variable`` (failed runs left out): dims (quantile, time, ...)."""
-    data = ens[variable]
-    if "failed" in ens:
-        data = data.where(~ens["failed"])
-    return data.quantile(list(quantiles), dim="run", skipna=True)
+    """Quantiles over runs of ``variable`` (failed runs left out): dims (quantile, time, ...).
+
+    Read a block of times at a time (all runs of each), so that an ensemble on disk
+    larger than memory is summarised in the memory of one block; the numbers are those
+    of ``DataArray.quantile(..., skipna=True)`` (NumPy's ``nanquantile``).
+    """
+    from kazind.analysis.ensemble_store import blocks
+
+    data = ens[variable].transpose("run", ...)
+    failed = np.asarray(ens["failed"].values, dtype=bool) if "failed" in ens else None
+    rest = data.dims[1:]
+    shape = tuple(data.sizes[d] for d in rest)
+    n = data.sizes["run"]
+    out = np.empty((len(quantiles), math.prod(shape)))
+    first = rest[0] if rest else None
+    inner = math.prod(shape[1:]) if rest else 1
+    for block in blocks(shape[0] if rest else 1, 8 * n * inner * 3):
+        values = np.asarray(data[:, block].values if first else data.values, dtype=float).reshape(n, -1)
+        if failed is not None and failed.any():
+            values[failed] = np.nan
+        with np.errstate(all="ignore"):
+            q = np.nanquantile(values, list(quantiles), axis=0) if n else np.full((len(quantiles), values.shape[1]), np.nan)
+        out[:, block.start * inner : block.stop * inner] = q
+    coords = {"quantile": list(quantiles)}
+    coords.update({d: data[d].values for d in rest if d in data.coords})
+    return xr.DataArray(out.reshape((len(quantiles), *shape)), dims=("quantile", *rest), coords=coords,
+                        name=variable, attrs=dict(data.attrs))
 
 
 def _outcome(o: str | Outcome) -> Outcome:
@@ -389,9 +554,14 @@ def _paired(ens_a: xr.Dataset, ens_b: xr.Dataset) -> None:
     if ens_a.sizes["run"] != ens_b.sizes["run"]:
         raise KazindError("the ensembles have different numbers of runs; pair them on one sample")
     if "sample" in ens_a.coords and "sample" in ens_b.coords:
+        from kazind.analysis.ensemble_store import blocks
+
         a, b = ens_a["sample"], ens_b["sample"]
-        if a.shape != b.shape or not np.array_equal(a.values, b.values):
+        if a.shape != b.shape:
             raise KazindError("the ensembles were not run on the same draws (seed, runs and priors must match)")
+        for block in blocks(a.shape[0], 16 * max(1, a.shape[1])):
+            if not np.array_equal(a[block].values, b[block].values):
+                raise KazindError("the ensembles were not run on the same draws (seed, runs and priors must match)")
 
 
 def probability_better(

@@ -24,6 +24,7 @@ from kazind.common.errors import KazindError
 from kazind.scenarios import outcomes as _compare
 
 HOWS = ("end", "mid", "mean", "total", "last")
+_BLOCK = 200_000  # runs read at once from an ensemble (200,000 x 29 times x 8 bytes = 46 MB)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,18 @@ class Outcome:
         da = ds[self.variable]
         if set(da.dims) != {"run", "time"}:
             raise KazindError(f"outcome {self.name!r}: {self.variable!r} is not a scalar series")
-        data = np.asarray(da.transpose("run", "time").values, dtype=float)
         times = np.asarray(da["time"].values, dtype=float)
+        da = da.transpose("run", "time")
+        n = da.sizes["run"]
+        if n <= _BLOCK:
+            return self._of(np.asarray(da.values, dtype=float), times)
+        # an ensemble on disk: a block of runs at a time, so memory stays a few floats a run
+        return np.concatenate(
+            [self._of(np.asarray(da[s : s + _BLOCK].values, dtype=float), times) for s in range(0, n, _BLOCK)]
+        )
+
+    def _of(self, data: np.ndarray, times: np.ndarray) -> np.ndarray:
+        """The outcome of the runs ``data`` (run, time) saved at ``times``."""
         if self.how == "last":
             value = data[:, -1]
         elif self.how == "end":

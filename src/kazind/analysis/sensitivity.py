@@ -42,6 +42,7 @@ import xarray as xr
 from kazind import __version__
 from kazind.analysis import batches
 from kazind.analysis.outcomes import OUTCOMES_1940, Outcome, resolve_outcomes
+from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
 
 METHODS = ("sobol", "morris")
@@ -75,6 +76,25 @@ def _warning_text(w: warnings.WarningMessage) -> str:
     return " ".join(str(w.message).split())
 
 
+def _check_fits(target, method, samples, d, outcomes, batch_size, workers, num_resamples) -> None:
+    """Refuse (one line, with the estimate) an analysis that would not fit in memory:
+    the sample and the outcomes of every run (each held twice), SALib's resampling
+    (``num_resamples`` indices per base sample) and the engine's batches."""
+    from kazind.common.resources import memory_budget, require_memory
+
+    runs = samples * (d + 2 if method == "sobol" else d + 1)
+    k = len(outcomes)
+    job = batches.make_job(target.spec, [], tuple(dict.fromkeys(o.variable for o in outcomes)), outcomes)
+    engine = batches.batch_memory(job, batch_size, runs) * (workers or 1)
+    per_sample = 8 * ((d + 2) * (2 * d + 2 * k) + d + 4 * num_resamples)
+    fits = max(0, (memory_budget() - engine) // per_sample)
+    require_memory(
+        per_sample * samples + engine,
+        f"a {method} analysis of {samples:,} samples ({runs:,} runs over {d} parameters)",
+        f"use fewer --samples (about {fits:,} fit here)",
+    )
+
+
 def sensitivity(
     scenario,
     method: str = "sobol",
@@ -93,8 +113,7 @@ def sensitivity(
     if method not in METHODS:
         raise KazindError(f"unknown method {method!r}; choose {' or '.join(METHODS)}")
     samples = batches._check_count("samples", samples)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise KazindError(f"seed must be a whole number >= 0, got {seed!r}")
+    seed = check_seed(seed)
     target = batches.resolve_target(scenario)
     ranges = dict(parameters) if parameters is not None else calibrated_ranges()
     labels = batches.sampled_labels(target.spec, list(ranges), target.fixed)
@@ -110,6 +129,7 @@ def sensitivity(
     problem = _problem(ranges)
     outcomes = OUTCOMES_1940 if outputs is None else resolve_outcomes(outputs)
     d = problem["num_vars"]
+    _check_fits(target, method, samples, d, outcomes, batch_size, workers, num_resamples)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -31,27 +31,30 @@ from pathlib import Path
 
 import typer
 
+from kazind.commands import plain_console
 from kazind.common.errors import KazindError
+
+MAX_LOCAL_WORKERS = 256  # processes of a local Dask cluster (a larger one: --scheduler)
 
 
 def _out_dir(out: Path | None, command: str) -> Path:
+    from kazind.common.atomic import check_output_dir
+
     if out is None:
         raise KazindError(f"{command}: --out DIR is required")
-    if out.exists() and not out.is_dir():
-        raise KazindError(f"--out {str(out)!r} exists and is not a directory")
-    return out
+    return check_output_dir(out)
 
 
-def _count(value: int | None, flag: str, minimum: int = 1) -> int | None:
-    if value is not None and value < minimum:
-        raise KazindError(f"{flag} must be at least {minimum}, got {value}")
-    return value
+def _count(value: int | None, flag: str, minimum: int = 1, maximum: int | None = None) -> int | None:
+    from kazind.common.checks import MAX_COUNT, check_count
+
+    return None if value is None else check_count(flag, value, minimum, maximum or MAX_COUNT)
 
 
 def _cluster_options(workers: int | None, scheduler: str | None) -> None:
     if workers is not None and scheduler is not None:
         raise KazindError("give --workers N or --scheduler ADDRESS, not both")
-    _count(workers, "--workers")
+    _count(workers, "--workers", maximum=MAX_LOCAL_WORKERS)
     if scheduler is not None and not scheduler.strip():
         raise KazindError("--scheduler: give an address such as tcp://127.0.0.1:8786")
 
@@ -72,6 +75,8 @@ def ensemble_command(
 ) -> None:
     """Monte Carlo ensemble over the calibrated parameters' uncertainty, with fan charts."""
     from kazind.analysis import ensemble as ens_mod
+    from kazind.common.atomic import OutputSet
+    from kazind.common.checks import check_seed
 
     if not scenarios:
         raise KazindError("ensemble: name at least one scenario")
@@ -79,7 +84,7 @@ def ensemble_command(
         raise KazindError("ensemble: --runs N is required")
     _count(runs, "--runs")
     _count(batch_size, "--batch-size")
-    _count(seed, "--seed", 0)
+    seed = check_seed(seed, "--seed")
     _cluster_options(workers, scheduler)
     out = _out_dir(out, "ensemble")
     if len(set(scenarios)) != len(scenarios):
@@ -89,30 +94,58 @@ def ensemble_command(
     from kazind.analysis.batches import dask_client, resolve_target
 
     targets = [resolve_target(s) for s in scenarios]  # every scenario checked before running
-    with dask_client(workers, scheduler) as client:
-        ensembles = ens_mod.run_ensembles(
-            targets, runs, seed, priors=priors, batch_size=batch_size, scheduler=client, progress=True
-        )
-    names = list(ensembles)
-    written = []
-    for name, ds in ensembles.items():
-        written.append(ens_mod.write_netcdf(ds, out / f"ensemble-{_safe(name)}.nc"))
-        written.append(ens_mod.write_html(ens_mod.fan_chart({name: ds}), out / f"fan-{_safe(name)}.html"))
-        written.append(ens_mod.write_fan_png({name: ds}, out / f"fan-{_safe(name)}.png"))
-    if len(names) > 1:
-        written.append(ens_mod.write_html(ens_mod.fan_chart(ensembles), out / "fan.html"))
-        written.append(ens_mod.write_fan_png(ensembles, out / "fan.png"))
-        base = names[0]
-        for other in names[1:]:
-            rows = ens_mod.probability_table(ensembles[other], ensembles[base])
-            path = out / f"probability-{_safe(other)}-vs-{_safe(base)}.csv"
-            _write_rows(rows, path)
-            written.append(path)
-            _print_probability(rows, other, base, runs)
-    _print_ensemble_summary(ensembles)
-    failed = {n: int(ds.attrs["failed_runs"]) for n, ds in ensembles.items() if ds.attrs["failed_runs"]}
-    note = f"; failed runs (NaN): {failed}" if failed else ""
-    typer.echo(f"{runs:,} runs x {len(names)} scenario(s), seed {seed}{note}; wrote {', '.join(map(str, written))}")
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        raise KazindError("ensemble: a scenario is named twice")
+    ens_mod.check_stream_fits(targets, runs, out, priors=priors)
+    command = f"kazind ensemble {' '.join(names)} --runs {runs} --seed {seed}"
+    ensembles: dict = {}
+    try:
+        with OutputSet(out, command) as files, dask_client(workers, scheduler) as client:
+            for target in targets:  # each streamed to its NetCDF file batch by batch
+                nc = files.stage(f"ensemble-{_safe(target.name)}.nc")
+                ensembles[target.name] = ens_mod.stream_ensemble(
+                    target, runs, seed, nc, priors=priors, batch_size=batch_size, scheduler=client,
+                    progress=True,
+                )
+            for name, ds in ensembles.items():
+                ens_mod.write_html(ens_mod.fan_chart({name: ds}), files.stage(f"fan-{_safe(name)}.html"))
+                ens_mod.write_fan_png({name: ds}, files.stage(f"fan-{_safe(name)}.png"))
+            if len(names) > 1:
+                ens_mod.write_html(ens_mod.fan_chart(ensembles), files.stage("fan.html"))
+                ens_mod.write_fan_png(ensembles, files.stage("fan.png"))
+                base = names[0]
+                for other in names[1:]:
+                    rows = ens_mod.probability_table(ensembles[other], ensembles[base])
+                    _write_rows(rows, files.stage(f"probability-{_safe(other)}-vs-{_safe(base)}.csv"))
+                    _print_probability(rows, other, base, runs)
+            _print_ensemble_summary(ensembles)
+            notes = [_failures(name, ds) for name, ds in ensembles.items()]
+            for ds in ensembles.values():
+                ds.close()  # before the files move into place
+    finally:
+        for ds in ensembles.values():
+            ds.close()
+    for note in filter(None, notes):
+        typer.echo(note, err=True)
+    written = ", ".join(str(files.target(n)) for n in files.names)
+    typer.echo(f"{runs:,} runs x {len(names)} scenario(s), seed {seed}; wrote {written}")
+
+
+def _failures(name: str, ds) -> str:
+    """A warning saying which runs failed and why (the first few; the NetCDF file has
+    the first thousand), or ''."""
+    failed = int(ds.attrs.get("failed_runs", 0))
+    if not failed:
+        return ""
+    runs = [int(r) for r in ds["failure_run"].values[:3]]
+    reasons = [str(r) for r in ds["failure_reason"].values[:3]]
+    shown = "; ".join(f"run {r}: {why}" for r, why in zip(runs, reasons, strict=True))
+    more = f"; and {failed - len(runs):,} more" if failed > len(runs) else ""
+    return (
+        f"kazind: warning: {name}: {failed:,} run(s) failed, their outputs are NaN and left out of the "
+        f"summaries ({shown}{more}; listed in failure_run and failure_reason of ensemble-{_safe(name)}.nc)"
+    )
 
 
 def _write_rows(rows: list[dict], path: Path) -> None:
@@ -126,7 +159,6 @@ def _write_rows(rows: list[dict], path: Path) -> None:
 
 
 def _print_probability(rows: list[dict], a: str, b: str, runs: int) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"P({a} better than {b}) over {runs:,} paired draws (ties count half)")
@@ -135,12 +167,11 @@ def _print_probability(rows: list[dict], a: str, b: str, runs: int) -> None:
     for r in rows:
         table.add_row(r["label"], r["better_if"], f"{r['p_a_better']:.3f}", f"{r['share_tied']:.3f}",
                       f"{r['median_a']:,.4g}", f"{r['median_b']:,.4g}")
-    Console().print(table)
+    plain_console().print(table)
 
 
 def _print_ensemble_summary(ensembles) -> None:
     import numpy as np
-    from rich.console import Console
     from rich.table import Table
 
     from kazind.analysis.outcomes import OUTCOMES
@@ -160,7 +191,7 @@ def _print_ensemble_summary(ensembles) -> None:
             lo, med, hi = np.quantile(v, [0.05, 0.5, 0.95])
             cells.append(f"{med:,.4g} [{lo:,.4g}, {hi:,.4g}]")
         table.add_row(o.label, *cells)
-    Console().print(table)
+    plain_console().print(table)
 
 
 def sensitivity_command(
@@ -190,7 +221,10 @@ def sensitivity_command(
         raise KazindError("sensitivity: --samples N is required")
     _count(samples, "--samples")
     _count(batch_size, "--batch-size")
-    _count(seed, "--seed", 0)
+    from kazind.common.atomic import OutputSet
+    from kazind.common.checks import check_seed
+
+    seed = check_seed(seed, "--seed")
     _cluster_options(workers, scheduler)
     out = _out_dir(out, "sensitivity")
     ds = sensitivity(scenario, method, samples, seed, batch_size=batch_size, workers=workers,
@@ -198,12 +232,15 @@ def sensitivity_command(
     for note in ds.attrs.get("warnings") or []:
         typer.echo(f"kazind: warning: SALib: {note}", err=True)
     stem = f"sensitivity-{_safe(ds.attrs['scenario'])}-{method}"
-    nc = write_sensitivity(ds, out / f"{stem}.nc")
     from kazind.analysis.ensemble import write_html
 
-    html = write_html(sensitivity_chart(ds), out / f"{stem}.html")
-    png = write_sensitivity_png(ds, out / f"{stem}.png")
+    with OutputSet(out, f"kazind sensitivity {ds.attrs['scenario']} --method {method} --samples {samples} "
+                        f"--seed {seed}") as files:
+        write_sensitivity(ds, files.stage(f"{stem}.nc"))
+        write_html(sensitivity_chart(ds), files.stage(f"{stem}.html"))
+        write_sensitivity_png(ds, files.stage(f"{stem}.png"))
     _print_sensitivity(ds)
+    nc, html, png = (files.target(f"{stem}.{ext}") for ext in ("nc", "html", "png"))
     typer.echo(
         f"{method}: {ds.attrs['runs']:,} runs over {len(ds['parameter'])} parameters, seed {seed}, "
         f"{ds.attrs['failed_runs']} failed; wrote {nc}, {html} and {png}"
@@ -212,8 +249,6 @@ def sensitivity_command(
 
 def _print_sensitivity(ds, top: int = 3) -> None:
     import numpy as np
-    from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     key = "ST" if ds.attrs["method"] == "sobol" else "mu_star"
@@ -223,9 +258,9 @@ def _print_sensitivity(ds, top: int = 3) -> None:
     for o in ds["outcome"].values:
         values = ds[key].sel(outcome=o).values
         order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
-        cells = ", ".join(escape(f"{ds['parameter'].values[j]} ({values[j]:.3g})") for j in order)
+        cells = ", ".join(f"{ds['parameter'].values[j]} ({values[j]:.3g})" for j in order)
         table.add_row(str(ds["outcome_label"].sel(outcome=o).values), cells)
-    Console().print(table)
+    plain_console().print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -57,8 +57,9 @@ def report_command(
         raise KazindError("report: name at least one scenario, e.g. 'kazind report historical --out report.html'")
     if out is None:
         raise KazindError("report: --out FILE.html is required")
-    if out.exists() and out.is_dir():
-        raise KazindError(f"{out} is a directory; give a file name for --out")
+    from kazind.common.atomic import check_output_file
+
+    check_output_file(out)
     size = write_report(scenarios, out, langs)
     typer.echo(f"wrote {out} ({size / 1e6:.1f} MB, {', '.join(langs)})")
 

@@ -17,6 +17,7 @@ import sys
 
 import typer
 
+from kazind.commands import plain_console
 from kazind.common.errors import KazindError
 from kazind.common.langs import check_lang
 from kazind.record.display import format_value as reader_value
@@ -153,7 +154,6 @@ def list_facts(
 
 def _print_table(facts: list[Fact], lang: str, kind, topic, year, place) -> None:
     """The facts for a reader of ``lang``: ids stay, everything else in the language."""
-    from rich.console import Console
     from rich.table import Table
 
     labels = TABLE_LABELS[lang]
@@ -166,7 +166,7 @@ def _print_table(facts: list[Fact], lang: str, kind, topic, year, place) -> None
     for f in facts:
         table.add_row(f.id, when_label(f, lang), reader_value(f, lang), getattr(f.statement, lang),
                       source_label(f, lang))  # fmt: skip
-    Console().print(table)
+    plain_console().print(table)
 
 
 @facts_app.command("show")

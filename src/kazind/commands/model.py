@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from kazind.common.atomic import atomic_write
+from kazind.commands import plain_console
+from kazind.common.atomic import atomic_write, check_output_file
 from kazind.common.errors import KazindError
 
 FORMATS = ("table", "json", "html")
@@ -21,13 +21,19 @@ def calibrate(
     out: Path = typer.Option(None, help="Where to write the calibrated parameters (default: inside the package)."),
 ) -> None:
     """Fit the model's free parameters to the record and write them with their provenance."""
+    from kazind.common.checks import check_seed
+
+    if out is not None:
+        check_output_file(out)
+    if seed is not None:
+        seed = check_seed(seed, "--seed")
     from kazind.analysis.calibration import CALIBRATED_FILE, load_setup, write_calibrated
     from kazind.analysis.calibration import calibrate as run_calibration
     from kazind.engine import compile_model
     from kazind.model.build import build_spec
     from kazind.model.targets import load_targets
 
-    console = Console(stderr=True)
+    console = plain_console(stderr=True)
     spec = build_spec(calibrated=False)
     setup = load_setup(spec)
     targets = load_targets()
@@ -54,6 +60,8 @@ def fit_report(
         raise KazindError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if lang not in ("kk", "ru", "en"):
         raise KazindError(f"unknown language {lang!r}; choose kk, ru or en")
+    if out is not None:
+        check_output_file(out)
     from kazind.analysis.fit_report import as_dicts, fit_rows, summary, to_html
     from kazind.engine import compile_model
     from kazind.model.build import build_spec
@@ -74,7 +82,7 @@ def fit_report(
             var = r.variable + (f"[{r.element}]" if r.element else "")
             ok = "yes" if r.within_tolerance else ("—" if r.role in ("input", "check") else "NO")
             table.add_row(r.fact_id, r.role, var, f"{r.at:g}", obs, f"{r.simulated:.4g}", f"{r.residual:.2f}", ok)
-        console = Console(width=200, record=out is not None)
+        console = plain_console(width=200, record=out is not None)
         console.print(table)
         for k, v in summary(rows).items():
             console.print(f"{k}: {v}")
@@ -108,9 +116,9 @@ def export(
     from kazind.engine import to_vensim, to_xmile
     from kazind.scenarios import load_scenario, scenario_spec
 
+    path = check_output_file(out or Path(f"{Path(scenario).stem}{EXPORT_FORMATS[format]}"))
     spec = scenario_spec(load_scenario(scenario))
     text = to_vensim(spec) if format == "vensim" else to_xmile(spec)
-    path = out or Path(f"{Path(scenario).stem}{EXPORT_FORMATS[format]}")
     with atomic_write(path) as fh:
         fh.write(text)
     typer.echo(f"wrote {path}: {len(spec.variables)} variables ({format})")

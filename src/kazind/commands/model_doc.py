@@ -28,8 +28,9 @@ def write_model_doc(out: Path, fmt: str) -> dict[str, int]:
 
     if fmt not in FORMATS:
         raise KazindError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
-    if out.exists() and out.is_dir():
-        raise KazindError(f"{out} is a directory; give a file name for --out")
+    from kazind.common.atomic import check_output_file
+
+    check_output_file(out)
     spec = build_spec()
     sectors = variable_sectors()
     try:

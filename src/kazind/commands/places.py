@@ -19,6 +19,7 @@ import json
 
 import typer
 
+from kazind.commands import plain_console
 from kazind.common.errors import KazindError
 from kazind.common.langs import check_lang
 from kazind.record.places import KINDS, Place, load_gazetteer
@@ -50,7 +51,6 @@ def _csv(columns: list[str], rows: list[dict[str, object]]) -> str:
 
 
 def _table(title: str, columns: list[str], rows: list[dict[str, object]]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
@@ -58,7 +58,7 @@ def _table(title: str, columns: list[str], rows: list[dict[str, object]]) -> Non
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
-    Console().print(table)
+    plain_console().print(table)
 
 
 def places_command(

@@ -34,6 +34,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperCommand
 
+from kazind.commands import plain_console
 from kazind.common.errors import KazindError
 
 METHODS = ("euler", "rk4")
@@ -190,7 +191,6 @@ def write_netcdf(ds, path: Path) -> None:
 
 
 def _summary(ds, scenario: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     years = [y for y in SUMMARY_YEARS if y in ds["time"].values]
@@ -201,7 +201,7 @@ def _summary(ds, scenario: str) -> None:
     for name, label, scale, fmt in SUMMARY:
         cells = [fmt.format(float(ds[name].sel(time=float(y))) * scale) for y in years]
         table.add_row(label, *cells)
-    Console().print(table)
+    plain_console().print(table)
 
 
 def run_command(
@@ -217,34 +217,39 @@ def run_command(
     method: str = typer.Option(None, "--method", help="euler or rk4 (default: the model's)"),
 ) -> None:
     """Run scenarios of the model; save each as NetCDF and CSV and print a summary."""
+    from kazind.common.atomic import OutputSet, check_output_dir
     from kazind.scenarios import list_scenarios, load_scenario
 
     if not scenarios:
         raise KazindError(f"run: name a scenario; available: {', '.join(list_scenarios())}")
+    if out is None:
+        raise KazindError("run: --out DIR is required")
+    check_output_dir(out)
+    if method is not None and method not in METHODS:
+        raise KazindError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    step = parse_dt(dt) if dt is not None else None
     loaded = [load_scenario(s) for s in scenarios]  # every error before anything runs
     names = [s.name for s in loaded]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise KazindError(f"run: scenario named twice: {', '.join(twice)}")
-    if out is None:
-        raise KazindError("run: --out DIR is required")
-    if out.exists() and not out.is_dir():
-        raise KazindError(f"--out {str(out)!r} exists and is not a directory")
-    if method is not None and method not in METHODS:
-        raise KazindError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
-    step = parse_dt(dt) if dt is not None else None
+    from kazind.scenarios.run import check_run_fits
+
     for scenario in loaded:
-        ds = run_scenario(scenario, dt=step, method=method)
-        nc_path, csv_path = out / f"{scenario.name}.nc", out / f"{scenario.name}.csv"
-        write_netcdf(ds, nc_path)
-        write_csv(ds, csv_path)
-        _summary(ds, scenario.name)
-        typer.echo(
-            f"{scenario.name}: {len(ds.data_vars)} outputs, {ds.sizes['time']} times "
-            f"({ds.attrs['method']}, dt {ds.attrs['dt']:g}"
-            f"{', calibrated' if ds.attrs['calibrated'] else ', uncalibrated'}); "
-            f"wrote {nc_path} and {csv_path}"
-        )
+        check_run_fits(scenario, dt=step)
+    with OutputSet(out, "kazind run " + " ".join(names)) as files:
+        for scenario in loaded:
+            ds = run_scenario(scenario, dt=step, method=method)
+            nc_name, csv_name = f"{scenario.name}.nc", f"{scenario.name}.csv"
+            write_netcdf(ds, files.stage(nc_name))
+            write_csv(ds, files.stage(csv_name))
+            _summary(ds, scenario.name)
+            typer.echo(
+                f"{scenario.name}: {len(ds.data_vars)} outputs, {ds.sizes['time']} times "
+                f"({ds.attrs['method']}, dt {ds.attrs['dt']:g}"
+                f"{', calibrated' if ds.attrs['calibrated'] else ', uncalibrated'}); "
+                f"wrote {files.target(nc_name)} and {files.target(csv_name)}"
+            )
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import typer
 
+from kazind.commands import plain_console
 from kazind.commands.run import _OneLineErrors
 from kazind.common.errors import KazindError
 
@@ -59,7 +60,6 @@ def scenarios_command(
     lang: str = typer.Option("en", "--lang", help="language of the titles: kk, ru or en"),
 ) -> None:
     """List the scenarios (shipped and user) with their titles."""
-    from rich.console import Console
     from rich.table import Table
 
     from kazind.scenarios import list_scenarios, load_scenario
@@ -71,11 +71,10 @@ def scenarios_command(
     for name in list_scenarios():
         s = load_scenario(name)
         table.add_row(s.name, s.title.get(lang, s.name), s.base or "", s.file)
-    Console(width=200).print(table)
+    plain_console(width=200).print(table)
 
 
 def _print_table(rows: list[dict], scenarios: list, lang: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=HEAD["title"][lang])
@@ -85,16 +84,16 @@ def _print_table(rows: list[dict], scenarios: list, lang: str) -> None:
         table.add_column(s.name, justify="right")
     for row in rows:
         table.add_row(row["label"], row["when"], *(row["formatted"][s.name] for s in scenarios))
-    console = Console(width=max(120, 60 + 22 * len(scenarios)))
+    console = plain_console(width=max(120, 60 + 22 * len(scenarios)))
     console.print(table)
     for s in scenarios:
         console.print(f"{s.name}: {s.title.get(lang, s.name)}", highlight=False)
 
 
-def write_tables(rows: list[dict], scenarios: list, out: Path, lang: str) -> list[Path]:
+def write_tables(rows: list[dict], scenarios: list, csv_path: Path, json_path: Path, lang: str) -> None:
+    """The outcome table as CSV and as JSON (with each scenario's content), atomically."""
     from kazind.common.atomic import atomic_write
 
-    csv_path, json_path = out / "compare.csv", out / "compare.json"
     with atomic_write(csv_path) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["outcome", "label", "when", "variable", *(s.name for s in scenarios)])
@@ -121,7 +120,6 @@ def write_tables(rows: list[dict], scenarios: list, out: Path, lang: str) -> lis
     with atomic_write(json_path) as fh:
         json.dump(doc, fh, ensure_ascii=False, indent=2)
         fh.write("\n")
-    return [csv_path, json_path]
 
 
 def _paths(ds, scenarios: list):
@@ -140,6 +138,7 @@ def write_html(ds, scenarios: list, path: Path, lang: str) -> None:
     from plotly.colors import qualitative
     from plotly.subplots import make_subplots
 
+    from kazind.analysis.charts import literal
     from kazind.common.atomic import atomic_write
 
     panels = _paths(ds, scenarios)
@@ -160,7 +159,7 @@ def write_html(ds, scenarios: list, path: Path, lang: str) -> None:
                     x=x,
                     y=y,
                     mode="lines",
-                    name=s.title.get(lang, s.name),
+                    name=literal(s.title.get(lang, s.name)),
                     legendgroup=s.name,
                     showlegend=i == 0,
                     line={"color": colors[j % len(colors)]},
@@ -189,6 +188,7 @@ def write_png(ds, scenarios: list, path: Path, lang: str) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import PercentFormatter
 
+    from kazind.analysis.charts import mpl_literal
     from kazind.common.atomic import atomic_path
 
     panels = _paths(ds, scenarios)
@@ -197,7 +197,7 @@ def write_png(ds, scenarios: list, path: Path, lang: str) -> None:
     for ax, ((_var, _scale, title, fmt), lines) in zip(axes.flat, panels, strict=False):
         for j, s in enumerate(scenarios):
             x, y = lines[s.name]
-            ax.plot(x, y, color=f"C{j}", label=s.title.get(lang, s.name), linewidth=1.6)
+            ax.plot(x, y, color=f"C{j}", label=mpl_literal(s.title.get(lang, s.name)), linewidth=1.6)
         ax.set_title(title[lang], fontsize=10)
         ax.grid(alpha=0.3)
         if fmt:
@@ -223,32 +223,36 @@ def compare_command(
     lang: str = typer.Option("en", "--lang", help="language of the table: kk, ru or en"),
 ) -> None:
     """Run scenarios and compare their outcomes in 1940 and over 1926-1940."""
+    from kazind.common.atomic import OutputSet, check_output_dir
     from kazind.scenarios import list_scenarios, load_scenario
     from kazind.scenarios.outcomes import outcome_rows
-    from kazind.scenarios.run import run_scenarios
+    from kazind.scenarios.run import check_run_fits, run_scenarios
 
     lang = _lang(lang)
     if not scenarios:
         raise KazindError(f"compare: name scenarios; available: {', '.join(list_scenarios())}")
+    if out is not None:
+        check_output_dir(out)
     loaded = [load_scenario(s) for s in scenarios]
     names = [s.name for s in loaded]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise KazindError(f"compare: scenario named twice: {', '.join(twice)}")
-    if out is not None and out.exists() and not out.is_dir():
-        raise KazindError(f"--out {str(out)!r} exists and is not a directory")
     # Every integration step is saved, so mid-1940 is a saved time.
     from kazind.scenarios.loader import calibrated_spec
 
-    ds = run_scenarios(loaded, save_step=calibrated_spec().time.dt)
+    step = calibrated_spec().time.dt
+    for s in loaded:
+        check_run_fits(s, save_step=step)
+    ds = run_scenarios(loaded, save_step=step)
     rows = outcome_rows(ds, lang)
     _print_table(rows, loaded, lang)
     if out is not None:
-        written = write_tables(rows, loaded, out, lang)
-        write_html(ds, loaded, out / "compare.html", lang)
-        write_png(ds, loaded, out / "compare.png", lang)
-        written += [out / "compare.html", out / "compare.png"]
-        typer.echo("wrote " + ", ".join(str(p) for p in written))
+        with OutputSet(out, "kazind compare " + " ".join(names)) as files:
+            write_tables(rows, loaded, files.stage("compare.csv"), files.stage("compare.json"), lang)
+            write_html(ds, loaded, files.stage("compare.html"), lang)
+            write_png(ds, loaded, files.stage("compare.png"), lang)
+        typer.echo("wrote " + ", ".join(str(files.target(n)) for n in files.names))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,5 +1,6 @@
-"""Small pieces every layer shares: the error type, YAML with line numbers, atomic writes,
-located schema errors, "did you mean" and the readers' languages."""
+"""Small pieces every layer shares: the error type, YAML with line numbers and limits,
+atomic writes and output sets, units, located schema errors, "did you mean", the readers'
+languages, the validator of counts and seeds, and resource checks."""
 
 from kazind.common.atomic import atomic_write
 from kazind.common.errors import KazindError

@@ -24,9 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pint
+
 from kazind.common.errors import KazindError
-from kazind.common.units import parse_unit, ureg
-from kazind.common.yamlio import YamlDocument, load_yaml
+from kazind.common.units import parse_quantity, parse_unit, ureg
+from kazind.common.yamlio import YamlDocument, load_yaml, read_text_file
 
 SHIPPED_DIR = Path(__file__).with_name("data")
 ENV_VAR = "KAZIND_SCENARIO_PATH"
@@ -196,21 +198,24 @@ def _number(doc: YamlDocument, value: Any, var, path: tuple) -> float:
         )
     if isinstance(value, str):
         try:
-            quantity = ureg.Quantity(value.strip())
-        except Exception:
-            raise doc.error(f"cannot read {value!r} as a quantity", path, where) from None
+            quantity = parse_quantity(value)  # a grammar: '9**9**9' is refused, not evaluated
+        except KazindError as err:
+            raise doc.error(err.message, path, where) from None
         target = parse_unit(var.unit)
-        if not isinstance(quantity, ureg.Quantity):
-            number = float(quantity)
-            quantity = ureg.Quantity(number, "dimensionless")
-        try:
-            number = float(quantity.to(target).magnitude)
-        except Exception:
-            raise doc.error(
-                f"{value!r} has the wrong unit for {var.name} (unit {var.unit!r})", path, where
-            ) from None
+        if quantity.unitless and quantity.units == ureg.dimensionless:
+            number = float(quantity.magnitude)  # a quoted bare number: in the variable's unit
+        else:
+            try:
+                number = float(quantity.to(target).magnitude)
+            except pint.PintError:
+                raise doc.error(
+                    f"{value!r} has the wrong unit for {var.name} (unit {var.unit!r})", path, where
+                ) from None
     else:
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise doc.error(f"{value!r} is too large for a number", path, where) from None
     if not math.isfinite(number):
         raise doc.error(f"{value!r} is not a finite number", path, where)
     if var.bounds is not None:
@@ -219,7 +224,38 @@ def _number(doc: YamlDocument, value: Any, var, path: tuple) -> float:
             raise doc.error(f"{value!r} is below the lower bound {lo:g} of {var.name}", path, where)
         if number > hi:
             raise doc.error(f"{value!r} is above the upper bound {hi:g} of {var.name}", path, where)
+    else:
+        _sane(doc, number, value, var, path, where)
     return number
+
+
+#: An unbounded constant may be at most this many times its model value (or 1).
+UNBOUNDED_FACTOR = 1000.0
+
+
+def _sane(doc: YamlDocument, number: float, value: Any, var, path: tuple, where: str) -> None:
+    """A value for a constant the model gives no bounds: of the model value's sign (a
+    non-negative constant stays non-negative) and within :data:`UNBOUNDED_FACTOR` times
+    its size, so that ``transport_dependence: {coal: 1.0e+200}`` is refused rather
+    than run. (Until every constant of the model has documented bounds.)"""
+    element = path[-1] if var.dims and path and path[-1] in _dimension_elements(var.dims[0]) else None
+    model = var.value
+    if isinstance(model, dict):
+        model = model.get(element, model.get("*")) if element is not None else None
+    if not isinstance(model, int | float):
+        return
+    model = float(model)
+    if model >= 0 and number < 0:
+        raise doc.error(
+            f"{value!r} is negative, and {var.name} (no bounds in the model; its value {model:g}) "
+            "must not be", path, where,
+        )
+    limit = UNBOUNDED_FACTOR * max(abs(model), 1.0)
+    if abs(number) > limit:
+        raise doc.error(
+            f"{value!r} is more than {UNBOUNDED_FACTOR:g} times the model's value of {var.name} "
+            f"({model:g}; at most {limit:g})", path, where,
+        )
 
 
 def _constant(doc: YamlDocument, name: Any, path: tuple):
@@ -438,8 +474,9 @@ def load_scenario(ref: str | Path) -> Scenario:
         return ref
     if _is_path(ref):
         path = Path(ref)
-        if not path.is_file():
+        if not path.exists():
             raise KazindError("scenario file not found", file=path)
+        read_text_file(path, what="scenario file")  # a FIFO, device or directory: one line, at once
         return _resolve(path)
     name = str(ref)
     if not NAME_RE.match(name):

@@ -9,6 +9,7 @@ its own compiled model, so its results do not depend on which others run with it
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterable
 
@@ -22,6 +23,72 @@ METHODS = ("euler", "rk4")
 
 _CACHE: dict[str, object] = {}
 _LOCK = threading.Lock()
+
+
+def run_memory(
+    spec,
+    runs: int = 1,
+    *,
+    dt: float | None = None,
+    save_step: float | None = None,
+    outputs: Iterable[str] | None = None,
+    backend: str = "auto",
+) -> int:
+    """Bytes a run of ``runs`` parameter sets of ``spec`` holds at its peak (an estimate).
+
+    From steps x series (the time grid and the series on it; the scalar backend of a
+    single run keeps them as Python floats), runs x model values (the state) and runs x
+    saved times x stored values (the outputs, held twice while the Dataset is built),
+    measured on the Kazakhstan model (BENCHMARKS.md, "Resource checks"). This is the
+    command-line estimate; the engine's own (branch ``engine``) is to replace it.
+    """
+    ts = spec.time
+    step = float(dt if dt is not None else ts.dt)
+    save = float(save_step if save_step is not None else (ts.save_step or step))
+    if not (step > 0 and save > 0):
+        return 0
+    n_steps = (ts.stop - ts.start) / step
+    n_save = n_steps * step / save + 1
+    sizes = {v.name: math.prod(spec.shape(v.name)) for v in spec.variables}
+    kinds = {v.name: v.kind for v in spec.variables}
+    stored_kinds = ("stock", "flow", "aux")
+    names = [n for n in sizes if kinds[n] in stored_kinds] if outputs is None else list(outputs)
+    stored = sum(sizes.get(n, 1) for n in names)
+    series = sum(sizes[n] for n in sizes if kinds[n] == "series")
+    slots = sum(sizes.values())
+    scalar = backend == "scalar" or (backend == "auto" and runs == 1)
+    per_grid_point = 8 * (1 + series) + (40 * series if scalar else 0)
+    per_saved_value = 16 + (32 if scalar else 0)
+    total = (
+        (2 * n_steps + 1) * per_grid_point
+        + 3 * 8 * slots * runs
+        + per_saved_value * stored * n_save * runs
+    )
+    return int(total)
+
+
+def check_run_fits(
+    scenario: Scenario | str,
+    *,
+    dt: float | None = None,
+    save_step: float | None = None,
+    outputs: list[str] | None = None,
+    what: str | None = None,
+) -> None:
+    """Refuse (one line, with the estimate) a run of ``scenario`` that would not fit in
+    memory: ``--dt 1e-9`` asks for 28 billion steps."""
+    from kazind.common.resources import require_memory
+    from kazind.scenarios.loader import calibrated_spec
+
+    scenario = load_scenario(scenario)
+    spec = calibrated_spec()
+    need = run_memory(spec, 1, dt=dt, save_step=save_step, outputs=outputs)
+    steps = (spec.time.stop - spec.time.start) / float(dt or spec.time.dt)
+    require_memory(
+        need,
+        what or f"a run of {scenario.name} with {steps:,.0f} steps",
+        "use a larger --dt (0.25 is the model's; 1/48 is already fine)",
+    )
 
 
 def compiled_scenario(scenario: Scenario | str):
