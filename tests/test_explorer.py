@@ -533,7 +533,7 @@ def test_server_answers_on_localhost_in_the_language_of_the_url(workers):
         with urllib.request.urlopen(req, timeout=10) as resp:
             text = json.dumps(json.loads(resp.read()), ensure_ascii=False)
         assert f'"{translator("ru")("Timeline")}"' in text  # the layout is rendered for the page's URL
-        with urllib.request.urlopen(server.base + "/_kazind/plotly-locales.js", timeout=10) as resp:
+        with urllib.request.urlopen(server.base + "/_kazind/locales.js", timeout=10) as resp:
             script = resp.read().decode()
         assert '"name": "kk"' in script and '"name": "ru"' in script
         children = server.workers()

@@ -481,20 +481,55 @@ def _display():
     return display
 
 
+#: Marks of a fact's qualifier before its number.
+_QUALIFIER_MARKS = {"about": "~", "more_than": ">", "less_than": "<", "up_to": "≤", "at_least": "≥", "nearly": "~"}
+
+
+def unit_text(unit: str | None, lang: str) -> str:
+    """A unit in ``lang`` (``million kWh`` -> ``млн кВт·сағ``): the record's own names when it
+    has them, else the .po files' ('' for dimensionless)."""
+    if not unit or unit == "dimensionless":
+        return ""
+    display = _display()
+    if display is not None:
+        return display.unit_label(unit, lang)
+    from kazind.explorer.i18n import translator
+
+    return translator(lang)(unit)
+
+
 def fact_value_text(fact, lang: str) -> str:
-    """The fact's value in ``lang``: the record's localised value (number by Babel, unit by name)."""
+    """The fact's value in ``lang``: qualifier, number by Babel, unit by its localised name."""
     display = _display()
     if display is not None:
         return display.format_value(fact, lang)
-    from kazind.record.facts import format_value
+    from babel.numbers import format_decimal
 
-    text = format_value(fact)
-    if isinstance(fact.value, int | float) and not isinstance(fact.value, bool):
-        from babel.numbers import format_decimal
+    from kazind.record.facts import Range
 
-        number = repr(fact.value).removesuffix(".0") if isinstance(fact.value, float) else str(fact.value)
-        return text.replace(number, format_decimal(fact.value, locale=lang), 1)
-    return text
+    if fact.value is None:
+        return "–"
+
+    def num(x) -> str:
+        return format_decimal(x, format="#,##0.###", locale=lang)
+
+    value = fact.value
+    number = f"{num(value.low)}–{num(value.high)}" if isinstance(value, Range) else num(value)
+    mark = _QUALIFIER_MARKS.get(fact.qualifier or "", "")
+    if fact.unit == "percent":
+        return f"{mark}{number}\u00a0%"
+    unit = unit_text(fact.unit, lang)
+    return f"{mark}{number}" + (f"\u00a0{unit}" if unit else "")
+
+
+#: Every unit of the record's facts and the model's variables (message ids of the .po files
+#: until the record names them itself).
+UNITS = (
+    "percent", "person", "million head", "km", "thousand person", "million rouble", "1/year", "million person",
+    "million ha", "times", "Mt", "million kWh", "thousand head", "head/household", "thousand household",
+    "household", "kW", "MW", "person/year", "year", "million rouble/year", "Mt/year", "kWh/year", "person/km",
+    "person/(million rouble/year)",
+)  # fmt: skip
 
 
 def when_text(fact, lang: str) -> str:
@@ -517,6 +552,15 @@ def source_text(fact, lang: str) -> str:
         return translator(lang)("the source text")
     short = re.split(r"[,(;]", src.citation, maxsplit=1)[0].strip()
     return short if len(short) <= 40 else short[:38].rstrip() + "…"
+
+
+def source_lang(fact, lang: str) -> str:
+    """The language the short source label is written in (the reader's for the source text)."""
+    from kazind.record.facts import SeedSource
+
+    if isinstance(fact.source, SeedSource) or _display() is not None:
+        return lang
+    return citation_lang(fact)
 
 
 def citation_text(fact, lang: str) -> str:

@@ -33,7 +33,7 @@ def source_messages() -> set[str]:
 def table_messages() -> set[str]:
     """Message ids kept in tables rather than in ``_()`` calls."""
     from kazind.explorer import charts, frame
-    from kazind.explorer.i18n import PLOTLY_MESSAGES
+    from kazind.explorer.i18n import PLOTLY_MESSAGES, SCRIPT_MESSAGES
     from kazind.explorer.pages import PAGES, model, record, scenarios, timeline
     from kazind.explorer.pages import map as map_page
     from kazind.record.facts import TOPICS
@@ -54,7 +54,8 @@ def table_messages() -> set[str]:
     out |= {label for _key, label in model.COLUMNS}
     out |= set(model.KIND_LABELS.values())
     out |= {v for v in record.VERDICTS.values() if v != "–"}
-    out |= set(PLOTLY_MESSAGES)
+    out |= set(PLOTLY_MESSAGES) | set(SCRIPT_MESSAGES)
+    out |= set(map_page.data.UNITS)
     return out
 
 

@@ -244,8 +244,8 @@ def layout(lang: str) -> list:
         ),  # fmt: skip
         html.Label(_("Ensemble size"), htmlFor=I.ENSEMBLE_SIZE, className="kz-label"),
         dcc.Input(
-            id=I.ENSEMBLE_SIZE, type="number", value=200, debounce=True, persistence=True,
-            persistence_type="session", inputMode="numeric", className="kz-number",
+            id=I.ENSEMBLE_SIZE, type="text", value="200", debounce=True, persistence=True,
+            persistence_type="session", inputMode="numeric", className="kz-number", maxLength=12,
         ),  # fmt: skip
         muted(_("Runs drawn from the calibrated parameters' uncertainty: a whole number from {low} to {high} "
                 "per scenario.").format(low=data.MIN_ENSEMBLE, high=data.MAX_ENSEMBLE),
