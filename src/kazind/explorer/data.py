@@ -533,10 +533,21 @@ UNITS = (
 
 
 def when_text(fact, lang: str) -> str:
-    """The fact's date or period ('1926', '1928-1932')."""
-    from kazind.record.facts import format_when
+    """The fact's date or period in ``lang``: '1926', '1928–1932', '17 желтоқсан 1926 ж.'."""
+    import datetime as dt
 
-    return format_when(fact).replace("-", "–")
+    from babel.dates import format_date
+
+    if fact.date:
+        parts = [int(x) for x in str(fact.date).split("-")]
+        if len(parts) == 3:
+            return format_date(dt.date(*parts), format="long", locale=lang)
+        if len(parts) == 2:
+            return format_date(dt.date(parts[0], parts[1], 1), format="LLLL y", locale=lang)
+        return str(parts[0])
+    if fact.period:
+        return f"{fact.period[0]}–{fact.period[1]}"
+    return str(fact.year) if fact.year is not None else ""
 
 
 def source_text(fact, lang: str) -> str:

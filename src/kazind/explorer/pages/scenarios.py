@@ -103,8 +103,9 @@ def panel_figure(lang: str, variable: str, scale: float, kind: str, runs: dict[s
             {
                 "type": "scatter", "mode": "lines", "x": times, "y": ys, "name": label, "legendgroup": key,
                 "line": {"color": colour, "width": 2.2, "dash": dash},
-                "hovertext": [f"{label}, {int(t)}: {value_text(y, kind, lang)}" for t, y in zip(times, ys, strict=True)],
-                "hoverinfo": "text",
+                # plotly writes the number with the layout's separators (the locale's): no
+                # formatting of every point here, which would cost more than the model run
+                "hovertemplate": "%{fullData.name}, %{x:d}: " + charts.hover_format(kind) + "<extra></extra>",
             }
         )  # fmt: skip
     return {"data": traces, "layout": layout}
