@@ -172,7 +172,7 @@ def test_one_value_per_fact_in_tooltip_and_panel():
 
 @pytest.mark.parametrize("year", [1913, 1931, 1940])
 def test_map_each_year(year):
-    fig, caption, msg = M.view(year, "kk")
+    fig, caption, table, msg = M.view(year, "kk")
     assert msg == ""
     names = [t.get("name", "") for t in fig["data"]]
     assert fig["layout"]["yaxis"]["scaleanchor"] == "x"
@@ -182,7 +182,7 @@ def test_map_each_year(year):
 
 
 def test_map_has_seas_lakes_and_rivers_and_branch_shapes():
-    fig, _c, _m = M.view(1935, "ru")
+    fig, _c, _t, _m = M.view(1935, "ru")
     _ = translator("ru")
     texts = [x for t in fig["data"] if t.get("mode") == "text" for x in t["text"]]
     for water in ("Caspian Sea", "Aral Sea", "Lake Balkhash", "Irtysh", "Syr Darya"):
@@ -193,17 +193,17 @@ def test_map_has_seas_lakes_and_rivers_and_branch_shapes():
 
 
 def test_map_rings_what_opened_that_year():
-    fig, caption, _m = M.view(1931, "en")
+    fig, caption, _t, _m = M.view(1931, "en")
     new = [t for t in fig["data"] if t.get("legendgroup") == "new"]
     assert new, "Karaganda's railway opened in 1931"
     assert "opened this year" in str(caption)
-    fig, caption, _m = M.view(1914, "en")
+    fig, caption, _t, _m = M.view(1914, "en")
     assert not [t for t in fig["data"] if t.get("legendgroup") == "new" and t.get("x") != [None]]
 
 
 @pytest.mark.parametrize("year", [1800, 3000, "x", None, 1926.5, True, 10**400])
 def test_map_absurd_year_is_a_message(year):
-    fig, caption, msg = M.view(year, "en")
+    fig, caption, table, msg = M.view(year, "en")
     assert fig["data"] == [] and _is_message(msg)
 
 
