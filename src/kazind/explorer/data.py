@@ -18,7 +18,6 @@ complement.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -467,31 +466,33 @@ def check_year(year: object) -> int:
 
 
 # ---------------------------------------------------------------- how the record's facts read
+# The record formats its facts for readers itself (kazind.record.display); these wrap it
+# for the explorer: the tables' and panels' few extra needs (a citation's English part
+# marked as English, the model's own units) are here, nothing is formatted twice.
 
 #: The languages' own short names, for the translations of a statement.
 LANG_SHORT = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
+#: Units of the model that the record does not use (message ids of the .po files).
+MODEL_UNITS = (
+    "1/year", "person/year", "year", "million rouble/year", "Mt/year", "kWh/year", "person/km",
+    "person/(million rouble/year)",
+)  # fmt: skip
+
 
 def _display():
-    """The record's own formatting of facts for readers (``kazind.record.display``)."""
-    try:
-        from kazind.record import display
-    except ImportError:
-        return None
+    from kazind.record import display
+
     return display
 
 
-#: Marks of a fact's qualifier before its number.
-_QUALIFIER_MARKS = {"about": "~", "more_than": ">", "less_than": "<", "up_to": "≤", "at_least": "≥", "nearly": "~"}
-
-
 def unit_text(unit: str | None, lang: str) -> str:
-    """A unit in ``lang`` (``million kWh`` -> ``млн кВт·сағ``): the record's own names when it
-    has them, else the .po files' ('' for dimensionless)."""
+    """A unit in ``lang`` (``million kWh`` -> ``млн кВт·сағ``): the record's names for its
+    units, the .po files' for the model's own ('' for dimensionless)."""
     if not unit or unit == "dimensionless":
         return ""
     display = _display()
-    if display is not None:
+    if unit in display.UNIT_LABELS:
         return display.unit_label(unit, lang)
     from kazind.explorer.i18n import translator
 
@@ -499,87 +500,48 @@ def unit_text(unit: str | None, lang: str) -> str:
 
 
 def fact_value_text(fact, lang: str) -> str:
-    """The fact's value in ``lang``: qualifier, number by Babel, unit by its localised name."""
-    display = _display()
-    if display is not None:
-        return display.format_value(fact, lang)
-    from babel.numbers import format_decimal
-
-    from kazind.record.facts import Range
-
-    if fact.value is None:
-        return "–"
-
-    def num(x) -> str:
-        return format_decimal(x, format="#,##0.###", locale=lang)
-
-    value = fact.value
-    number = f"{num(value.low)}–{num(value.high)}" if isinstance(value, Range) else num(value)
-    mark = _QUALIFIER_MARKS.get(fact.qualifier or "", "")
-    if fact.unit == "percent":
-        return f"{mark}{number}\u00a0%"
-    unit = unit_text(fact.unit, lang)
-    return f"{mark}{number}" + (f"\u00a0{unit}" if unit else "")
-
-
-#: Every unit of the record's facts and the model's variables (message ids of the .po files
-#: until the record names them itself).
-UNITS = (
-    "percent", "person", "million head", "km", "thousand person", "million rouble", "1/year", "million person",
-    "million ha", "times", "Mt", "million kWh", "thousand head", "head/household", "thousand household",
-    "household", "kW", "MW", "person/year", "year", "million rouble/year", "Mt/year", "kWh/year", "person/km",
-    "person/(million rouble/year)",
-)  # fmt: skip
+    """The fact's value in ``lang`` as the record writes it (``115,5 мыңнан астам адам``)."""
+    return _display().format_value(fact, lang)
 
 
 def when_text(fact, lang: str) -> str:
-    """The fact's date or period in ``lang``: '1926', '1928–1932', '17 желтоқсан 1926 ж.'."""
-    import datetime as dt
+    """The fact's date, year or period as the record writes it."""
+    return _display().when_label(fact, lang)
 
-    from babel.dates import format_date
 
-    if fact.date:
-        parts = [int(x) for x in str(fact.date).split("-")]
-        if len(parts) == 3:
-            return format_date(dt.date(*parts), format="long", locale=lang)
-        if len(parts) == 2:
-            return format_date(dt.date(parts[0], parts[1], 1), format="LLLL y", locale=lang)
-        return str(parts[0])
-    if fact.period:
-        return f"{fact.period[0]}–{fact.period[1]}"
-    return str(fact.year) if fact.year is not None else ""
+def topic_text(topic: str, lang: str) -> str:
+    return _display().topic_label(topic, lang)
+
+
+def borders_text(fact, lang: str) -> str:
+    """The territory a population count covers ('' when the fact is not a count)."""
+    return _display().borders_label(getattr(fact, "borders", None), lang)
 
 
 def source_text(fact, lang: str) -> str:
-    """A short name of the fact's source in ``lang`` (the seed text's title, or the citation)."""
-    display = _display()
-    if display is not None:
-        return display.source_label(fact, lang)
-    from kazind.explorer.i18n import translator
+    """A compact source label in ``lang`` (the record's ``source_label``)."""
+    return _display().source_label(fact, lang)
+
+
+def source_parts(fact, lang: str) -> tuple[str, str, str]:
+    """The compact source label cut round its English citation: (before, citation, after),
+    so that a page can mark the citation as English; ('', '', label) for the source text."""
     from kazind.record.facts import SeedSource
 
-    src = fact.source
-    if isinstance(src, SeedSource):
-        return translator(lang)("the source text")
-    short = re.split(r"[,(;]", src.citation, maxsplit=1)[0].strip()
-    return short if len(short) <= 40 else short[:38].rstrip() + "…"
+    label = source_text(fact, lang)
+    if isinstance(fact.source, SeedSource) or lang == "en":
+        return "", "", label
+    short = _display().source_label(fact, "en").rsplit(" · ", 1)[0]
+    i = label.find(short)
+    return ("", "", label) if i < 0 else (label[:i], short, label[i + len(short) :])
 
 
-def source_lang(fact, lang: str) -> str:
-    """The language the short source label is written in (the reader's for the source text)."""
-    from kazind.record.facts import SeedSource
-
-    if isinstance(fact.source, SeedSource) or _display() is not None:
-        return lang
-    return citation_lang(fact)
-
-
-def citation_text(fact, lang: str) -> str:
-    """The full citation of an outside fact, labelled with the language it is written in."""
-    display = _display()
-    if display is not None:
-        return display.citation_label(fact, lang)
-    return fact.source.citation
+def citation_parts(fact, lang: str) -> tuple[str, str]:
+    """The full citation of an outside fact, labelled by the record with its language and
+    confidence, as (citation, the rest): the citation is in its own language (English)."""
+    label = _display().citation_label(fact, lang)
+    citation = fact.source.citation
+    return (citation, label[len(citation) :]) if label.startswith(citation) else ("", label)
 
 
 def citation_lang(fact) -> str:
@@ -589,9 +551,7 @@ def citation_lang(fact) -> str:
 
 
 def confidence_text(level: str, lang: str) -> str:
-    from kazind.explorer.i18n import translator
-
-    return translator(lang)(level)
+    return _display().confidence_label(level, lang)
 
 
 def fit_rows_of(fact_id: str) -> list:

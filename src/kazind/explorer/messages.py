@@ -36,7 +36,6 @@ def table_messages() -> set[str]:
     from kazind.explorer.i18n import PLOTLY_MESSAGES, SCRIPT_MESSAGES
     from kazind.explorer.pages import PAGES, model, record, scenarios, timeline
     from kazind.explorer.pages import map as map_page
-    from kazind.record.facts import TOPICS
 
     out = {p.label for p in PAGES}
     out.add(frame.TITLE)
@@ -49,13 +48,11 @@ def table_messages() -> set[str]:
     out |= {f["properties"]["name"] for f in map_page.data.waters()["features"] if "name" in f["properties"]}
     out |= set(charts.BRANCH_NAMES.values()) | set(charts.ELEMENT_NAMES.values())
     out |= {name for _s, _c, name in charts.VERDICT_STYLE.values()}
-    out |= set(TOPICS)
-    out |= {"high", "medium-high", "medium", "low"}
     out |= {label for _key, label in model.COLUMNS}
     out |= set(model.KIND_LABELS.values())
     out |= {v for v in record.VERDICTS.values() if v != "–"}
     out |= set(PLOTLY_MESSAGES) | set(SCRIPT_MESSAGES)
-    out |= set(map_page.data.UNITS)
+    out |= set(map_page.data.MODEL_UNITS)
     return out
 
 

@@ -43,7 +43,7 @@ def fact_row(fact, lang: str) -> dict:
     return {
         "id": fact.id,
         "year": year,
-        "topic": _(fact.topic),
+        "topic": data.topic_text(fact.topic, lang),
         "statement": getattr(fact.statement, lang),
         "value": factview.fact_value(fact, lang) if fact.value is not None else "",
         "places": ", ".join(_place(p, lang, year, gaz) for p in fact.places),
@@ -57,9 +57,10 @@ def _source_cell(fact, lang: str) -> str:
     citation stays English, and says so to the browser and to screen readers)."""
     import html as html_text
 
-    text = html_text.escape(data.source_text(fact, lang))
-    tag = data.source_lang(fact, lang)
-    return f'<span lang="{tag}">{text}</span>' if tag != lang else text
+    before, citation, after = (html_text.escape(x) for x in data.source_parts(fact, lang))
+    if not citation:
+        return after
+    return f'{before}<span lang="{data.citation_lang(fact)}">{citation}</span>{after}'
 
 
 def _place(place_id: str, lang: str, year: int | None, gaz) -> str:
