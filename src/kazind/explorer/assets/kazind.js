@@ -73,3 +73,17 @@ document.addEventListener('keydown', function (event) {
   }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
                                         attributeFilter: ['role', 'aria-selected', 'lang', 'class']});
 })();
+
+// 3. On a phone the fact panel stands under the charts: when a click on a point fills it
+//    (its data-fact changes), bring it into view.
+(function () {
+  let shown = null;
+  new MutationObserver(function () {
+    const panel = document.getElementById('fact-panel');
+    const fact = panel && panel.getAttribute('data-fact');
+    if (fact && fact !== shown) {
+      shown = fact;
+      if (window.innerWidth <= 760) { panel.scrollIntoView({behavior: 'smooth', block: 'start'}); }
+    }
+  }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ['data-fact']});
+})();
