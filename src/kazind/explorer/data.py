@@ -199,7 +199,10 @@ def scenario_description(name: str, lang: str) -> str:
     return _scenario_text(name, "description", lang)
 
 
+@lru_cache(maxsize=256)
 def _scenario_text(name: str, field: str, lang: str) -> str:
+    """A scenario's title or description in ``lang``, read once (its file is YAML: parsing
+    it on every lever change cost more than the model run)."""
     try:
         from kazind.scenarios import load_scenario
 
