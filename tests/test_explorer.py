@@ -794,3 +794,23 @@ def test_pages_registry_is_the_tab_order():
     for p in PAGES:
         assert callable(p.layout) and callable(p.register)
         assert catalog("kk").get(p.label), p.label
+
+
+def test_serve_on_all_interfaces_says_so(monkeypatch, capsys):
+    """``--host 0.0.0.0`` (a classroom's network) is allowed and said on stderr; the default
+    stays this machine only."""
+    import kazind.explorer.server as server
+    from kazind.commands.explorer import serve_command
+
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda **kw: calls.append(kw))
+    port = _free_port()
+    serve_command(host="0.0.0.0", port=port, workers=2)
+    err = capsys.readouterr().err
+    assert calls == [{"host": "0.0.0.0", "port": port, "workers": 2}]
+    assert "other machines of the network" in err and "http://127.0.0.1:" in err
+    serve_command(host="127.0.0.1", port=port, workers=1)
+    assert "other machines" not in capsys.readouterr().err
+    import inspect
+
+    assert inspect.signature(serve_command).parameters["host"].default.default == "127.0.0.1"
