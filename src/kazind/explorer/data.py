@@ -135,13 +135,22 @@ def check_levers(values: object) -> tuple[float, ...]:
 
 
 @lru_cache(maxsize=256)
-def lever_run(values: tuple[float, ...]) -> xr.Dataset:
-    """The historical model run with the levers set to ``values`` (in :data:`LEVERS` order)."""
+def lever_run(values: tuple[float, ...], keep: tuple[str, ...] | None = None) -> xr.Dataset:
+    """The historical model run with the levers set to ``values`` (in :data:`LEVERS` order),
+    keeping ``keep`` and the outcomes' variables (every output the explorer uses if None:
+    a lever change keeps only what the scenarios tab draws, which makes the run cheaper)."""
     values = check_levers(values)
     params = {
         name: v for name, v in zip(LEVERS, values, strict=True) if v != levers()[name].default
     }
-    ds = historical_model().run(params=params or None, outputs=list(outputs()))
+    if keep is None:
+        kept = list(outputs())
+    else:
+        from kazind.scenarios.outcomes import OUTPUTS
+
+        known = set(historical_model().spec.names())
+        kept = sorted((set(keep) | set(OUTPUTS)) & known)
+    ds = historical_model().run(params=params or None, outputs=kept)
     return _squeeze(ds)
 
 
@@ -266,9 +275,9 @@ def scenario_outcomes(name: str) -> tuple[float | None, ...]:
 
 
 @lru_cache(maxsize=256)
-def lever_outcomes(values: tuple[float, ...]) -> tuple[float | None, ...]:
+def lever_outcomes(values: tuple[float, ...], keep: tuple[str, ...] | None = None) -> tuple[float | None, ...]:
     """The outcomes of the levers' run, cached like the run itself."""
-    return run_outcomes(lever_run(values))
+    return run_outcomes(lever_run(values, keep))
 
 
 #: Smallest ensemble: fewer runs give no meaningful 5-95 % band.

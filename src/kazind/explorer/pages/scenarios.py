@@ -325,7 +325,7 @@ def _runs(names: tuple[str, ...], levers: tuple[float, ...], lang: str) -> dict:
     runs = {n: (data.scenario_title(n, lang), data.scenario_run(n)) for n in names}
     defaults = tuple(lever.default for lever in data.levers().values())
     if levers != defaults or not names:
-        runs[data.LEVERS_RUN] = (_("your levers"), data.lever_run(levers))
+        runs[data.LEVERS_RUN] = (_("your levers"), data.lever_run(levers, FAN_VARIABLES))
     return runs
 
 
@@ -347,7 +347,7 @@ def view(names, lever_values, ensemble, size, lang):
         tables = [panel_table(lang, v, scale, kind, runs, _(t)) for _k, v, t, scale, kind in PANELS]
         outcomes = {n: data.scenario_outcomes(n) for n in names}
         if data.LEVERS_RUN in runs:
-            outcomes[data.LEVERS_RUN] = data.lever_outcomes(levers)
+            outcomes[data.LEVERS_RUN] = data.lever_outcomes(levers, FAN_VARIABLES)
         cols, rows = outcome_rows(lang, runs, outcomes)
         return [*figs, *tables, run_key(lang, runs), cols, rows, ""]
     except Exception as err:  # noqa: BLE001 - every failure becomes a visible message
