@@ -20,6 +20,7 @@ from kazind.explorer import charts, data, factview
 from kazind.explorer import ids as I
 from kazind.explorer.charts import VERDICT_STYLE, legend_below, value_text
 from kazind.explorer.components import (
+    CSS,
     chart_block,
     data_table,
     download_button,
@@ -276,7 +277,7 @@ def layout(lang: str) -> list:
                     id=I.TIMELINE_GRAPH, className="kz-grid",
                 ),  # fmt: skip
                 html.Aside(
-                    id=I.FACT_PANEL, className="kz-fact-panel", style=CSS_PANEL,
+                    id=I.FACT_PANEL, className="kz-fact-panel", style=CSS["panel"],
                     children=muted(_("Click a point to read the fact and its source.")),
                     **{"aria-live": "polite", "aria-label": _("The fact")},
                 ),  # fmt: skip
@@ -294,10 +295,6 @@ def layout(lang: str) -> list:
         chart_block(I.TIMELINE_EXTRA_GRAPH, "", lang, "kazind-variable", I.TIMELINE_EXTRA_TABLE, height=400),
         download_button(I.DOWNLOAD_TIMELINE, I.DOWNLOAD_TIMELINE_DATA, lang),
     ]
-
-
-CSS_PANEL = {"border": "1px solid #d0d7de", "borderRadius": "6px", "padding": "10px 14px",
-             "background": "#fbfbfd", "fontSize": "14px"}  # fmt: skip
 
 
 # ---------------------------------------------------------------- callbacks
