@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from kazind.engine import builtins
 from kazind.engine import expr as E
 from kazind.engine.lower import (
-    TIME_FUNCS,
     Dt,
     LookupAt,
     Lowered,
@@ -149,21 +149,39 @@ class _Emitter:
         return f"({self.value(node.left)} {node.op} {self.value(node.right)})"
 
     def call(self, node: E.Call) -> str:
-        f, a = node.func, [self.value(x) for x in node.args]
-        if f == "if_then_else":
-            cond = self.emit(node.args[0])
-            return (
-                f"_where({cond}, {a[1]}, {a[2]})"
-                if self.numpy
-                else f"({a[1]} if {cond} else {a[2]})"
-            )
-        if f == "step":
-            return f"_step(t, hdt, {a[0]}, {a[1]})"
-        if f == "pulse":
-            return f"_pulse(t, hdt, {a[0]}, {a[1]})"
-        if f == "ramp":
-            return f"_ramp(t, {a[0]}, {a[1]}, {a[2]})"
-        return f"_{f}({', '.join(a)})"
+        """A built-in's call from its table row: its template, or its helper by name."""
+        row = builtins.get(node.func)
+        if row is None or row.kind not in ("pure", "time"):
+            raise TypeError(f"cannot emit a call of {node.func!r}")
+        args = [
+            self.emit(a) if i in row.conditions else self.value(a) for i, a in enumerate(node.args)
+        ]
+        return call_text(row, self.numpy, args, "t", "hdt")
+
+
+def call_text(row: builtins.Builtin, numpy: bool, args: list[str], t: str, hdt: str) -> str:
+    """Source text of a call of built-in ``row`` on ``args`` (texts), NumPy or scalar code."""
+    code = row.numpy if numpy else row.scalar
+    if isinstance(code, str):
+        return "(" + code.format(*args, t=t, hdt=hdt) + ")"
+    if row.kind == "time":
+        args = [t, hdt, *args]
+    return f"{helper_name(row.name)}({', '.join(args)})"
+
+
+def helper_name(name: str) -> str:
+    """The generated name a built-in's helper function is bound to."""
+    return f"_b_{name}"
+
+
+def builtin_namespace(numpy: bool) -> dict[str, Any]:
+    """The helpers of every built-in whose code (NumPy or scalar) is a function."""
+    out: dict[str, Any] = {}
+    for name, row in builtins.TABLE.items():
+        code = row.numpy if numpy else row.scalar
+        if callable(code):
+            out[helper_name(name)] = code
+    return out
 
 
 def generate(plan: Plan, backend: str) -> str:
@@ -383,61 +401,14 @@ except ImportError:  # pragma: no cover - other numpy layouts
     _np_interp = np.interp
 
 
-def _zidz_np(a: Any, b: Any) -> Any:
-    out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b)))
-    np.divide(a, b, out=out, where=np.not_equal(b, 0.0))
-    return out
-
-
-def _xidz_np(a: Any, b: Any, x: Any) -> Any:
-    out = np.empty(np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(x)))
-    out[...] = x
-    np.divide(a, b, out=out, where=np.not_equal(b, 0.0))
-    return out
-
-
-def _step_np(t: Any, hdt: Any, height: Any, t0: Any) -> Any:
-    return np.where(t + hdt > t0, height, 0.0)
-
-
-def _pulse_np(t: Any, hdt: Any, t0: Any, width: Any) -> Any:
-    return np.where((t + hdt > t0) & (t + hdt <= t0 + width), 1.0, 0.0)
-
-
-def _ramp_np(t: Any, slope: Any, t0: Any, t1: Any) -> Any:
-    return slope * (np.minimum(np.maximum(t, t0), t1) - t0)
-
-
-def _step_py(t: float, hdt: float, height: float, t0: float) -> float:
-    return height if t + hdt > t0 else 0.0
-
-
-def _pulse_py(t: float, hdt: float, t0: float, width: float) -> float:
-    return 1.0 if t + hdt > t0 and t + hdt <= t0 + width else 0.0
-
-
-def _ramp_py(t: float, slope: float, t0: float, t1: float) -> float:
-    return slope * (min(max(t, t0), t1) - t0)
-
-
 NUMPY_NAMESPACE: dict[str, Any] = {
+    "np": np,
+    "math": math,
     "_f64": np.float64,
     "_pow": np.power,
-    "_min": np.minimum,
-    "_max": np.maximum,
-    "_abs": np.absolute,
-    "_exp": np.exp,
-    "_ln": np.log,
-    "_sqrt": np.sqrt,
-    "_where": np.where,
     "_and": np.logical_and,
     "_or": np.logical_or,
     "_not": np.logical_not,
-    "_zidz": _zidz_np,
-    "_xidz": _xidz_np,
-    "_step": _step_np,
-    "_pulse": _pulse_np,
-    "_ramp": _ramp_np,
     "_interp_np": _np_interp,
     "_sum": sum,
     "_mul": np.multiply,
@@ -451,19 +422,10 @@ NUMPY_NAMESPACE: dict[str, Any] = {
 }
 
 SCALAR_NAMESPACE: dict[str, Any] = {
+    "np": np,
+    "math": math,
     "_f64": float,
     "_pow": math.pow,
-    "_min": min,
-    "_max": max,
-    "_abs": abs,
-    "_exp": math.exp,
-    "_ln": math.log,
-    "_sqrt": math.sqrt,
-    "_zidz": lambda a, b: a / b if b != 0 else 0.0,
-    "_xidz": lambda a, b, x: a / b if b != 0 else x,
-    "_step": _step_py,
-    "_pulse": _pulse_py,
-    "_ramp": _ramp_py,
     "_interp": _interp,
     "_sum": sum,
     "_Pipe": _Pipe,
@@ -472,7 +434,9 @@ SCALAR_NAMESPACE: dict[str, Any] = {
 
 def compile_source(source: str, backend: str) -> Any:
     """Compile generated ``source`` and return its ``run`` function."""
-    namespace = dict(NUMPY_NAMESPACE if backend == "numpy" else SCALAR_NAMESPACE)
+    numpy = backend == "numpy"
+    namespace = dict(NUMPY_NAMESPACE if numpy else SCALAR_NAMESPACE)
+    namespace.update(builtin_namespace(numpy))
     code = compile(source, f"<kazind.engine generated {backend}>", "exec")
     exec(code, namespace)  # noqa: S102 - generated from validated IR, never user text
     return namespace["run"]
@@ -480,9 +444,10 @@ def compile_source(source: str, backend: str) -> Any:
 
 def uses(node: Any, kinds: tuple[type, ...]) -> bool:
     """True if the IR tree contains a node of one of ``kinds`` or a time built-in."""
+    timed = builtins.of_kind("time")
     for n in ir_walk(node):
         if isinstance(n, kinds):
             return True
-        if isinstance(n, E.Call) and n.func in TIME_FUNCS:
+        if isinstance(n, E.Call) and n.func in timed:
             return True
     return False

@@ -39,8 +39,9 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kazind.engine import builtins
 from kazind.engine.errors import EngineError
-from kazind.engine.spec import BUILTINS, SPECIAL_NAMES
+from kazind.engine.spec import SPECIAL_NAMES
 
 MAX_LENGTH = 20_000  # characters of one equation
 MAX_BRACKETS = 100  # bracket nesting, checked on the text before ast sees it
@@ -216,8 +217,9 @@ class _Converter:
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, "starred arguments are not allowed")
         func = node.func.id
-        if func in BUILTINS:
-            low, high = BUILTINS[func]
+        row = builtins.get(func)
+        if row is not None:
+            low, high = row.arity
             if not low <= len(node.args) <= high:
                 want = str(low) if low == high else f"{low} or {high}"
                 raise self.fail(node, f"{func}() takes {want} arguments, got {len(node.args)}")
@@ -275,7 +277,7 @@ def references(node: Node) -> set[str]:
         if isinstance(n, Call):
             if n.func == "sum" and len(n.args) == 2 and isinstance(n.args[1], Name):
                 skip.add(id(n.args[1]))
-            if n.func not in BUILTINS:
+            if not builtins.is_builtin(n.func):
                 out.add(n.func)
         elif isinstance(n, Name) and n.id not in SPECIAL_NAMES:
             out.add(n.id)

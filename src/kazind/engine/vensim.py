@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from kazind.common import atomic_write
+from kazind.engine import builtins
 from kazind.engine import expr as ex
 from kazind.engine.errors import EngineError
 from kazind.engine.spec import (
@@ -268,17 +269,30 @@ class ExprPrinter:
         right = self._operand(node.right, ctx, lambda p: p <= prec)
         return f"{left} {node.op} {right}", prec
 
-    def mapped_call(self, node: ex.Call, ctx: Context, table: dict[str, str], fmt: str) -> str:
-        """A built-in the format spells by another name (``table``), or a lookup call;
+    def mapped_call(self, node: ex.Call, ctx: Context, field: str, fmt: str) -> str:
+        """A built-in as its table row spells it in ``fmt`` (row attribute ``field``: a
+        name, a name per number of arguments, or a printer function), or a lookup call;
         anything else has no equivalent in ``fmt``."""
         func = node.func
-        if func in table:
-            return f"{table[func]}({', '.join(self.args(node, ctx))})"
+        row = builtins.get(func)
+        if row is not None:
+            spelled = getattr(row, field)
+            if callable(spelled):
+                return spelled(self, node, ctx)
+            if isinstance(spelled, dict):
+                spelled = spelled.get(len(node.args))
+            if isinstance(spelled, str):
+                return f"{spelled}({', '.join(self.args(node, ctx))})"
         if isinstance(self.vars.get(func), Lookup):
             if len(node.args) != 1:
                 raise self.fail(f"lookup {func!r} takes one argument", ctx, node)
             return f"{func}({self.print(node.args[0], ctx)})"
         raise self.fail(f"no {fmt} equivalent for {func!r}", ctx, node)
+
+    def print_operand(self, node: ex.Node, ctx: Context) -> str:
+        """``node`` bracketed unless it is a single name, number or call."""
+        text, prec = self._node(node, ctx)
+        return text if prec == PREC_ATOM else f"({text})"
 
     def args(self, node: ex.Call, ctx: Context) -> list[str]:
         return [self.print(a, ctx) for a in node.args]
@@ -402,29 +416,6 @@ def vensim_doc(description: str, source: str = "") -> str:
 
 # -- the Vensim printer -----------------------------------------------------------------
 
-_VENSIM_CALLS = {
-    "min": "MIN",
-    "max": "MAX",
-    "abs": "ABS",
-    "exp": "EXP",
-    "ln": "LN",
-    "sqrt": "SQRT",
-    "if_then_else": "IF THEN ELSE",
-    "zidz": "ZIDZ",
-    "xidz": "XIDZ",
-    "step": "STEP",
-    "ramp": "RAMP",
-    "pulse": "PULSE",
-    "delay_fixed": "DELAY FIXED",
-}
-#: Stateful built-ins: name with two arguments, name with an initial value.
-_VENSIM_STATEFUL = {
-    "smooth": ("SMOOTH", "SMOOTHI"),
-    "smooth3": ("SMOOTH3", "SMOOTH3I"),
-    "delay1": ("DELAY1", "DELAY1I"),
-    "delay3": ("DELAY3", "DELAY3I"),
-}
-
 #: Names Vensim (and PySD) define themselves.
 VENSIM_RESERVED = ("Time", "INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
 
@@ -437,15 +428,7 @@ class _VensimPrinter(ExprPrinter):
     not_op = ":NOT:"
 
     def call(self, node: ex.Call, ctx: Context) -> str:
-        func = node.func
-        if func == "sum":
-            arg, inner = self.sum_context(node, ctx)
-            return f"SUM({self.print(arg, inner)})"
-        if func in _VENSIM_STATEFUL:
-            plain, with_init = _VENSIM_STATEFUL[func]
-            name = plain if len(node.args) == 2 else with_init
-            return f"{name}({', '.join(self.args(node, ctx))})"
-        return self.mapped_call(node, ctx, _VENSIM_CALLS, "Vensim")
+        return self.mapped_call(node, ctx, "vensim", "Vensim")
 
 
 def _series_lookup_names(spec: ModelSpec) -> dict[str, str]:

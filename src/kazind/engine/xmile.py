@@ -44,7 +44,6 @@ from kazind.engine.spec import (
     element_items,
 )
 from kazind.engine.vensim import (
-    PREC_ATOM,
     Context,
     ExprPrinter,
     check_names,
@@ -60,24 +59,6 @@ XMILE_NS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 #: Names XMILE defines itself (time-related built-ins that take no argument).
 XMILE_RESERVED = ("TIME", "DT", "STARTTIME", "STOPTIME")
 
-_XMILE_CALLS = {
-    "min": "MIN",
-    "max": "MAX",
-    "abs": "ABS",
-    "exp": "EXP",
-    "ln": "LN",
-    "sqrt": "SQRT",
-    "step": "STEP",
-    "smooth": "SMTH1",
-    "smooth3": "SMTH3",
-    "delay1": "DELAY1",
-    "delay3": "DELAY3",
-    "delay_fixed": "DELAY",
-    "zidz": "SAFEDIV",
-    "xidz": "SAFEDIV",
-}
-
-
 class _XmilePrinter(ExprPrinter):
     tool = "XMILE"
     time_name = "TIME"
@@ -89,25 +70,7 @@ class _XmilePrinter(ExprPrinter):
         return "*"
 
     def call(self, node: ex.Call, ctx: Context) -> str:
-        func = node.func
-        if func == "sum":
-            arg, inner = self.sum_context(node, ctx)
-            return f"SUM({self.print(arg, inner)})"
-        if func == "if_then_else":
-            cond, yes, no = self.args(node, ctx)
-            return f"(IF {cond} THEN {yes} ELSE {no})"
-        if func == "ramp":
-            slope, start, end = self.args(node, ctx)
-            return f"(RAMP({slope}, {start}) - RAMP({slope}, {end}))"
-        if func == "pulse":
-            start, width = (self.print_operand(a, ctx) for a in node.args)
-            return f"(IF (TIME >= {start}) AND (TIME < {start} + {width}) THEN 1 ELSE 0)"
-        return self.mapped_call(node, ctx, _XMILE_CALLS, "XMILE")
-
-    def print_operand(self, node: ex.Node, ctx: Context) -> str:
-        """``node`` bracketed unless it is a single name, number or call."""
-        text, prec = self._node(node, ctx)
-        return text if prec == PREC_ATOM else f"({text})"
+        return self.mapped_call(node, ctx, "xmile", "XMILE")
 
 
 def _q(tag: str) -> str:
