@@ -30,6 +30,8 @@ _LAZY = {
     "dump_model": "kazind.engine.loader",
     "to_vensim": "kazind.engine.vensim",
     "to_xmile": "kazind.engine.xmile",
+    "with_values": "kazind.engine.params",
+    "engine_params": "kazind.engine.params",
 }
 
 __all__ = [
@@ -46,10 +48,12 @@ __all__ = [
     "TimeSettings",
     "compile_model",
     "dump_model",
+    "engine_params",
     "load_model",
     "model_from_dict",
     "to_vensim",
     "to_xmile",
+    "with_values",
 ]
 
 

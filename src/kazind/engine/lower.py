@@ -24,7 +24,6 @@ dependency graph sees that a smooth's value does not depend on its input.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ from typing import Any
 from kazind.engine import builtins
 from kazind.engine import expr as E
 from kazind.engine.errors import EngineError
+from kazind.engine.params import did_you_mean
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -227,8 +227,7 @@ class _Lowerer:
         return EngineError(message, where=f"variable {self.var!r}{where_el}")
 
     def suggest(self, name: str, candidates: list[str]) -> str:
-        close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
-        return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        return did_you_mean(name, candidates)
 
     # -- resolution --------------------------------------------------------------------
     def resolve(self, node: E.Node, ctx: dict[str, str], stateful: bool) -> Any:

@@ -9,7 +9,6 @@ docs/engine.md for the semantics.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from kazind.engine.codegen import Plan, compile_source, generate, uses
 from kazind.engine.errors import EngineError, SimulationError
 from kazind.engine.graph import topological_order
 from kazind.engine.lower import Lowered, Ref, SeriesAt, Slot, TimeNow, lower, refs
+from kazind.engine.params import did_you_mean, labelled_params, resolve
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -220,8 +220,7 @@ class CompiledModel:
         ]
         for name in names:
             if name not in storable:
-                close = difflib.get_close_matches(str(name), storable, n=3)
-                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                hint = did_you_mean(str(name), storable)
                 what = "not a stored kind (lookup)" if name in self.spec.names() else "unknown"
                 raise EngineError(f"outputs: {what} variable {name!r}{hint}")
         return tuple(names)
@@ -240,13 +239,10 @@ class CompiledModel:
         batch: int | None = None
         given: dict[str, np.ndarray] = {}
         constants = {c.name: c for c in self.spec.constants()}
-        for name, raw in (params or {}).items():
+        for name, raw in labelled_params(self.spec, params or {}).items():
             var = constants.get(name)
             if var is None:
-                close = difflib.get_close_matches(str(name), list(constants), n=3)
-                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-                other = " is not a constant" if name in self.spec.names() else " is unknown"
-                raise EngineError(f"parameter {name!r}{other}{hint}")
+                resolve(self.spec, str(name))  # raises, naming the nearest constants
             arr = np.asarray(raw, dtype=float)
             shape = self.spec.shape(name)
             if arr.shape == () or arr.shape == shape:
@@ -296,8 +292,7 @@ class CompiledModel:
         batch: int | None = None
         for name in overrides:
             if name not in known:
-                close = difflib.get_close_matches(str(name), list(known), n=3)
-                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                hint = did_you_mean(str(name), list(known))
                 raise EngineError(f"series {name!r} is not a time series of the model{hint}")
         out = []
         for var in self.lowered.series:
