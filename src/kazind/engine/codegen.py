@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kazind.engine import builtins
+from kazind.engine import builtins, resources
 from kazind.engine import expr as E
 from kazind.engine.lower import (
     Dt,
@@ -37,7 +37,7 @@ from kazind.engine.lower import (
 )
 
 _UFUNC = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div"}
-_LONG_SUM = 400  # longer + chains are emitted as sum((...)) to stay within compiler limits
+CHUNK = 64  # a chain's terms per bracket level in generated text (compiler limits)
 
 
 @dataclass
@@ -109,14 +109,7 @@ class _Emitter:
         if isinstance(node, E.Compare):
             return f"({self.value(node.left)} {node.op} {self.value(node.right)})"
         if isinstance(node, E.BoolOp):
-            parts = [self.emit(v) for v in node.values]
-            if not np_:
-                return "(" + f" {node.op} ".join(parts) + ")"
-            func = "_and" if node.op == "and" else "_or"
-            text = parts[0]
-            for part in parts[1:]:
-                text = f"{func}({text}, {part})"
-            return text
+            return self.boolop(node)
         if isinstance(node, E.Not):
             return f"_not({self.emit(node.operand)})" if np_ else f"(not {self.emit(node.operand)})"
         if isinstance(node, E.Call):
@@ -135,18 +128,22 @@ class _Emitter:
     def binop(self, node: E.BinOp) -> str:
         if node.op == "**":
             return f"_pow({self.value(node.left)}, {self.value(node.right)})"
-        if node.op == "+":
-            terms = []
-            current: Any = node
-            while isinstance(current, E.BinOp) and current.op == "+":
-                terms.append(current.right)
-                current = current.left
-            terms.append(current)
-            terms.reverse()
-            if len(terms) > _LONG_SUM:
-                return "_sum((" + ", ".join(self.value(t) for t in terms) + ",))"
-            return "(" + " + ".join(self.value(t) for t in terms) + ")"
-        return f"({self.value(node.left)} {node.op} {self.value(node.right)})"
+        # a chain of one precedence, left to right, in groups of CHUNK terms: the text
+        # never nests deeper than len / CHUNK brackets, and the order of operations (so
+        # every rounding) is the tree's
+        first, levels = E.spine(node)
+        text = self.value(first)
+        for i, level in enumerate(levels):
+            if i and i % CHUNK == 0:
+                text = f"({text})"
+            text += f" {level.op} {self.value(level.right)}"
+        return f"({text})"
+
+    def boolop(self, node: E.BoolOp) -> str:
+        parts = [self.emit(v) for v in node.values]
+        if not self.numpy:
+            return "(" + f" {node.op} ".join(parts) + ")"
+        return f"{'_and_n' if node.op == 'and' else '_or_n'}({', '.join(parts)})"
 
     def call(self, node: E.Call) -> str:
         """A built-in's call from its table row: its template, or its helper by name."""
@@ -210,7 +207,8 @@ def generate(plan: Plan, backend: str) -> str:
             add(f"v{s} = {em.value(slot.init)}")
         elif slot.kind == "fixed":
             add(
-                f"FX[{plan.fixed.index(s)}] = _Pipe({em.value(slot.tau)}, {em.value(slot.init)}, dt)"
+                f"FX[{plan.fixed.index(s)}] = _Pipe({em.value(slot.tau)}, {em.value(slot.init)}, "
+                f"dt, {plan.fixed.index(s)})"
             )
             add(f"v{s} = FX[{plan.fixed.index(s)}].read(0)")
         else:
@@ -347,6 +345,17 @@ def _check(plan: Plan, numpy: bool, index: str) -> str:
 # -- runtime helpers the generated code may call ------------------------------------------
 
 
+class PipelineTooLong(Exception):
+    """A delay_fixed pipeline would need more than the memory cap (the caller names it)."""
+
+    def __init__(self, index: int, steps: float, runs: int) -> None:
+        super().__init__(index, steps, runs)
+        self.index = index
+        self.steps = int(steps) if np.isfinite(steps) else 0
+        self.runs = runs
+        self.nbytes = steps * runs * 8 if np.isfinite(steps) else float("inf")
+
+
 class _Pipe:
     """A delay_fixed pipeline: ``round(tau / dt)`` slots (at least 1), filled with ``init``.
 
@@ -355,8 +364,12 @@ class _Pipe:
     length.
     """
 
-    def __init__(self, tau: Any, init: Any, dt: float) -> None:
+    def __init__(self, tau: Any, init: Any, dt: float, index: int = 0) -> None:
         order = np.rint(np.maximum(np.asarray(tau, dtype=float) / dt, 1.0) + 1e-6)
+        runs = 1 if order.ndim == 0 else order.shape[0]
+        longest = float(np.max(order)) if order.size else 1.0
+        if not longest * runs * 8 <= resources.MAX_PIPELINE_BYTES:  # also catches inf, nan
+            raise PipelineTooLong(index, longest, runs)
         if order.ndim == 0:
             self.vector = False
             self.order = int(order)
@@ -378,6 +391,21 @@ class _Pipe:
             self.buf[k % self.order, self.runs] = x
         else:
             self.buf[k % self.order] = _copy(x)
+
+
+def _and_n(*values: Any) -> Any:
+    """``a and b and ...`` on arrays, left to right (np.logical_and of each in turn)."""
+    out = values[0]
+    for value in values[1:]:
+        out = np.logical_and(out, value)
+    return out
+
+
+def _or_n(*values: Any) -> Any:
+    out = values[0]
+    for value in values[1:]:
+        out = np.logical_or(out, value)
+    return out
 
 
 def _copy(x: Any) -> Any:
@@ -406,8 +434,8 @@ NUMPY_NAMESPACE: dict[str, Any] = {
     "math": math,
     "_f64": np.float64,
     "_pow": np.power,
-    "_and": np.logical_and,
-    "_or": np.logical_or,
+    "_and_n": _and_n,
+    "_or_n": _or_n,
     "_not": np.logical_not,
     "_interp_np": _np_interp,
     "_sum": sum,

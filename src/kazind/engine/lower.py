@@ -238,6 +238,12 @@ class _Lowerer:
             return self.name(node, ctx)
         if isinstance(node, E.Subscript):
             return self.subscript(node, ctx)
+        if isinstance(node, E.BinOp) and node.op in E.CHAIN_GROUP:
+            first, levels = E.spine(node)
+            out = r(first, ctx, stateful)
+            for level in levels:
+                out = E.BinOp(level.op, out, r(level.right, ctx, stateful))
+            return out
         if isinstance(node, E.BinOp):
             return E.BinOp(node.op, r(node.left, ctx, stateful), r(node.right, ctx, stateful))
         if isinstance(node, E.UnaryOp):

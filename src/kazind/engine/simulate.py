@@ -9,6 +9,7 @@ docs/engine.md for the semantics.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,8 @@ import numpy as np
 import xarray as xr
 
 from kazind.engine import expr as E
-from kazind.engine.codegen import Plan, compile_source, generate, uses
+from kazind.engine import resources
+from kazind.engine.codegen import PipelineTooLong, Plan, compile_source, generate, uses
 from kazind.engine.errors import EngineError, SimulationError
 from kazind.engine.graph import topological_order
 from kazind.engine.lower import Lowered, Ref, SeriesAt, Slot, TimeNow, lower, refs
@@ -97,6 +99,7 @@ class CompiledModel:
         self.lowered = lowered
         self._orders = self._order()
         self._cache: dict[tuple, tuple[Plan, Any]] = {}
+        self._plans: dict[tuple, Plan] = {}
 
     # -- ordering --------------------------------------------------------------------------
     def _label(self, s: int) -> str:
@@ -128,6 +131,14 @@ class CompiledModel:
         return _Orders(run, init, static)
 
     def _plan(self, method: str, outputs: tuple[str, ...]) -> Plan:
+        """The plan of a run (cached per method and outputs)."""
+        key = (method, tuple(outputs))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._make_plan(method, tuple(outputs))
+        return plan
+
+    def _make_plan(self, method: str, outputs: tuple[str, ...]) -> Plan:
         slots = self.lowered.slots
         out_ir = [ir for name in outputs for ir in self._output_ir(name)]
         needed: set[int] = set()
@@ -331,6 +342,70 @@ class CompiledModel:
             out.append(np.stack([np.interp(grid, times, row) for row in values], axis=1))
         return out, batch
 
+    # -- resources -------------------------------------------------------------------------
+    def _steps(self, step: float, save: float) -> tuple[int, int]:
+        """Steps and the save interval in steps; refuses a step count beyond the limit."""
+        ts = self.spec.time
+        check_time(ts.start, ts.stop, step, save)
+        n_steps = round((ts.stop - ts.start) / step)
+        if n_steps > resources.MAX_STEPS:
+            raise EngineError(
+                f"dt = {step!r} gives {n_steps:,} steps from {ts.start!r} to {ts.stop!r}; the "
+                f"engine runs at most {resources.MAX_STEPS:,} (use a larger dt)"
+            )
+        return n_steps, round(save / step)
+
+    def memory_estimate(
+        self,
+        runs: int = 1,
+        outputs: list[str] | None = None,
+        method: str | None = None,
+        dt: float | None = None,
+        save_step: float | None = None,
+        backend: str = "numpy",
+        series_per_run: int = 0,
+    ) -> resources.Estimate:
+        """The memory a :meth:`run` of ``runs`` parameter sets needs, estimated before any
+        allocation from runs x steps x stored values (see :mod:`kazind.engine.resources`).
+
+        Use it to refuse a request early; :meth:`run` itself refuses a run that does not
+        fit in the memory available with :class:`EngineError`.
+        """
+        ts = self.spec.time
+        step = float(dt if dt is not None else ts.dt)
+        save = save_step if save_step is not None else ts.save_step
+        n_steps, save_every = self._steps(step, float(save if save is not None else step))
+        names = self._outputs(outputs)
+        plan = self._plan(method or ts.method, names)
+        n_save = n_steps // save_every + 1
+        computed = 0 if backend == "fused" else len(plan.loop_order) + len(plan.static)
+        return resources.estimate_bytes(
+            runs=runs,
+            steps=n_steps,
+            saves=n_save,
+            stored=len(plan.outputs),
+            state=len(plan.state_rows),
+            computed=computed,
+            series=len(self.lowered.series),
+            series_per_run=series_per_run,
+            rk4=plan.method == "rk4",
+        )
+
+    def _check_memory(self, runs, names, method, n_steps, save_every, backend, per_run) -> None:
+        plan = self._plan(method, names)
+        estimate = resources.estimate_bytes(
+            runs=runs,
+            steps=n_steps,
+            saves=n_steps // save_every + 1,
+            stored=len(plan.outputs),
+            state=len(plan.state_rows),
+            computed=0 if backend == "fused" else len(plan.loop_order) + len(plan.static),
+            series=len(self.lowered.series),
+            series_per_run=per_run,
+            rk4=method == "rk4",
+        )
+        resources.check_fits(estimate, runs)
+
     # -- running ---------------------------------------------------------------------------
     def run(
         self,
@@ -353,11 +428,14 @@ class CompiledModel:
         if save_step is None:
             save_step = ts.save_step if ts.save_step is not None else step
         save = float(save_step)
-        check_time(ts.start, ts.stop, step, save)
-        n_steps = round((ts.stop - ts.start) / step)
-        save_every = round(save / step)
+        n_steps, save_every = self._steps(step, save)
         names = self._outputs(outputs)
         pvals, b1, given = self._params(params)
+        per_run_series = sum(
+            1 for v in (series or {}).values() if isinstance(v, tuple | list) and len(v) == 2
+            and np.ndim(v[1]) == 2
+        )
+        self._check_memory(b1 or 1, names, method, n_steps, save_every, backend, per_run_series)
         grid = ts.start + np.arange(2 * n_steps + 1) * (step * 0.5)
         svals, b2 = self._series(series, grid)
         if b1 is not None and b2 is not None and b1 != b2:
@@ -391,7 +469,7 @@ class CompiledModel:
         out = np.empty((len(plan.outputs), n_save, batch))
         P = [np.float64(v) if not isinstance(v, np.ndarray) else v for v in pvals]
         FX = [None] * len(plan.fixed)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._pipeline_errors(plan):
             status = fn(S, D, P, svals, lookups, FX, out, *args, 1 if exact else _CHECK_EVERY)
         if status >= 0 and not exact:
             # re-run the first failing run alone, checking every step, to find the exact step
@@ -409,7 +487,8 @@ class CompiledModel:
         S = [0.0] * len(plan.state_rows)
         out: list[tuple] = []
         try:
-            status = fn(S, None, p, s, lk, [None] * len(plan.fixed), out, *args, 1)
+            with self._pipeline_errors(plan):
+                status = fn(S, None, p, s, lk, [None] * len(plan.fixed), out, *args, 1)
             error = None
         except (ArithmeticError, ValueError) as exc:
             status, error = 0, exc
@@ -432,6 +511,21 @@ class CompiledModel:
         return out
 
     # -- failures --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _pipeline_errors(self, plan: Plan):
+        """A delay_fixed pipeline over the memory cap as an EngineError naming its variable."""
+        try:
+            yield
+        except PipelineTooLong as exc:
+            slot = self.lowered.slots[plan.fixed[exc.index]]
+            raise EngineError(
+                f"delay_fixed needs a pipeline of {exc.steps:,} steps x {exc.runs:,} runs "
+                f"({resources.format_bytes(exc.nbytes)}), more than the cap of "
+                f"{resources.format_bytes(resources.MAX_PIPELINE_BYTES)}: use a shorter delay "
+                "or a larger dt",
+                where=f"variable {slot.label!r}",
+            ) from None
+
     def _failing_run(self, plan: Plan, S: np.ndarray) -> int:
         """The lowest run index whose state is not finite or negative where it must not be."""
         bad = ~np.isfinite(S).all(axis=0)

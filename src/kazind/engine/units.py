@@ -143,15 +143,13 @@ class UnitChecker:
         return DIMLESS
 
     def binop(self, node: E.BinOp) -> Unit:
+        if node.op in E.CHAIN_GROUP:  # a chain, walked without recursion
+            first, levels = E.spine(node)
+            unit = self.infer(first)
+            for level in levels:
+                unit = self.combine(level, unit, self.infer(level.right))
+            return unit
         left, right = self.infer(node.left), self.infer(node.right)
-        if node.op in "+-":
-            return self.match(node, left, right)
-        if node.op in ("*", "/"):
-            if left is None and right is None:
-                return None
-            left = DIMLESS if left is None else left
-            right = DIMLESS if right is None else right
-            return left * right if node.op == "*" else left / right
         # power: the exponent is a number; a base with a unit needs a literal exponent
         self.need(node.right, right, DIMLESS)
         if left is None or same(left, DIMLESS):
@@ -167,6 +165,16 @@ class UnitChecker:
 
     #: What a unit rule of :mod:`kazind.engine.builtins` may use besides need and match.
     dimless = DIMLESS
+
+    def combine(self, node: E.BinOp, left: Unit, right: Unit) -> Unit:
+        """The unit of ``left op right`` for ``+ - * /``."""
+        if node.op in "+-":
+            return self.match(node, left, right)
+        if left is None and right is None:
+            return None
+        left = DIMLESS if left is None else left
+        right = DIMLESS if right is None else right
+        return left * right if node.op == "*" else left / right
 
     def call(self, node: E.Call) -> Unit:
         """A built-in by its table row's unit rule; a lookup by its x unit; else an error."""

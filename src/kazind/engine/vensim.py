@@ -53,7 +53,7 @@ from kazind.engine.spec import (
     element_items,
 )
 
-__all__ = ["to_vensim", "vensim_unit", "write_vensim"]
+__all__ = ["plain_text", "to_vensim", "vensim_doc", "vensim_unit", "write_vensim"]
 
 # -- shared with xmile.py ---------------------------------------------------------------
 
@@ -265,9 +265,11 @@ class ExprPrinter:
             left = self._operand(node.left, ctx, lambda p: p < PREC_ATOM)
             right = self._operand(node.right, ctx, lambda p: p < PREC_ATOM)
             return f"{left} {self.pow_op} {right}", PREC_POW
-        left = self._operand(node.left, ctx, lambda p: p < prec)
-        right = self._operand(node.right, ctx, lambda p: p <= prec)
-        return f"{left} {node.op} {right}", prec
+        first, levels = ex.spine(node)  # a chain, walked without recursion
+        parts = [self._operand(first, ctx, lambda p: p < prec)]
+        for level in levels:
+            parts.append(f"{level.op} {self._operand(level.right, ctx, lambda p: p <= prec)}")
+        return " ".join(parts), prec
 
     def mapped_call(self, node: ex.Call, ctx: Context, field: str, fmt: str) -> str:
         """A built-in as its table row spells it in ``fmt`` (row attribute ``field``: a
@@ -405,13 +407,29 @@ def vensim_unit(text: str, where: str | None = None) -> str:
     return cleaned
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_MACRO = re.compile(r":\s*((?:end\s+of\s+)?macro)\s*:", re.IGNORECASE)
+
+
+def plain_text(text: str) -> str:
+    """User text (a description, a source, a model name) safe in any exported file: one
+    line, without control characters (which XML 1.0 cannot hold at all)."""
+    return " ".join(_CONTROL.sub(" ", str(text)).split())
+
+
 def vensim_doc(description: str, source: str = "") -> str:
-    """Description and source as one line of a Vensim description field."""
-    parts = [" ".join(description.split())]
+    """Description and source as one line of a Vensim description field.
+
+    What Vensim's file format reserves is neutralised: ``~`` and ``|`` end a field, a
+    backslash starts the sketch marker or a line continuation, and ``:MACRO:`` /
+    ``:END OF MACRO:`` anywhere in the file start or end a macro.
+    """
+    parts = [plain_text(description)]
     if source.strip():
-        parts.append("Source: " + " ".join(source.split()))
+        parts.append("Source: " + plain_text(source))
     text = " ".join(p for p in parts if p)
-    return text.replace("~", "-").replace("|", "/")
+    text = text.replace("~", "-").replace("|", "/").replace("\\", "/")
+    return _MACRO.sub(lambda m: f"({m.group(1)})", text)
 
 
 # -- the Vensim printer -----------------------------------------------------------------

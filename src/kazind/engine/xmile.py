@@ -48,6 +48,7 @@ from kazind.engine.vensim import (
     ExprPrinter,
     check_names,
     format_number,
+    plain_text,
     vensim_unit,
     where_of,
 )
@@ -109,7 +110,7 @@ def to_xmile(spec: ModelSpec) -> str:
     header = _sub(root, "header")
     _sub(header, "vendor", "kazind")
     _sub(header, "product", "kazind", version=_kazind_version(), lang="en")
-    _sub(header, "name", spec.name)
+    _sub(header, "name", plain_text(spec.name))
     if spec.dimensions:
         options = _sub(header, "options")
         depth = max((len(v.dims) for v in spec.variables), default=1)
@@ -162,9 +163,9 @@ def _dims(node: ET.Element, var) -> None:
 def _tail(node: ET.Element, var) -> None:
     where = where_of(var.name)
     _sub(node, "units", vensim_unit(var.unit, where))
-    doc = " ".join(var.description.split())
+    doc = plain_text(var.description)
     if var.source.strip():
-        doc = (doc + " Source: " + " ".join(var.source.split())).strip()
+        doc = (doc + " Source: " + plain_text(var.source)).strip()
     if doc:
         _sub(node, "doc", doc)
 
