@@ -8,8 +8,17 @@ import math
 import numpy as np
 import pytest
 
-from kazind.engine import Aux, Constant, EngineError, ModelSpec, Stock, TimeSettings
-from kazind.engine import compile_model, to_vensim, to_xmile
+from kazind.engine import (
+    Aux,
+    Constant,
+    EngineError,
+    ModelSpec,
+    Stock,
+    TimeSettings,
+    compile_model,
+    to_vensim,
+    to_xmile,
+)
 from kazind.engine import expr as E
 
 BACKENDS = ("numpy", "scalar")
