@@ -19,7 +19,7 @@ built-in; a test does exactly that):
 Code is either a template or a function. A template is Python text with ``{0}``,
 ``{1}``, ... for the arguments (each used once, so nothing is evaluated twice) and, for
 ``time`` built-ins, ``{t}`` and ``{hdt}`` (the current time and half a step); it may use
-``np`` (NumPy) and ``math``. A function is called with the arguments (a ``time``
+``np`` (NumPy) and ``math`` (the call is bracketed as a whole). A function is called with the arguments (a ``time``
 built-in's with ``t, hdt`` first). Scalar functions must be plain Python on floats that
 numba can compile too (they are module-level functions here). Arguments listed in
 ``conditions`` are passed as booleans (the condition of ``if_then_else``), the others as
@@ -223,6 +223,7 @@ def ramp_np(t: Any, hdt: Any, slope: Any, t0: Any, t1: Any) -> Any:
 
 
 # -- runtime helpers: scalar (one float; the scalar backend and the fused kernel) ------------
+# Each is self-contained (numba compiles it alone: it must not call another helper).
 # NaN behaves as in NumPy (np.minimum and np.maximum propagate it), so that the scalar and
 # fused backends agree with the reference backend where a NaN does not stop the run.
 
@@ -252,7 +253,11 @@ def pulse(t: float, hdt: float, t0: float, width: float) -> float:
 
 
 def ramp(t: float, hdt: float, slope: float, t0: float, t1: float) -> float:
-    return slope * (fmin(fmax(t, t0), t1) - t0)
+    # min(max(t, t0), t1) as NumPy computes it (NaN propagates); written out, since a
+    # helper numba compiles may not call another Python function
+    low = t if (t >= t0 or t != t) else t0
+    high = low if (low <= t1 or low != low) else t1
+    return slope * (high - t0)
 
 
 def ln(x: float) -> float:
@@ -328,7 +333,7 @@ TABLE: dict[str, Builtin] = dict(
         ),
         _row(
             name="if_then_else", arity=(3, 3), kind="pure",
-            numpy="np.where({0}, {1}, {2})", scalar="({1} if {0} else {2})", conditions=(0,),
+            numpy="np.where({0}, {1}, {2})", scalar="{1} if {0} else {2}", conditions=(0,),
             units=_u_if, vensim="IF THEN ELSE", xmile=_xmile_if,
             doc="a where cond is true, else b",
         ),

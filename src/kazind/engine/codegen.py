@@ -87,6 +87,14 @@ class _Emitter:
             return f"({text} * {self.num(1.0)})" if self.numpy else f"(1.0 if {text} else 0.0)"
         return text
 
+    def cond(self, node: Any) -> str:
+        """``node`` as a condition: a boolean node as it is, a number compared with 0
+        (NumPy's truthiness; the scalar and fused backends then never see a float in
+        ``and``/``or``/``not``/``if``)."""
+        if self.numpy or self.is_bool(node):
+            return self.emit(node)
+        return f"({self.value(node)} != 0.0)"
+
     def emit(self, node: Any) -> str:
         np_ = self.numpy
         if isinstance(node, E.Num):
@@ -111,7 +119,7 @@ class _Emitter:
         if isinstance(node, E.BoolOp):
             return self.boolop(node)
         if isinstance(node, E.Not):
-            return f"_not({self.emit(node.operand)})" if np_ else f"(not {self.emit(node.operand)})"
+            return f"_not({self.emit(node.operand)})" if np_ else f"(not {self.cond(node.operand)})"
         if isinstance(node, E.Call):
             return self.call(node)
         raise TypeError(f"cannot emit {node!r}")
@@ -140,7 +148,7 @@ class _Emitter:
         return f"({text})"
 
     def boolop(self, node: E.BoolOp) -> str:
-        parts = [self.emit(v) for v in node.values]
+        parts = [self.cond(v) for v in node.values]
         if not self.numpy:
             return "(" + f" {node.op} ".join(parts) + ")"
         return f"{'_and_n' if node.op == 'and' else '_or_n'}({', '.join(parts)})"
@@ -151,7 +159,7 @@ class _Emitter:
         if row is None or row.kind not in ("pure", "time"):
             raise TypeError(f"cannot emit a call of {node.func!r}")
         args = [
-            self.emit(a) if i in row.conditions else self.value(a) for i, a in enumerate(node.args)
+            self.cond(a) if i in row.conditions else self.value(a) for i, a in enumerate(node.args)
         ]
         return call_text(row, self.numpy, args, "t", "hdt")
 

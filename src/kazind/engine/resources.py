@@ -37,6 +37,9 @@ MAX_STEPS = 50_000_000
 #: Memory of one delay_fixed pipeline at most (delay steps x runs x 8 bytes).
 MAX_PIPELINE_BYTES = 1 << 30
 _FLOAT = 8
+#: Below this estimate a run is not checked against the memory available (every machine
+#: kazind runs on has this much).
+SMALL = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ def format_bytes(n: float) -> str:
 
 def check_fits(estimate: Estimate, runs: int, limit: int | None = None) -> None:
     """Raise :class:`EngineError` if ``estimate`` exceeds the memory available."""
+    if limit is None and estimate.total <= SMALL and not os.environ.get("KAZIND_MAX_MEMORY"):
+        return  # not worth reading /proc/meminfo for
     limit = available_memory() if limit is None else limit
     if estimate.total <= limit:
         return

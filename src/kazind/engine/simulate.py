@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from kazind.engine import expr as E
-from kazind.engine import resources
+from kazind.engine import fused, resources
 from kazind.engine.codegen import PipelineTooLong, Plan, compile_source, generate, uses
 from kazind.engine.errors import EngineError, SimulationError
 from kazind.engine.graph import topological_order
@@ -37,6 +38,10 @@ from kazind.engine.spec import (
 from kazind.engine.units import UnitChecker
 
 _AUX_KINDS = ("aux", "haux", "fixed")
+BACKENDS = ("auto", "numpy", "scalar", "fused")
+#: ``auto`` compiles a fused kernel for a run of at least this many runs x steps x slots
+#: (about 10 s of work on the numpy backend) when none is cached yet.
+AUTO_FUSED_WORK = 2_000_000_000
 _CHECK_EVERY = 8  # numpy backend: test the state's finiteness every this many steps
 
 
@@ -82,6 +87,14 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
     lowered = lower(spec, trees)
     check_units(spec, trees)
     return CompiledModel(spec, lowered)
+
+
+@dataclass
+class _Coords:
+    variables: dict[str, Any]
+    coord_names: set[str]
+    dims: dict[str, int]
+    indexes: dict[str, Any]
 
 
 @dataclass
@@ -220,7 +233,13 @@ class CompiledModel:
     # -- arguments -------------------------------------------------------------------------
     def _outputs(self, outputs: Any) -> tuple[str, ...]:
         if outputs is None:
-            return tuple(v.name for v in self.spec.variables if isinstance(v, Stock | Flow | Aux))
+            default = self._cache.get(("default-outputs",))
+            if default is None:
+                default = tuple(
+                    v.name for v in self.spec.variables if isinstance(v, Stock | Flow | Aux)
+                )
+                self._cache[("default-outputs",)] = default
+            return default
         if isinstance(outputs, str):
             outputs = [outputs]
         names = list(dict.fromkeys(outputs))
@@ -416,14 +435,19 @@ class CompiledModel:
         dt: float | None = None,
         save_step: float | None = None,
         backend: str = "auto",
+        threads: int | None = None,
     ) -> xr.Dataset:
-        """Simulate a batch of parameter sets; see docs/engine.md for arguments and output."""
+        """Simulate a batch of parameter sets; see docs/engine.md for arguments and output.
+
+        ``threads``: how many threads the fused backend splits the batch over (default:
+        ``KAZIND_THREADS``, else every core).
+        """
         ts = self.spec.time
         method = method or ts.method
         if method not in ("euler", "rk4"):
             raise EngineError(f"method must be 'euler' or 'rk4', got {method!r}")
-        if backend not in ("auto", "numpy", "scalar"):
-            raise EngineError(f"backend must be 'auto', 'numpy' or 'scalar', got {backend!r}")
+        if backend not in BACKENDS:
+            raise EngineError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
         step = float(dt if dt is not None else ts.dt)
         if save_step is None:
             save_step = ts.save_step if ts.save_step is not None else step
@@ -442,7 +466,10 @@ class CompiledModel:
             raise EngineError(f"batch size {b1} of params differs from {b2} of series")
         batch = b1 or b2 or 1
         if backend == "auto":
-            backend = "scalar" if batch == 1 else "numpy"
+            backend = self.auto_backend(batch, method, n_steps)
+        if backend == "fused":
+            data = self._run_fused(method, names, pvals, svals, batch, n_steps, save_every, step, threads)
+            return self._dataset(names, data, n_steps, save_every, step, method, given, batch, "bto")
         plan, fn = self._compiled(backend, method, names)
         lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
         args = (n_steps, save_every, float(ts.start), step)
@@ -510,6 +537,118 @@ class CompiledModel:
             self._output_failure(plan, out, out.shape[1], args, b)
         return out
 
+    # -- the fused backend -----------------------------------------------------------------
+    def _fused_source(self, method: str) -> tuple[Plan, str, dict[str, list[int]]]:
+        key = ("fused-source", method)
+        if key not in self._cache:
+            plan = self._plan(method, self._all_storable())
+            source = fused.kernel_source(plan, self.spec)
+            _, where = fused.storable_ir(self.lowered, self.spec)
+            self._cache[key] = (plan, source, where)
+        return self._cache[key]
+
+    def _all_storable(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.spec.variables if v.kind != "lookup")
+
+    def fused_ready(self, method: str | None = None) -> bool:
+        """True when the fused kernel of ``method`` is compiled (in this process or on disk)."""
+        if not fused.available():
+            return False
+        _, source, _ = self._fused_source(method or self.spec.time.method)
+        return fused.is_cached(source)
+
+    def warm(self, method: str | None = None) -> CompiledModel:
+        """Compile (or load from the disk cache) the fused kernel now, so that the first
+        run does not wait for it; a no-op when numba is missing. Returns the model."""
+        method = method or self.spec.time.method
+        if fused.available():
+            self._fused_kernel(method)
+        return self
+
+    def _fused_kernel(self, method: str) -> Any:
+        key = ("fused-kernel", method)
+        kernel = self._cache.get(key)
+        if kernel is None:
+            _, source, _ = self._fused_source(method)
+            kernel = self._cache[key] = fused.load_kernel(
+                source, repr(self.spec.name), len(self.lowered.series)
+            )
+        return kernel
+
+    def auto_backend(self, batch: int, method: str | None = None, n_steps: int | None = None) -> str:
+        """The backend ``backend="auto"`` picks: ``KAZIND_BACKEND`` if set; else ``fused``
+        when numba is there and the kernel is cached or the run is large enough to pay for
+        compiling it; else ``scalar`` for one run, ``numpy`` for a batch."""
+        env = os.environ.get("KAZIND_BACKEND", "").strip()
+        if env:
+            if env not in BACKENDS[1:]:
+                raise EngineError(f"KAZIND_BACKEND={env!r} is not one of {', '.join(BACKENDS[1:])}")
+            return env
+        method = method or self.spec.time.method
+        if fused.available():
+            steps = n_steps if n_steps is not None else self.spec.time.n_steps()
+            work = batch * steps * len(self.lowered.slots)
+            if work >= AUTO_FUSED_WORK or self.fused_ready(method):
+                return "fused"
+        return "scalar" if batch == 1 else "numpy"
+
+    def _run_fused(self, method, names, pvals, svals, batch, n_steps, save_every, dt, threads):
+        if not fused.available():
+            raise EngineError("backend 'fused' needs numba, which is not installed")
+        plan, _, where = self._fused_source(method)
+        kernel = self._fused_kernel(method)
+        outidx = np.array([pos for name in names for pos in where[name]], dtype=np.int64)
+        n_save = n_steps // save_every + 1
+        shared = np.zeros(len(pvals))
+        column = np.full(len(pvals), -1, dtype=np.int64)
+        per_run = []
+        for p, value in enumerate(pvals):
+            if isinstance(value, np.ndarray):
+                column[p] = len(per_run)
+                per_run.append(value)
+            else:
+                shared[p] = float(value)
+        PR = np.ascontiguousarray(np.column_stack(per_run)) if per_run else np.zeros((1, 1))
+        TS = tuple(
+            np.ascontiguousarray(v.reshape(-1, 1) if v.ndim == 1 else v, dtype=float)
+            for v in svals
+        ) or (np.zeros((1, 1)),)
+        TSM = np.array([0 if v.ndim == 1 else 1 for v in svals] or [0], dtype=np.int64)
+        out = np.empty((batch, n_save, len(outidx)))
+        status = np.empty(batch, dtype=np.int64)
+        args = (shared, PR, column, TS, TSM, outidx, out, status, n_steps, save_every,
+                float(self.spec.time.start), float(dt))
+        fused.call(kernel, batch, args, threads or fused.default_threads())
+        failed = np.flatnonzero(status != -1)
+        if failed.size:
+            self._fused_failure(method, names, pvals, svals, out, status, int(failed[0]),
+                                n_steps, save_every, dt)
+        return out
+
+    def _fused_failure(self, method, names, pvals, svals, out, status, run, n_steps, save_every, dt):
+        """Report the first failing run of a fused batch as the numpy backend would: by
+        re-running it alone there (it names variable, time and run)."""
+        np_plan, np_fn = self._compiled("numpy", method, names)
+        pv = [v[run : run + 1] if isinstance(v, np.ndarray) else v for v in pvals]
+        sv = [v[:, run : run + 1] if v.ndim == 2 else v for v in svals]
+        lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
+        args = (n_steps, save_every, float(self.spec.time.start), float(dt))
+        self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, run, exact=True)
+        # the reference run passed (a difference in the last bits decided): say what we know
+        code = int(status[run])
+        t0 = float(self.spec.time.start)
+        if code == fused.OUTPUT_FAILED:
+            bad = np.argwhere(~np.isfinite(out[run]))
+            i, j = (int(x) for x in bad[0]) if bad.size else (0, 0)
+            sizes = [math.prod(self.spec.shape(n)) for n in names]
+            owner = names[int(np.searchsorted(np.cumsum(sizes), j, side="right"))]
+            raise SimulationError(
+                f"non-finite value {float(out[run, i, j])!r} at time {t0 + i * save_every * dt!r} "
+                f"(run {run})",
+                where=f"variable {owner!r}",
+            )
+        raise SimulationError(f"the state failed the check at time {t0 + max(code, 0) * dt!r} (run {run})")
+
     # -- failures --------------------------------------------------------------------------
     @contextlib.contextmanager
     def _pipeline_errors(self, plan: Plan):
@@ -576,31 +715,71 @@ class CompiledModel:
         )
 
     # -- output ----------------------------------------------------------------------------
-    def _dataset(self, names, data, n_steps, save_every, dt, method, given, batch) -> xr.Dataset:
+    def _dataset(
+        self, names, data, n_steps, save_every, dt, method, given, batch, layout="otb"
+    ) -> xr.Dataset:
+        """The Dataset of a run; ``data`` is (output, time, run) (``otb``) or, from the
+        fused backend, (run, time, output) (``bto``), viewed without a copy.
+
+        Built directly from its variables (xarray's ``Dataset._construct_direct``): the
+        coordinates and their indexes are made once per batch size and time axis, so that
+        a single run's Dataset costs well under a millisecond rather than several.
+        """
         ts = self.spec.time
         times = ts.start + np.arange(0, n_steps + 1, save_every) * dt
-        coords: dict[str, Any] = {"run": np.arange(batch), "time": times}
-        for dim, elems in self.spec.dimensions.items():
-            coords[dim] = list(elems)
-        variables: dict[str, Any] = {}
+        base = self._coords(batch, times)
+        variables: dict[str, Any] = dict(base.variables)
+        coord_names = set(base.coord_names)
+        meta = self._meta()
         j = 0
+        n_times = len(times)
         for name in names:
-            var = self.spec.variable(name)
-            shape = self.spec.shape(name)
+            dims, shape, unit, description = meta[name]
             n = math.prod(shape)
-            block = data[j : j + n]
+            if layout == "bto":
+                arr = data[:, :, j : j + n].reshape((batch, n_times, *shape))
+            else:
+                block = data[j : j + n]
+                arr = np.moveaxis(block, 2, 0).transpose(0, 2, 1).reshape((batch, n_times, *shape))
             j += n
-            arr = np.moveaxis(block, 2, 0).transpose(0, 2, 1).reshape((batch, len(times), *shape))
             variables[name] = xr.Variable(
-                ("run", "time", *var.dims),
-                arr,
-                attrs={"units": var.unit, "description": var.description},
+                dims, arr, attrs={"units": unit, "description": description}, fastpath=True
             )
         for name, arr in given.items():
-            var = self.spec.variable(name)
-            shape = self.spec.shape(name)
+            dims, shape, _, _ = meta[name]
             full = np.broadcast_to(arr, (batch, *shape)) if arr.ndim <= len(shape) else arr
-            coords[f"param_{name}"] = (("run", *var.dims), np.array(full))
-        ds = xr.Dataset(variables, coords=coords)
-        ds.attrs.update(model=self.spec.name, method=method, dt=dt)
-        return ds
+            coord = f"param_{name}"
+            variables[coord] = xr.Variable(("run", *dims[2:]), np.array(full))
+            coord_names.add(coord)
+        dims = dict(base.dims)
+        attrs = {"model": self.spec.name, "method": method, "dt": dt}
+        return xr.Dataset._construct_direct(
+            variables, coord_names, dims=dims, attrs=attrs, indexes=dict(base.indexes)
+        )
+
+    def _meta(self) -> dict[str, tuple]:
+        """Per storable variable: its Dataset dims, shape, unit and description."""
+        meta = self._cache.get(("meta",))
+        if meta is None:
+            meta = {
+                v.name: (("run", "time", *v.dims), self.spec.shape(v.name), v.unit, v.description)
+                for v in self.spec.variables
+            }
+            self._cache[("meta",)] = meta
+        return meta
+
+    def _coords(self, batch: int, times: np.ndarray) -> _Coords:
+        """The coordinate variables and indexes of a Dataset (cached per batch and times)."""
+        key = ("coords", batch, len(times), float(times[0]), float(times[-1]))
+        cached = self._cache.get(key)
+        if cached is None:
+            coords: dict[str, Any] = {"run": np.arange(batch), "time": times}
+            for dim, elems in self.spec.dimensions.items():
+                coords[dim] = list(elems)
+            ds = xr.Dataset(coords=coords)
+            cached = _Coords(dict(ds.variables), set(ds.coords), dict(ds.sizes), dict(ds.xindexes))
+            if len(self._cache) > 64:  # a few batch sizes and time axes are all one meets
+                for old in [k for k in self._cache if k[0] == "coords"][:16]:
+                    del self._cache[old]
+            self._cache[key] = cached
+        return cached
