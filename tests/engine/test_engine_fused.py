@@ -62,7 +62,7 @@ def test_examples_equal_the_numpy_backend(name, method):
 def test_export_models_equal_the_numpy_backend():
     from test_engine_export import MODELS
 
-    for name, build in sorted(MODELS.items()):
+    for _name, build in sorted(MODELS.items()):
         spec = build()
         model = compile_model(spec)
         params = _params(spec, 3)

@@ -228,6 +228,12 @@ def ramp_np(t: Any, hdt: Any, slope: Any, t0: Any, t1: Any) -> Any:
 # fused backends agree with the reference backend where a NaN does not stop the run.
 
 
+def ite(cond: bool, a: float, b: float) -> float:
+    """``if_then_else``: both values computed (as in NumPy); a function, not an
+    expression, so that the fused kernel has no branch in its step."""
+    return a if cond else b
+
+
 def fmin(a: float, b: float) -> float:
     return a if (a <= b or a != a) else b
 
@@ -333,7 +339,7 @@ TABLE: dict[str, Builtin] = dict(
         ),
         _row(
             name="if_then_else", arity=(3, 3), kind="pure",
-            numpy="np.where({0}, {1}, {2})", scalar="{1} if {0} else {2}", conditions=(0,),
+            numpy="np.where({0}, {1}, {2})", scalar=ite, conditions=(0,),
             units=_u_if, vensim="IF THEN ELSE", xmile=_xmile_if,
             doc="a where cond is true, else b",
         ),

@@ -104,9 +104,23 @@ class _FusedEmitter(_Emitter):
         self.reciprocals: dict[str, str] = {}  # divisor text -> name
         self.use_reciprocals = False
 
+    # Without branches: a condition as a number is a cast, and/or are bitwise on booleans
+    # (both sides computed, as in NumPy), so that the step is one basic block and numba
+    # compiles a large model in seconds rather than minutes.
+    def value(self, node: Any) -> str:
+        if self.is_bool(node):
+            return f"float({self.emit(node)})"
+        return self.emit(node)
+
+    def boolop(self, node: E.BoolOp) -> str:
+        op = " & " if node.op == "and" else " | "
+        return "(" + op.join(self.cond(v) for v in node.values) + ")"
+
     def emit(self, node: Any) -> str:
         if isinstance(node, LookupAt):
             return f"_lk{node.index}({self.value(node.arg)})"
+        if isinstance(node, E.Not):
+            return f"(not {self.cond(node.operand)})"
         return super().emit(node)
 
     def run_constant(self, node: Any) -> bool:
@@ -158,9 +172,9 @@ def kernel_source(plan: Plan, spec: Any) -> str:
     """Python source of a module defining the numba kernel ``run`` for ``plan``.
 
     ``plan`` must be the plan of every storable value (see :func:`storable_ir`). The
-    kernel's signature is ``run(lo, hi, PS, PR, PRI, TS, TSM, OUTIDX, O, STATUS,
+    kernel's signature is ``run(lo, hi, PS, PR, VARIED, TS, TSM, OUTIDX, O, STATUS,
     n_steps, save_every, t0, dt)``: runs ``lo``..``hi - 1``; ``PS[p]`` the shared value of
-    parameter ``p`` and ``PR[b, PRI[p]]`` its per-run value when ``PRI[p] >= 0``; ``TS[i]``
+    parameter ``p``, overridden by ``PR[b, j]`` for ``p = VARIED[j]``; ``TS[i]``
     the values of series ``i`` on the half-step grid, ``(grid, 1)`` or ``(grid, B)``
     (``TSM[i]`` 0 or 1); ``O[b, i, j]`` receives storable value ``OUTIDX[j]`` at save ``i``;
     ``STATUS[b]`` the run's status.
@@ -190,9 +204,9 @@ def kernel_source(plan: Plan, spec: Any) -> str:
         xs = [float(x) for x in lk.x]
         ys = [float(y) for y in lk.y]
         slopes = [(ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]) for j in range(len(xs) - 1)] or [0.0]
-        head.append(f"_LKX{i} = np.array([{', '.join(map(repr, xs))}])")
-        head.append(f"_LKY{i} = np.array([{', '.join(map(repr, ys))}])")
-        head.append(f"_LKS{i} = np.array([{', '.join(map(repr, slopes))}])")
+        head.append(f"_LKX{i} = ({', '.join(map(repr, xs))},)")
+        head.append(f"_LKY{i} = ({', '.join(map(repr, ys))},)")
+        head.append(f"_LKS{i} = ({', '.join(map(repr, slopes))},)")
         head.append("")
         head.append("@_njit")
         head.append(f"def _lk{i}(x):")
@@ -213,11 +227,19 @@ def kernel_source(plan: Plan, spec: Any) -> str:
     add("hdt = dt * 0.5")
     add(f"W = np.empty({max(len(items), 1)})")
     add("n_out = OUTIDX.shape[0]")
+    add("n_params = PS.shape[0]")
+    add("P = np.empty(n_params + 1)")
+    add("n_varied = VARIED.shape[0]")
     add("for b in range(lo, hi):")
     run: list[str] = []
     radd = run.append
+    # explicit loops: a slice assignment costs numba seconds of compilation
+    radd("for j in range(n_params):")
+    radd("    P[j] = PS[j]")
+    radd("for j in range(n_varied):")
+    radd("    P[VARIED[j]] = PR[b, j]")
     for slot, p in plan.params.items():
-        radd(f"v{slot} = PS[{p}] if PRI[{p}] < 0 else PR[b, PRI[{p}]]")
+        radd(f"v{slot} = P[{p}]")
     for i in range(len(low.series)):
         radd(f"bs{i} = b * TSM[{i}]")
         radd(f"tsv{i} = TS[{i}][0, bs{i}]")
@@ -234,9 +256,11 @@ def kernel_source(plan: Plan, spec: Any) -> str:
             radd(f"if not (fxq{i} * 8.0 <= {float(resources.MAX_PIPELINE_BYTES)!r}):")
             radd(f"    STATUS[b] = {PIPELINE_FAILED - i}")
             radd("    continue")
-            radd(f"fxn{i} = int(np.rint(fxq{i}))")
+            radd(f"fxn{i} = int(round(fxq{i}))")  # half to even, as np.rint
             radd(f"fxb{i} = np.empty(fxn{i})")
-            radd(f"fxb{i}[:] = {em.value(slot.init)}")
+            radd(f"fxi{i} = {em.value(slot.init)}")
+            radd(f"for j in range(fxn{i}):")
+            radd(f"    fxb{i}[j] = fxi{i}")
             radd(f"v{s} = fxb{i}[0]")
         else:
             radd(f"v{s} = {em.value(slot.expr)}")
@@ -273,7 +297,9 @@ def kernel_source(plan: Plan, spec: Any) -> str:
     radd(f"    status = {OUTPUT_FAILED}")
     radd("STATUS[b] = status")
     body += ["    " + line for chunk in run for line in chunk.split("\n")]
-    signature = "def run(lo, hi, PS, PR, PRI, TS, TSM, OUTIDX, O, STATUS, n_steps, save_every, t0, dt):"
+    signature = (
+        "def run(lo, hi, PS, PR, VARIED, TS, TSM, OUTIDX, O, STATUS, n_steps, save_every, t0, dt):"
+    )
     kernel = [
         "@numba.njit(cache=True, nogil=True, error_model='numpy', boundscheck=False)",
         signature,

@@ -537,6 +537,107 @@ class CompiledModel:
             self._output_failure(plan, out, out.shape[1], args, b)
         return out
 
+    # -- huge ensembles: chunks and streamed statistics ------------------------------------
+    def _batch_of(self, params: dict | None, series: dict | None) -> int:
+        """The batch size ``params`` and ``series`` imply (1 if nothing is per run)."""
+        sizes = set()
+        for name, raw in labelled_params(self.spec, params or {}).items():
+            arr = np.asarray(raw)
+            shape = self.spec.shape(name) if name in self.spec.names() else ()
+            if arr.ndim == len(shape) + 1:
+                sizes.add(arr.shape[0])
+        for value in (series or {}).values():
+            if isinstance(value, tuple | list) and len(value) == 2 and np.ndim(value[1]) == 2:
+                sizes.add(np.shape(value[1])[0])
+        if len(sizes) > 1:
+            raise EngineError(f"params and series give different batch sizes: {sorted(sizes)}")
+        return sizes.pop() if sizes else 1
+
+    def _slice_inputs(self, params, series, lo: int, hi: int, batch: int):
+        out_p = {}
+        for name, raw in labelled_params(self.spec, params or {}).items():
+            arr = np.asarray(raw)
+            shape = self.spec.shape(name) if name in self.spec.names() else ()
+            out_p[name] = arr[lo:hi] if arr.ndim == len(shape) + 1 and batch > 1 else raw
+        out_s = {}
+        for name, value in (series or {}).items():
+            if isinstance(value, tuple | list) and len(value) == 2 and np.ndim(value[1]) == 2:
+                out_s[name] = (value[0], np.asarray(value[1])[lo:hi])
+            else:
+                out_s[name] = value
+        return out_p, out_s
+
+    def run_chunks(
+        self,
+        params: dict[str, Any] | None = None,
+        series: dict[str, Any] | None = None,
+        chunk_size: int = 10_000,
+        **kw: Any,
+    ):
+        """Yield the runs of a batch as Datasets of at most ``chunk_size`` runs each, in
+        order (``run`` numbered as in the whole batch), so that a batch far larger than
+        memory can be streamed to disk or reduced; ``kw`` as for :meth:`run`.
+
+        Each chunk's runs equal the same runs of one big call to the bit (a run does not
+        depend on the batch it is in).
+        """
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise EngineError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
+        batch = self._batch_of(params, series)
+        for lo in range(0, batch, chunk_size):
+            hi = min(lo + chunk_size, batch)
+            p, s = self._slice_inputs(params, series, lo, hi, batch)
+            ds = self.run(params=p, series=s, **kw)
+            yield ds.assign_coords(run=np.arange(lo, hi))
+
+    def run_statistics(
+        self,
+        params: dict[str, Any] | None = None,
+        series: dict[str, Any] | None = None,
+        chunk_size: int = 10_000,
+        **kw: Any,
+    ) -> xr.Dataset:
+        """Mean, standard deviation, minimum and maximum over the runs of a batch, computed
+        chunk by chunk (memory: one chunk), with Chan's pairwise update of mean and
+        variance. The result's variables have dims ``(statistic, time, *dims)``."""
+        count = 0
+        mean: dict[str, np.ndarray] = {}
+        m2: dict[str, np.ndarray] = {}
+        low: dict[str, np.ndarray] = {}
+        high: dict[str, np.ndarray] = {}
+        template = None
+        for ds in self.run_chunks(params, series, chunk_size, **kw):
+            n = ds.sizes["run"]
+            for name in ds.data_vars:
+                values = ds[name].values
+                c_mean = values.mean(axis=0)
+                c_m2 = ((values - c_mean) ** 2).sum(axis=0)
+                if name not in mean:
+                    mean[name], m2[name] = c_mean, c_m2
+                    low[name], high[name] = values.min(axis=0), values.max(axis=0)
+                    continue
+                delta = c_mean - mean[name]
+                total = count + n
+                mean[name] = mean[name] + delta * (n / total)
+                m2[name] = m2[name] + c_m2 + delta**2 * (count * n / total)
+                low[name] = np.minimum(low[name], values.min(axis=0))
+                high[name] = np.maximum(high[name], values.max(axis=0))
+            count += n
+            template = ds
+        stats = ["mean", "std", "min", "max"]
+        out = {}
+        for name in mean:
+            std = np.sqrt(m2[name] / (count - 1)) if count > 1 else np.zeros_like(m2[name])
+            data = np.stack([mean[name], std, low[name], high[name]])
+            var = template[name]
+            out[name] = xr.Variable(("statistic", *var.dims[1:]), data, attrs=dict(var.attrs))
+        coords = {"statistic": stats, "time": template["time"].values}
+        for dim in self.spec.dimensions:
+            coords[dim] = template[dim].values
+        result = xr.Dataset(out, coords=coords)
+        result.attrs.update(dict(template.attrs), runs=count)
+        return result
+
     # -- the fused backend -----------------------------------------------------------------
     def _fused_source(self, method: str) -> tuple[Plan, str, dict[str, list[int]]]:
         key = ("fused-source", method)
@@ -616,7 +717,8 @@ class CompiledModel:
         TSM = np.array([0 if v.ndim == 1 else 1 for v in svals] or [0], dtype=np.int64)
         out = np.empty((batch, n_save, len(outidx)))
         status = np.empty(batch, dtype=np.int64)
-        args = (shared, PR, column, TS, TSM, outidx, out, status, n_steps, save_every,
+        varied = np.flatnonzero(column >= 0).astype(np.int64)
+        args = (shared, PR, varied, TS, TSM, outidx, out, status, n_steps, save_every,
                 float(self.spec.time.start), float(dt))
         fused.call(kernel, batch, args, threads or fused.default_threads())
         failed = np.flatnonzero(status != -1)
