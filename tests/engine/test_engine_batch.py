@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 import pytest
+import xarray as xr
 
 from kazind.engine import compile_model
 from kazind.engine.examples import all_builtins, arrayed_chain, exponential_growth, smooth_and_delay

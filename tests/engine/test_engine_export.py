@@ -20,6 +20,8 @@ import pytest
 from kazind.engine import expr as ex
 from kazind.engine.errors import EngineError
 from kazind.engine.examples import all_examples
+from kazind.engine.export.vensim import to_vensim, vensim_unit, write_vensim
+from kazind.engine.export.xmile import XMILE_NS, to_xmile, write_xmile
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -30,8 +32,6 @@ from kazind.engine.spec import (
     TimeSeries,
     TimeSettings,
 )
-from kazind.engine.vensim import to_vensim, vensim_unit, write_vensim
-from kazind.engine.xmile import XMILE_NS, to_xmile, write_xmile
 
 pysd = pytest.importorskip("pysd")
 

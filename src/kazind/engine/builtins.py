@@ -13,7 +13,7 @@ built-in; a test does exactly that):
   ``scalar`` backend and the fused kernel, one float per run);
 - the unit checker (:mod:`kazind.engine.units`) takes the unit rule (a function not in
   the table is an error there, never silently dimensionless);
-- the exporters (:mod:`kazind.engine.vensim`, :mod:`kazind.engine.xmile`) take the name
+- the exporters (:mod:`kazind.engine.export.vensim`, :mod:`kazind.engine.export.xmile`) take the name
   in Vensim and in XMILE, or a function that prints the call.
 
 Code is either a template or a function. A template is Python text with ``{0}``,

@@ -33,6 +33,15 @@ from pathlib import Path
 from kazind.common import atomic_write
 from kazind.engine import expr as ex
 from kazind.engine.errors import EngineError
+from kazind.engine.export.printer import (
+    Context,
+    ExprPrinter,
+    check_names,
+    format_number,
+    plain_text,
+    vensim_unit,
+    where_of,
+)
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -42,15 +51,6 @@ from kazind.engine.spec import (
     Stock,
     TimeSeries,
     element_items,
-)
-from kazind.engine.vensim import (
-    Context,
-    ExprPrinter,
-    check_names,
-    format_number,
-    plain_text,
-    vensim_unit,
-    where_of,
 )
 
 __all__ = ["XMILE_NS", "to_xmile", "write_xmile"]
