@@ -367,7 +367,11 @@ def kernel_key(source: str) -> str:
 
 def is_cached(source: str) -> bool:
     """True when the kernel of ``source`` is loaded in this process or compiled on disk."""
-    key = kernel_key(source)
+    return is_cached_key(kernel_key(source))
+
+
+def is_cached_key(key: str) -> bool:
+    """:func:`is_cached` by the kernel's key (see :func:`kernel_key`)."""
     return key in _LOADED or (cache_dir() / f"k_{key}.ok").exists()
 
 

@@ -39,8 +39,9 @@ from kazind.engine.units import UnitChecker
 
 _AUX_KINDS = ("aux", "haux", "fixed")
 BACKENDS = ("auto", "numpy", "scalar", "fused")
-#: ``auto`` compiles a fused kernel for a run of at least this many runs x steps x slots
-#: (about 10 s of work on the numpy backend) when none is cached yet.
+#: ``auto`` compiles a model's fused kernel (when none is cached yet) once a run, or all
+#: its runs so far in this process, reach this many runs x steps x slots (about 10 s of
+#: work on the numpy backend, a little more than compiling costs).
 AUTO_FUSED_WORK = 2_000_000_000
 _CHECK_EVERY = 8  # numpy backend: test the state's finiteness every this many steps
 
@@ -113,6 +114,7 @@ class CompiledModel:
         self._orders = self._order()
         self._cache: dict[tuple, tuple[Plan, Any]] = {}
         self._plans: dict[tuple, Plan] = {}
+        self._work = 0  # runs x steps x slots run by "auto" on numpy/scalar so far
 
     # -- ordering --------------------------------------------------------------------------
     def _label(self, s: int) -> str:
@@ -655,8 +657,14 @@ class CompiledModel:
         """True when the fused kernel of ``method`` is compiled (in this process or on disk)."""
         if not fused.available():
             return False
-        _, source, _ = self._fused_source(method or self.spec.time.method)
-        return fused.is_cached(source)
+        method = method or self.spec.time.method
+        if ("fused-kernel", method) in self._cache:
+            return True
+        key = self._cache.get(("fused-key", method))
+        if key is None:
+            _, source, _ = self._fused_source(method)
+            key = self._cache[("fused-key", method)] = fused.kernel_key(source)
+        return fused.is_cached_key(key)
 
     def warm(self, method: str | None = None) -> CompiledModel:
         """Compile (or load from the disk cache) the fused kernel now, so that the first
@@ -678,8 +686,9 @@ class CompiledModel:
 
     def auto_backend(self, batch: int, method: str | None = None, n_steps: int | None = None) -> str:
         """The backend ``backend="auto"`` picks: ``KAZIND_BACKEND`` if set; else ``fused``
-        when numba is there and the kernel is cached or the run is large enough to pay for
-        compiling it; else ``scalar`` for one run, ``numpy`` for a batch."""
+        when numba is there and the kernel is cached, or this run (with the runs before it)
+        is large enough to pay for compiling it; else ``scalar`` for one run, ``numpy`` for
+        a batch. Call :meth:`warm` to compile at once (a server at start)."""
         env = os.environ.get("KAZIND_BACKEND", "").strip()
         if env:
             if env not in BACKENDS[1:]:
@@ -689,8 +698,11 @@ class CompiledModel:
         if fused.available():
             steps = n_steps if n_steps is not None else self.spec.time.n_steps()
             work = batch * steps * len(self.lowered.slots)
-            if work >= AUTO_FUSED_WORK or self.fused_ready(method):
+            # compile once this model's work (this run's, or all so far in this process)
+            # is worth it; from then on the kernel is on disk for every process
+            if self._work + work >= AUTO_FUSED_WORK or self.fused_ready(method):
                 return "fused"
+            self._work += work
         return "scalar" if batch == 1 else "numpy"
 
     def _run_fused(self, method, names, pvals, svals, batch, n_steps, save_every, dt, threads):
