@@ -141,13 +141,13 @@ def test_negative_stock_names_element_time_and_run():
     assert "time 1.5" in msg and "run 1" in msg
 
 
-def test_auto_picks_fused_once_the_kernel_is_cached(monkeypatch):
+def test_auto_picks_by_the_size_of_the_call(monkeypatch):
     model = compile_model(smooth_and_delay())
-    model.warm()
-    assert model.fused_ready()
-    assert model.auto_backend(1) == "fused"
+    assert model.auto_backend(1) == "scalar"
+    assert model.auto_backend(100) == "numpy"
+    assert model.auto_backend(100_000) == "fused"
     monkeypatch.setenv("KAZIND_BACKEND", "numpy")
-    assert model.auto_backend(1) == "numpy"
+    assert model.auto_backend(100_000) == "numpy"
 
 
 _SCRIPT = textwrap.dedent(

@@ -39,10 +39,10 @@ from kazind.engine.units import UnitChecker
 
 _AUX_KINDS = ("aux", "haux", "fixed")
 BACKENDS = ("auto", "numpy", "scalar", "fused")
-#: ``auto`` compiles a model's fused kernel (when none is cached yet) once a run, or all
-#: its runs so far in this process, reach this many runs x steps x slots (about 10 s of
-#: work on the numpy backend, a little more than compiling costs).
-AUTO_FUSED_WORK = 2_000_000_000
+#: ``auto`` runs a model of at least this many values (slots) on the fused backend, and
+#: a run of at least this many runs x steps x values; smaller runs are not worth a compile.
+AUTO_FUSED_SLOTS = 200
+AUTO_FUSED_WORK = 5_000_000
 _CHECK_EVERY = 8  # numpy backend: test the state's finiteness every this many steps
 
 
@@ -114,7 +114,6 @@ class CompiledModel:
         self._orders = self._order()
         self._cache: dict[tuple, tuple[Plan, Any]] = {}
         self._plans: dict[tuple, Plan] = {}
-        self._work = 0  # runs x steps x slots run by "auto" on numpy/scalar so far
 
     # -- ordering --------------------------------------------------------------------------
     def _label(self, s: int) -> str:
@@ -686,23 +685,24 @@ class CompiledModel:
 
     def auto_backend(self, batch: int, method: str | None = None, n_steps: int | None = None) -> str:
         """The backend ``backend="auto"`` picks: ``KAZIND_BACKEND`` if set; else ``fused``
-        when numba is there and the kernel is cached, or this run (with the runs before it)
-        is large enough to pay for compiling it; else ``scalar`` for one run, ``numpy`` for
-        a batch. Call :meth:`warm` to compile at once (a server at start)."""
+        when numba is installed and the model is large (at least :data:`AUTO_FUSED_SLOTS`
+        values) or the run is (runs x steps x values >= :data:`AUTO_FUSED_WORK`); else
+        ``scalar`` for one run and ``numpy`` for a batch.
+
+        The choice depends on the call only (never on what ran before or on the cache), so
+        the same call gives the same numbers to the bit. Call :meth:`warm` to compile the
+        kernel ahead (a server at start).
+        """
         env = os.environ.get("KAZIND_BACKEND", "").strip()
         if env:
             if env not in BACKENDS[1:]:
                 raise EngineError(f"KAZIND_BACKEND={env!r} is not one of {', '.join(BACKENDS[1:])}")
             return env
-        method = method or self.spec.time.method
         if fused.available():
+            size = len(self.lowered.slots)
             steps = n_steps if n_steps is not None else self.spec.time.n_steps()
-            work = batch * steps * len(self.lowered.slots)
-            # compile once this model's work (this run's, or all so far in this process)
-            # is worth it; from then on the kernel is on disk for every process
-            if self._work + work >= AUTO_FUSED_WORK or self.fused_ready(method):
+            if size >= AUTO_FUSED_SLOTS or batch * steps * size >= AUTO_FUSED_WORK:
                 return "fused"
-            self._work += work
         return "scalar" if batch == 1 else "numpy"
 
     def _run_fused(self, method, names, pvals, svals, batch, n_steps, save_every, dt, threads):
