@@ -259,17 +259,24 @@ class CompiledModel:
     def _params(self, params: dict | None) -> tuple[list[Any], int | None, dict[str, np.ndarray]]:
         """Per const slot: a float or a per-run array; the batch size; the given values."""
         slots = self.lowered.slots
-        values: dict[int, Any] = {}
-        for var in self.spec.constants():
-            for s, v in zip(
-                self.lowered.var_slots[var.name],
-                element_values(self.spec, var, var.value),
-                strict=True,
-            ):
-                values[s] = float(v)
+        defaults = self._cache.get(("param-defaults",))
+        if defaults is None:
+            defaults = {}
+            for var in self.spec.constants():
+                for s, v in zip(
+                    self.lowered.var_slots[var.name],
+                    element_values(self.spec, var, var.value),
+                    strict=True,
+                ):
+                    defaults[s] = float(v)
+            order = [i for i, s in enumerate(slots) if s.kind == "const"]
+            constants = {c.name: c for c in self.spec.constants()}
+            self._cache[("param-defaults",)] = defaults = (defaults, order, constants)
+        values, order, constants = dict(defaults[0]), defaults[1], defaults[2]
+        if not params:
+            return [values[i] for i in order], None, {}
         batch: int | None = None
         given: dict[str, np.ndarray] = {}
-        constants = {c.name: c for c in self.spec.constants()}
         for name, raw in labelled_params(self.spec, params or {}).items():
             var = constants.get(name)
             if var is None:
@@ -301,7 +308,6 @@ class CompiledModel:
                     values[s] = np.ascontiguousarray(flat[:, e if flat.shape[1] > 1 else 0])
                 else:
                     values[s] = float(flat[e if flat.size > 1 else 0])
-        order = [i for i, s in enumerate(slots) if s.kind == "const"]
         return [values[i] for i in order], batch, given
 
     def _check_bounds(self, var: Constant, arr: np.ndarray, per_run: bool) -> None:
@@ -326,9 +332,17 @@ class CompiledModel:
                 hint = did_you_mean(str(name), list(known))
                 raise EngineError(f"series {name!r} is not a time series of the model{hint}")
         out = []
-        for var in self.lowered.series:
+        grid_key = ("series-grid", len(grid), float(grid[0]), float(grid[-1]))
+        cached = self._cache.get(grid_key)
+        if cached is None:
+            cached = self._cache[grid_key] = [
+                np.interp(grid, v.times, v.values) for v in self.lowered.series
+            ]
+            for arr in cached:
+                arr.flags.writeable = False  # shared by every run on this grid
+        for i, var in enumerate(self.lowered.series):
             if var.name not in overrides:
-                out.append(np.interp(grid, var.times, var.values))
+                out.append(cached[i])
                 continue
             try:
                 times, values = overrides[var.name]
@@ -722,9 +736,9 @@ class CompiledModel:
             else:
                 shared[p] = float(value)
         PR = np.ascontiguousarray(np.column_stack(per_run)) if per_run else np.zeros((1, 1))
+        # C-contiguous and writable, so that every call has the kernel's one signature
         TS = tuple(
-            np.ascontiguousarray(v.reshape(-1, 1) if v.ndim == 1 else v, dtype=float)
-            for v in svals
+            np.require(v.reshape(-1, 1) if v.ndim == 1 else v, float, ["C", "W"]) for v in svals
         ) or (np.zeros((1, 1)),)
         TSM = np.array([0 if v.ndim == 1 else 1 for v in svals] or [0], dtype=np.int64)
         out = np.empty((batch, n_save, len(outidx)))
