@@ -98,6 +98,7 @@ def main() -> None:
         worst = max(
             float(np.nanmax(np.abs(a[v].values - b[v].values)) / (np.nanmax(np.abs(a[v].values)) or 1))
             for v in a.data_vars
+            if np.issubdtype(a[v].dtype, np.floating)
         )
         extra["ensemble_fused_vs_numpy_max_rel_diff"] = f"{worst:.2e}"
         extra["ratio_ensemble_fused_vs_numpy"] = (

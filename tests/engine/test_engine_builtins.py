@@ -97,7 +97,9 @@ def test_a_new_builtin_is_one_row(monkeypatch, tmp_path):
             expected[i, j] = level
             level += 0.25 * math.tanh(kv * t) * 2.0
             t = (j + 1) * 0.25
-    for backend in ("numpy", "scalar"):
+    from kazind.engine import fused
+
+    for backend in ("numpy", "scalar") + (("fused",) if fused.available() else ()):
         ds = model.run(params={"k": k}, backend=backend)
         np.testing.assert_allclose(ds["level"].values, expected, rtol=1e-13)
     # units: the argument must be dimensionless

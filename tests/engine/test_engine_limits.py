@@ -21,7 +21,7 @@ from kazind.engine import (
 )
 from kazind.engine import expr as E
 
-BACKENDS = ("numpy", "scalar")
+BACKENDS = ("numpy", "scalar", "fused")
 
 
 def _model(equation: str, n_terms: int = 0) -> ModelSpec:
@@ -93,6 +93,7 @@ def test_nesting_at_the_limit_compiles_on_every_backend(kind):
     values = {backend: _run(spec, backend) for backend in BACKENDS}
     assert math.isfinite(values["numpy"])
     assert values["numpy"] == pytest.approx(values["scalar"], rel=1e-12)
+    assert values["numpy"] == pytest.approx(values["fused"], rel=1e-12)
     too_deep = E.MAX_DEPTH + 1 if kind != "mul" else E.MAX_DEPTH
     with pytest.raises(EngineError, match="nested deeper"):
         E.parse(_nested(kind, too_deep), "y")

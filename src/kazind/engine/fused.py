@@ -104,12 +104,12 @@ class _FusedEmitter(_Emitter):
         self.reciprocals: dict[str, str] = {}  # divisor text -> name
         self.use_reciprocals = False
 
-    # Without branches: a condition as a number is a cast, and/or are bitwise on booleans
+    # Without branches: a condition as a number is a product with 1.0, and/or are bitwise on booleans
     # (both sides computed, as in NumPy), so that the step is one basic block and numba
     # compiles a large model in seconds rather than minutes.
     def value(self, node: Any) -> str:
         if self.is_bool(node):
-            return f"float({self.emit(node)})"
+            return f"({self.emit(node)} * 1.0)"
         return self.emit(node)
 
     def boolop(self, node: E.BoolOp) -> str:
