@@ -6,26 +6,37 @@ an urbanisation block and 17 lookup calls per step, run over 1913-1940 with
 dt = 1/12 year and yearly saving; and the same model with each lookup call replaced by a
 clamped linear expression ("no lookups").
 
-It times, in one run of this script:
+It times, in one run of this script, back to back:
 
-- kazind at batch 1 (backend "auto"), batch 100 and batch 10,000 (backend "numpy"),
-  each batch with a different value of five constants per run;
+- kazind's numpy backend at batch 1 (backend "auto"), 100 and 10,000, and its fused
+  backend at batch 1, 100, 1,000 and 10,000 on 1 and on 2 cores, each batch with a
+  different value of five constants per run; the first compile of the fused kernel
+  into an empty cache;
+- SDEverywhere's generated JavaScript under node (``@sdeverywhere/compile`` and
+  ``@sdeverywhere/runtime`` from npm, installed into ``$TMPDIR/kazind-sde-bench``), on
+  the model with dt = 1/16 (its runtime misses saves with dt = 1/12), its outputs
+  checked against kazind's before timing, and kazind's fused backend on the same model;
 - PySD on the exported ``.mdl``: a loop of runs with changed parameters (the translation
   is timed separately and not counted);
 
-and prints a table of runs per second, the ratio to PySD and the peak memory per run,
-then one machine-readable line per figure::
+and prints a table of runs per second and the peak memory per run, then one
+machine-readable line per figure::
 
-    runs_per_s[batch=1]=X
-    runs_per_s[batch=100]=X
-    runs_per_s[batch=10000]=X
+    runs_per_s[batch=N]=X                   (numpy; N = 1 is backend "auto")
     single_run_ms=X
+    runs_per_s[fused,batch=N,cores=C]=X     (N = 1, 100, 1000, 10000; C = 1, 2)
+    single_run_ms[fused]=X
+    peak_kb_per_run[fused,batch=10000]=X
+    ratio_fused_vs_numpy[batch=10000]=X     (fused on 2 cores over numpy)
+    ratio_fused_vs_numpy[batch=100]=X
+    ratio_vs_sde_js[batch=10000]=X          (or sde_js_check=failed ...)
     ratio_vs_pysd[lookups]=X
     ratio_vs_pysd[no_lookups]=X
+    fused_first_compile_s=X
 
-(ratio = kazind runs/s at batch 10,000 over PySD runs/s). Peak memory is measured with
-:mod:`tracemalloc` (numpy reports its buffers to it) in a separate, untimed run of each
-configuration, divided by the batch size.
+(ratio_vs_pysd = kazind numpy runs/s at batch 10,000 over PySD runs/s). Peak memory is
+measured with :mod:`tracemalloc` (numpy reports its buffers to it) in a separate, untimed
+run of each configuration, divided by the batch size.
 
 Run: ``.venv/bin/python benchmarks/engine.py`` (``--help`` for options).
 """
