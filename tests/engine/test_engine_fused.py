@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -196,3 +197,29 @@ def expected_growth(r: float) -> float:
     for _ in range(12):
         s += 0.25 * s * r
     return s
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_runs_threaded_batches():
+    """The explorer forks its workers after warming up: the child must not inherit the
+    parent's (threadless) pool."""
+    model = compile_model(arrayed_chain())
+    params = _params(arrayed_chain(), 400)
+    expected = model.run(params=params, backend="fused", threads=2)["capacity"].values
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the threaded run finishes and agrees
+        try:
+            got = model.run(params=params, backend="fused", threads=2)["capacity"].values
+            os._exit(0 if np.array_equal(got, expected) else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung on a threaded batch")

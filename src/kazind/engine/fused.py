@@ -443,6 +443,16 @@ def default_threads() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
+def _forget_pool() -> None:
+    """In a forked child the parent's pool threads do not exist: start a new pool."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _pool(threads: int) -> ThreadPoolExecutor:
     global _POOL
     if _POOL is None or _POOL._max_workers < threads:
