@@ -1,4 +1,4 @@
-"""Benchmark of kazind.engine against PySD (issue 3).
+"""Benchmark of kazind.engine against SDEverywhere's JavaScript and PySD (issues 3 and 14).
 
 A synthetic model of about 130 equations, built with kazind.engine: a 10-cohort ageing
 chain, 5 capital stocks (each fed through a third-order delay), 5 third-order smooths,
@@ -6,26 +6,38 @@ an urbanisation block and 17 lookup calls per step, run over 1913-1940 with
 dt = 1/12 year and yearly saving; and the same model with each lookup call replaced by a
 clamped linear expression ("no lookups").
 
-It times, in one run of this script:
+It times, in one run of this script, back to back:
 
-- kazind at batch 1 (backend "auto"), batch 100 and batch 10,000 (backend "numpy"),
-  each batch with a different value of five constants per run;
+- kazind's numpy backend at batch 1 (backend "auto"), 100 and 10,000, and its fused
+  backend at batch 1, 100, 1,000 and 10,000 on 1 and on 2 cores, each batch with a
+  different value of five constants per run; the first compile of the fused kernel
+  into an empty cache;
+- SDEverywhere's generated JavaScript under node (``@sdeverywhere/compile`` and
+  ``@sdeverywhere/runtime`` from npm, installed into ``$TMPDIR/kazind-sde-bench``), on
+  the model with dt = 1/16 (its runtime misses saves with dt = 1/12), its outputs
+  checked against kazind's before timing, and kazind's fused backend on the same model;
 - PySD on the exported ``.mdl``: a loop of runs with changed parameters (the translation
   is timed separately and not counted);
 
-and prints a table of runs per second, the ratio to PySD and the peak memory per run,
-then one machine-readable line per figure::
+and prints a table of runs per second and the peak memory per run, then one
+machine-readable line per figure::
 
-    runs_per_s[batch=1]=X
-    runs_per_s[batch=100]=X
-    runs_per_s[batch=10000]=X
+    runs_per_s[batch=N]=X                   (numpy; N = 1 is backend "auto")
     single_run_ms=X
+    runs_per_s[fused,batch=N,cores=C]=X     (N = 1, 100, 1000, 10000; C = 1, 2)
+    single_run_ms[fused]=X
+    peak_kb_per_run[fused,batch=10000]=X
+    ratio_fused_vs_numpy[batch=10000]=X     (fused on 2 cores over numpy)
+    ratio_fused_vs_numpy[batch=100]=X
+    ratio_vs_sde_js[batch=10000]=X          (or sde_js_check=failed ...)
     ratio_vs_pysd[lookups]=X
     ratio_vs_pysd[no_lookups]=X
+    fused_first_compile_s=X
 
-(ratio = kazind runs/s at batch 10,000 over PySD runs/s). Peak memory is measured with
-:mod:`tracemalloc` (numpy reports its buffers to it) in a separate, untimed run of each
-configuration, divided by the batch size.
+(ratio_vs_pysd = kazind numpy runs/s at batch 10,000 over PySD runs/s; kazind's runs/s are
+the batch over the median time of a call). Peak memory is
+measured with :mod:`tracemalloc` (numpy reports its buffers to it) in a separate, untimed
+run of each configuration, divided by the batch size.
 
 Run: ``.venv/bin/python benchmarks/engine.py`` (``--help`` for options).
 """
@@ -49,6 +61,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kazind.engine import compile_model
+from kazind.engine.export.vensim import write_vensim
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -59,7 +72,6 @@ from kazind.engine.spec import (
     TimeSeries,
     TimeSettings,
 )
-from kazind.engine.vensim import write_vensim
 
 SECTORS = ("coal", "metal", "oil", "textile", "food")
 N_COHORTS = 10
@@ -327,23 +339,136 @@ def _peak_bytes(fn: Callable[[], object]) -> int:
     return peak
 
 
-def time_kazind(spec: ModelSpec, batch: int, min_seconds: float) -> dict:
+def time_kazind(
+    spec: ModelSpec, batch: int, min_seconds: float, backend: str | None = None, threads: int = 1
+) -> dict:
     model = compile_model(spec)
     params = _params(batch)
-    backend = "auto" if batch == 1 else "numpy"
+    backend = backend or ("auto" if batch == 1 else "numpy")
 
     def run() -> object:
-        return model.run(params=params, backend=backend)
+        return model.run(params=params, backend=backend, threads=threads)
 
-    run()  # compile the step function once (cached on the model) before timing
+    run()  # compile (or load) the step function once (cached on the model) before timing
     times = _repeat(run, min_seconds, 3 if batch >= 10_000 else 5)
     peak = _peak_bytes(run)
-    mean = statistics.fmean(times)
+    # the median call: on a shared machine a few calls wait for a core, and the mean
+    # would measure the neighbours
     return {
-        "runs_per_s": batch / mean,
+        "runs_per_s": batch / statistics.median(times),
         "ms_per_call": 1e3 * statistics.median(times),
         "calls": len(times),
         "peak_per_run": peak / batch,
+    }
+
+
+def first_compile_s(spec: ModelSpec) -> float:
+    """Seconds to compile the fused kernel of ``spec`` into an empty cache folder."""
+    from kazind.engine import fused
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old = os.environ.get("KAZIND_CACHE_DIR")
+        os.environ["KAZIND_CACHE_DIR"] = tmp
+        fused._LOADED.clear()
+        try:
+            t0 = time.perf_counter()
+            compile_model(spec).warm()
+            return time.perf_counter() - t0
+        finally:
+            fused._LOADED.clear()
+            if old is None:
+                os.environ.pop("KAZIND_CACHE_DIR", None)
+            else:
+                os.environ["KAZIND_CACHE_DIR"] = old
+
+
+# -- SDEverywhere's generated JavaScript, under node ---------------------------------------
+
+SDE_PACKAGES = {"@sdeverywhere/compile": "0.7.28", "@sdeverywhere/runtime": "0.2.6"}
+
+
+def _sde_folder() -> Path:
+    """A scratch folder outside the repository with SDEverywhere installed from npm.
+
+    @sdeverywhere/compile depends on SheetJS by a URL outside the npm registry; the
+    benchmark's models read no spreadsheets, so a two-function stand-in replaces it
+    (an npm ``overrides`` entry)."""
+    import json
+    import shutil
+    import subprocess
+
+    folder = Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "kazind-sde-bench"
+    marker = folder / "node_modules" / "@sdeverywhere" / "runtime" / "package.json"
+    if marker.exists():
+        return folder
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise RuntimeError("node and npm are needed for the SDEverywhere comparison")
+    (folder / "xlsx-shim").mkdir(parents=True, exist_ok=True)
+    (folder / "xlsx-shim" / "package.json").write_text(
+        json.dumps({"name": "xlsx", "version": "0.20.2", "type": "module", "main": "index.js"})
+    )
+    (folder / "xlsx-shim" / "index.js").write_text(
+        "export function set_fs() {}\n"
+        "export function readFile() { throw new Error('no spreadsheet data here') }\n"
+        "export default { set_fs, readFile }\n"
+    )
+    (folder / "package.json").write_text(
+        json.dumps(
+            {
+                "name": "kazind-sde-bench",
+                "private": True,
+                "type": "module",
+                "dependencies": SDE_PACKAGES,
+                "overrides": {"xlsx": "file:./xlsx-shim"},
+            }
+        )
+    )
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=folder, check=True, timeout=600,
+    )
+    return folder
+
+
+def time_sde(spec: ModelSpec, workdir: Path, runs: int, min_seconds: float) -> dict:
+    """SDEverywhere's JavaScript of the exported ``.mdl``: outputs checked against
+    kazind's (numpy backend) for four parameter draws, then ``runs`` runs timed."""
+    import json
+    import shutil
+    import subprocess
+
+    folder = _sde_folder()
+    shutil.copy(Path(__file__).with_name("sde_run.mjs"), folder / "sde_run.mjs")
+    mdl = write_vensim(spec, workdir / f"{spec.name}.mdl")
+    draws = _params(4, seed=2)
+    names = list(VARIED)
+    matrix = [[float(draws[n][i]) for n in names] for i in range(4)]
+    outputs = [v.name for v in spec.stocks()] + ["total_output", "urban_share"]
+    job = {
+        "mdl": str(mdl), "build": str(workdir / f"sde-{spec.name}"), "inputs": names,
+        "outputs": outputs, "draws": matrix, "runs": runs, "minSeconds": min_seconds,
+    }
+    (workdir / "job.json").write_text(json.dumps(job))
+    done = subprocess.run(
+        ["node", "sde_run.mjs", str(workdir / "job.json")], cwd=folder, capture_output=True,
+        text=True, timeout=1200, check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = compile_model(spec).run(params=draws, outputs=outputs, backend="numpy")
+    worst = 0.0
+    for i in range(4):
+        for j, name in enumerate(outputs):
+            theirs = np.asarray(result["results"][i][j], dtype=float)
+            mine = ours[name].values[i]
+            scale = float(np.max(np.abs(mine))) or 1.0
+            worst = max(worst, float(np.max(np.abs(theirs - mine))) / scale)
+    return {
+        "runs_per_s": result["runs"] / result["seconds"],
+        "ms_per_call": 1e3 * result["seconds"] / result["runs"],
+        "calls": result["runs"],
+        "peak_per_run": float("nan"),
+        "max_rel_diff": worst,
+        "generate_s": result["generateMs"] / 1e3,
     }
 
 
@@ -396,8 +521,14 @@ def main(argv: list[str] | None = None) -> int:
         "--min-seconds", type=float, default=2.0, help="minimum timing per kazind configuration"
     )
     parser.add_argument(
-        "--batches", type=int, nargs="+", default=[1, 100, 10_000], help="kazind batch sizes"
+        "--batches", type=int, nargs="+", default=[1, 100, 10_000], help="numpy batch sizes"
     )
+    parser.add_argument(
+        "--fused-batches", type=int, nargs="+", default=[1, 100, 1000, 10_000],
+        help="fused backend batch sizes (each with 1 and 2 cores)",
+    )
+    parser.add_argument("--no-sde", action="store_true", help="skip SDEverywhere (node)")
+    parser.add_argument("--no-pysd", action="store_true", help="skip PySD")
     args = parser.parse_args(argv)
     console = Console(width=120)
 
@@ -408,53 +539,75 @@ def main(argv: list[str] | None = None) -> int:
             f"model [bold]{label}[/]: {len(spec.variables)} equations ({_count(spec)}), "
             f"{spec.time.n_steps()} steps of dt = 1/12 year, 1913-1940, saved yearly"
         )
+    console.print("timing the first compile of the fused kernel (empty cache) ...")
+    compile_s = first_compile_s(specs["lookups"])
 
     results: dict[tuple[str, str], dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, spec in specs.items():
-            for batch in args.batches:
-                console.print(f"timing kazind {label} batch={batch} ...")
-                results[(label, f"kazind batch={batch}")] = time_kazind(
-                    spec, batch, args.min_seconds
+            # back to back: numpy, then fused with 1 and 2 cores, at each batch size
+            for batch in sorted(set(args.batches) | set(args.fused_batches)):
+                if batch in args.batches:
+                    console.print(f"timing kazind {label} numpy batch={batch} ...")
+                    results[(label, f"kazind batch={batch}")] = time_kazind(
+                        spec, batch, args.min_seconds, "auto" if batch == 1 else "numpy"
+                    )
+                if batch in args.fused_batches:
+                    for cores in (1, 2):
+                        console.print(f"timing kazind {label} fused batch={batch} cores={cores} ...")
+                        results[(label, f"fused batch={batch} cores={cores}")] = time_kazind(
+                            spec, batch, args.min_seconds, "fused", cores
+                        )
+            if not args.no_sde:
+                # SDEverywhere's JS runtime accumulates time (time += dt) and saves where
+                # time % SAVEPER < 1e-6, which misses every save with dt = 1/12: the
+                # comparison runs both engines with dt = 1/16, exact in binary
+                spec16 = spec.model_copy(
+                    update={"time": spec.time.model_copy(update={"dt": 0.0625})}
                 )
-            console.print(f"timing PySD {label} ({args.pysd_runs} runs) ...")
-            results[(label, "PySD")] = time_pysd(spec, args.pysd_runs, Path(tmp))
+                console.print(f"timing SDEverywhere JS {label} (dt = 1/16) ...")
+                try:
+                    results[(label, "SDE JS")] = time_sde(
+                        spec16, Path(tmp), 2000, args.min_seconds
+                    )
+                    results[(label, "fused dt=1/16 batch=10000 cores=2")] = time_kazind(
+                        spec16, 10_000, args.min_seconds, "fused", 2
+                    )
+                except Exception as exc:  # report and go on: the other figures stand
+                    console.print(f"SDEverywhere not timed: {type(exc).__name__}: {exc}")
+            if not args.no_pysd:
+                console.print(f"timing PySD {label} ({args.pysd_runs} runs) ...")
+                results[(label, "PySD")] = time_pysd(spec, args.pysd_runs, Path(tmp))
 
-    table = Table(title="kazind.engine vs PySD (Euler, dt = 1/12, 1913-1940)")
-    for column in (
-        "model",
-        "configuration",
-        "runs/s",
-        "ms per call",
-        "timed calls",
-        "x PySD",
-        "peak memory per run",
-    ):
+    table = Table(title="kazind.engine vs SDEverywhere JS and PySD (Euler, dt = 1/12, 1913-1940)")
+    for column in ("model", "configuration", "runs/s", "ms per call", "timed calls",
+                   "peak memory per run"):
         table.add_column(
             column, justify="left" if column in ("model", "configuration") else "right"
         )
     for (label, config), r in results.items():
-        pysd_rate = results[(label, "PySD")]["runs_per_s"]
         table.add_row(
-            label,
-            config,
-            f"{r['runs_per_s']:,.1f}",
-            f"{r['ms_per_call']:,.2f}",
-            str(r["calls"]),
-            f"{r['runs_per_s'] / pysd_rate:,.0f}" if config != "PySD" else "1",
-            _mb(r["peak_per_run"]),
+            label, config, f"{r['runs_per_s']:,.1f}", f"{r['ms_per_call']:,.3f}",
+            str(r["calls"]), _mb(r["peak_per_run"]) if np.isfinite(r["peak_per_run"]) else "",
         )
     console.print(table)
     for label in specs:
-        console.print(
-            f"PySD translation of the {label} .mdl: {results[(label, 'PySD')]['translate_s']:.1f} s"
-            " (not counted)"
-        )
+        if (label, "PySD") in results:
+            console.print(
+                f"PySD translation of the {label} .mdl: "
+                f"{results[(label, 'PySD')]['translate_s']:.1f} s (not counted)"
+            )
+        if (label, "SDE JS") in results:
+            r = results[(label, "SDE JS")]
+            console.print(
+                f"SDEverywhere {label}: outputs equal kazind's to {r['max_rel_diff']:.1e} "
+                f"relative; code generation {r['generate_s']:.1f} s (not counted)"
+            )
+    console.print(f"first compile of the fused kernel (lookups model, empty cache): {compile_s:.1f} s")
     console.print(
         "peak memory: tracemalloc peak of one untimed call (numpy buffers included), "
         "divided by the batch size; the output Dataset is part of it"
     )
-
     load = os.getloadavg()
     console.print(
         f"machine: {os.cpu_count()} cores (shared); load average before/after: "
@@ -468,13 +621,46 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"runs_per_s[batch={batch}]={rate:.1f}")
     if 1 in args.batches:
         lines.append(f"single_run_ms={results[(main_label, 'kazind batch=1')]['ms_per_call']:.3f}")
+    for batch in args.fused_batches:
+        for cores in (1, 2):
+            rate = results[(main_label, f"fused batch={batch} cores={cores}")]["runs_per_s"]
+            lines.append(f"runs_per_s[fused,batch={batch},cores={cores}]={rate:.1f}")
+    if 1 in args.fused_batches:
+        ms = results[(main_label, "fused batch=1 cores=1")]["ms_per_call"]
+        lines.append(f"single_run_ms[fused]={ms:.3f}")
+        lines.append(
+            f"peak_kb_per_run[fused,batch=10000]="
+            f"{results[(main_label, 'fused batch=10000 cores=2')]['peak_per_run'] / 1e3:.1f}"
+            if 10_000 in args.fused_batches else "peak_kb_per_run[fused,batch=10000]=nan"
+        )
+    for batch in (10_000, 100):
+        key = (main_label, f"kazind batch={batch}")
+        fkey = (main_label, f"fused batch={batch} cores=2")
+        if key in results and fkey in results:
+            ratio = results[fkey]["runs_per_s"] / results[key]["runs_per_s"]
+            lines.append(f"ratio_fused_vs_numpy[batch={batch}]={ratio:.2f}")
+    sde_ok = (main_label, "SDE JS") in results and results[(main_label, "SDE JS")]["max_rel_diff"] < 1e-6
+    if (main_label, "SDE JS") in results and not sde_ok:
+        lines.append(
+            f"sde_js_check=failed (outputs differ from kazind's by "
+            f"{results[(main_label, 'SDE JS')]['max_rel_diff']:.2e} relative: not compared)"
+        )
+    if sde_ok:
+        ratio = (
+            results[(main_label, "fused dt=1/16 batch=10000 cores=2")]["runs_per_s"]
+            / results[(main_label, "SDE JS")]["runs_per_s"]
+        )
+        lines.append(f"ratio_vs_sde_js[batch=10000]={ratio:.2f}")
+        lines.append(f"sde_js_max_rel_diff={results[(main_label, 'SDE JS')]['max_rel_diff']:.2e}")
     top = max(args.batches)
     for label in specs:
-        ratio = (
-            results[(label, f"kazind batch={top}")]["runs_per_s"]
-            / results[(label, "PySD")]["runs_per_s"]
-        )
-        lines.append(f"ratio_vs_pysd[{label}]={ratio:.1f}")
+        if (label, "PySD") in results:
+            ratio = (
+                results[(label, f"kazind batch={top}")]["runs_per_s"]
+                / results[(label, "PySD")]["runs_per_s"]
+            )
+            lines.append(f"ratio_vs_pysd[{label}]={ratio:.1f}")
+    lines.append(f"fused_first_compile_s={compile_s:.1f}")
     sys.stdout.flush()
     print("\n".join(lines))
     return 0

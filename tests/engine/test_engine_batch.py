@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from kazind.engine import compile_model
 from kazind.engine.examples import all_builtins, arrayed_chain, exponential_growth, smooth_and_delay
@@ -131,3 +132,25 @@ def test_rk4_backends_agree_with_hidden_stocks(name):
     b = model.run(method="rk4", outputs=outputs, backend="scalar")
     for var in outputs:
         np.testing.assert_allclose(a[var].values, b[var].values, rtol=1e-12, atol=1e-300)
+
+
+def test_chunks_equal_one_call_and_statistics_are_exact():
+    spec, params, series = _batches()[0]
+    model = compile_model(spec)
+    whole = model.run(params=params, series=series, backend="numpy")
+    chunks = list(model.run_chunks(params, series, chunk_size=3, backend="numpy"))
+    assert [c.sizes["run"] for c in chunks] == [3, 3, 1]
+    joined = xr.concat(chunks, dim="run")
+    for var in whole.data_vars:
+        assert np.array_equal(joined[var].values, whole[var].values)
+    assert joined["run"].values.tolist() == list(range(B))
+    stats = model.run_statistics(params, series, chunk_size=2, backend="numpy")
+    assert stats.attrs["runs"] == B
+    for var in whole.data_vars:
+        values = whole[var].values
+        np.testing.assert_allclose(stats[var].sel(statistic="mean").values, values.mean(0), rtol=1e-13)
+        np.testing.assert_allclose(
+            stats[var].sel(statistic="std").values, values.std(0, ddof=1), rtol=1e-9, atol=1e-12
+        )
+        assert np.array_equal(stats[var].sel(statistic="min").values, values.min(0))
+        assert np.array_equal(stats[var].sel(statistic="max").values, values.max(0))

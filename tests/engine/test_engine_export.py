@@ -20,6 +20,8 @@ import pytest
 from kazind.engine import expr as ex
 from kazind.engine.errors import EngineError
 from kazind.engine.examples import all_examples
+from kazind.engine.export.vensim import to_vensim, vensim_unit, write_vensim
+from kazind.engine.export.xmile import XMILE_NS, to_xmile, write_xmile
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -30,8 +32,6 @@ from kazind.engine.spec import (
     TimeSeries,
     TimeSettings,
 )
-from kazind.engine.vensim import to_vensim, vensim_unit, write_vensim
-from kazind.engine.xmile import XMILE_NS, to_xmile, write_xmile
 
 pysd = pytest.importorskip("pysd")
 
@@ -647,3 +647,50 @@ def test_constructs_without_equivalent_are_refused_naming_the_variable(export) -
         export(_tiny(Aux(name="bad", equation="nowhere + 1")))
     with pytest.raises(EngineError, match="variable 'bad'.*no (Vensim|XMILE) equivalent for 'sin'"):
         export(_tiny(Aux(name="bad", equation="sin(1)")))
+
+
+# -- escaping what the formats reserve --------------------------------------------------------
+
+_HOSTILE = (
+    ':MACRO: evil(x) ~ | \\\\\\---/// "quoted" \'single\' <tag> & amp; {comment} '
+    ":END OF MACRO: :macro: back\\slash \x00\x07 control"
+)
+
+
+def _hostile_spec() -> ModelSpec:
+    spec = all_examples()["exponential_growth"]()
+    variables = [
+        v.model_copy(update={"description": _HOSTILE, "source": _HOSTILE}) for v in spec.variables
+    ]
+    return ModelSpec(
+        **{**spec.model_dump(exclude={"variables", "name"}), "name": "m <&> \x01"},
+        variables=variables,
+    )
+
+
+def test_vensim_export_escapes_what_vensim_reserves(tmp_path: Path) -> None:
+    spec = _hostile_spec()
+    text = to_vensim(spec)
+    assert ":MACRO:" not in text.upper() and ":END OF MACRO:" not in text.upper()
+    assert "(MACRO)" in text and '"quoted"' in text
+    assert "\\" not in text and "\x00" not in text
+    path = write_vensim(spec, tmp_path / "hostile.mdl")
+    ours = _kazind(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = pysd.read_vensim(str(path))
+    _compare("hostile.mdl", spec, _pysd(model, spec), ours)
+
+
+def test_xmile_export_escapes_xml_specials(tmp_path: Path) -> None:
+    spec = _hostile_spec()
+    text = to_xmile(spec)
+    root = ET.fromstring(text.split("\n", 1)[1])  # well-formed XML
+    docs = [el.text for el in root.iter(f"{{{XMILE_NS}}}doc")]
+    assert docs and all("<tag> & amp;" in d and '"quoted"' in d for d in docs)
+    path = write_xmile(spec, tmp_path / "hostile.xmile")
+    ours = _kazind(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = pysd.read_xmile(str(path))
+    _compare("hostile.xmile", spec, _pysd(model, spec), ours)

@@ -2,7 +2,7 @@
 
 The public API is re-exported here. Modules are imported on first use, so that
 ``import kazind.engine`` stays cheap and the exporters (``to_vensim``, ``to_xmile``,
-in ``engine/vensim.py`` and ``engine/xmile.py``) are only needed when called.
+in ``engine/export/``) are only needed when called.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ _LAZY = {
     "load_model": "kazind.engine.loader",
     "model_from_dict": "kazind.engine.loader",
     "dump_model": "kazind.engine.loader",
-    "to_vensim": "kazind.engine.vensim",
-    "to_xmile": "kazind.engine.xmile",
+    "to_vensim": "kazind.engine.export.vensim",
+    "to_xmile": "kazind.engine.export.xmile",
+    "with_values": "kazind.engine.params",
+    "engine_params": "kazind.engine.params",
 }
 
 __all__ = [
@@ -46,10 +48,12 @@ __all__ = [
     "TimeSettings",
     "compile_model",
     "dump_model",
+    "engine_params",
     "load_model",
     "model_from_dict",
     "to_vensim",
     "to_xmile",
+    "with_values",
 ]
 
 

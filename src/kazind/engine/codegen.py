@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from kazind.engine import builtins, resources
 from kazind.engine import expr as E
 from kazind.engine.lower import (
-    TIME_FUNCS,
     Dt,
     LookupAt,
     Lowered,
@@ -37,7 +37,7 @@ from kazind.engine.lower import (
 )
 
 _UFUNC = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div"}
-_LONG_SUM = 400  # longer + chains are emitted as sum((...)) to stay within compiler limits
+CHUNK = 64  # a chain's terms per bracket level in generated text (compiler limits)
 
 
 @dataclass
@@ -87,6 +87,14 @@ class _Emitter:
             return f"({text} * {self.num(1.0)})" if self.numpy else f"(1.0 if {text} else 0.0)"
         return text
 
+    def cond(self, node: Any) -> str:
+        """``node`` as a condition: a boolean node as it is, a number compared with 0
+        (NumPy's truthiness; the scalar and fused backends then never see a float in
+        ``and``/``or``/``not``/``if``)."""
+        if self.numpy or self.is_bool(node):
+            return self.emit(node)
+        return f"({self.value(node)} != 0.0)"
+
     def emit(self, node: Any) -> str:
         np_ = self.numpy
         if isinstance(node, E.Num):
@@ -109,16 +117,9 @@ class _Emitter:
         if isinstance(node, E.Compare):
             return f"({self.value(node.left)} {node.op} {self.value(node.right)})"
         if isinstance(node, E.BoolOp):
-            parts = [self.emit(v) for v in node.values]
-            if not np_:
-                return "(" + f" {node.op} ".join(parts) + ")"
-            func = "_and" if node.op == "and" else "_or"
-            text = parts[0]
-            for part in parts[1:]:
-                text = f"{func}({text}, {part})"
-            return text
+            return self.boolop(node)
         if isinstance(node, E.Not):
-            return f"_not({self.emit(node.operand)})" if np_ else f"(not {self.emit(node.operand)})"
+            return f"_not({self.emit(node.operand)})" if np_ else f"(not {self.cond(node.operand)})"
         if isinstance(node, E.Call):
             return self.call(node)
         raise TypeError(f"cannot emit {node!r}")
@@ -135,35 +136,57 @@ class _Emitter:
     def binop(self, node: E.BinOp) -> str:
         if node.op == "**":
             return f"_pow({self.value(node.left)}, {self.value(node.right)})"
-        if node.op == "+":
-            terms = []
-            current: Any = node
-            while isinstance(current, E.BinOp) and current.op == "+":
-                terms.append(current.right)
-                current = current.left
-            terms.append(current)
-            terms.reverse()
-            if len(terms) > _LONG_SUM:
-                return "_sum((" + ", ".join(self.value(t) for t in terms) + ",))"
-            return "(" + " + ".join(self.value(t) for t in terms) + ")"
-        return f"({self.value(node.left)} {node.op} {self.value(node.right)})"
+        # a chain of one precedence, left to right, in groups of CHUNK terms: the text
+        # never nests deeper than len / CHUNK brackets, and the order of operations (so
+        # every rounding) is the tree's
+        first, levels = E.spine(node)
+        text = self.value(first)
+        for i, level in enumerate(levels):
+            if i and i % CHUNK == 0:
+                text = f"({text})"
+            text += f" {level.op} {self.value(level.right)}"
+        return f"({text})"
+
+    def boolop(self, node: E.BoolOp) -> str:
+        parts = [self.cond(v) for v in node.values]
+        if not self.numpy:
+            return "(" + f" {node.op} ".join(parts) + ")"
+        return f"{'_and_n' if node.op == 'and' else '_or_n'}({', '.join(parts)})"
 
     def call(self, node: E.Call) -> str:
-        f, a = node.func, [self.value(x) for x in node.args]
-        if f == "if_then_else":
-            cond = self.emit(node.args[0])
-            return (
-                f"_where({cond}, {a[1]}, {a[2]})"
-                if self.numpy
-                else f"({a[1]} if {cond} else {a[2]})"
-            )
-        if f == "step":
-            return f"_step(t, hdt, {a[0]}, {a[1]})"
-        if f == "pulse":
-            return f"_pulse(t, hdt, {a[0]}, {a[1]})"
-        if f == "ramp":
-            return f"_ramp(t, {a[0]}, {a[1]}, {a[2]})"
-        return f"_{f}({', '.join(a)})"
+        """A built-in's call from its table row: its template, or its helper by name."""
+        row = builtins.get(node.func)
+        if row is None or row.kind not in ("pure", "time"):
+            raise TypeError(f"cannot emit a call of {node.func!r}")
+        args = [
+            self.cond(a) if i in row.conditions else self.value(a) for i, a in enumerate(node.args)
+        ]
+        return call_text(row, self.numpy, args, "t", "hdt")
+
+
+def call_text(row: builtins.Builtin, numpy: bool, args: list[str], t: str, hdt: str) -> str:
+    """Source text of a call of built-in ``row`` on ``args`` (texts), NumPy or scalar code."""
+    code = row.numpy if numpy else row.scalar
+    if isinstance(code, str):
+        return "(" + code.format(*args, t=t, hdt=hdt) + ")"
+    if row.kind == "time":
+        args = [t, hdt, *args]
+    return f"{helper_name(row.name)}({', '.join(args)})"
+
+
+def helper_name(name: str) -> str:
+    """The generated name a built-in's helper function is bound to."""
+    return f"_b_{name}"
+
+
+def builtin_namespace(numpy: bool) -> dict[str, Any]:
+    """The helpers of every built-in whose code (NumPy or scalar) is a function."""
+    out: dict[str, Any] = {}
+    for name, row in builtins.TABLE.items():
+        code = row.numpy if numpy else row.scalar
+        if callable(code):
+            out[helper_name(name)] = code
+    return out
 
 
 def generate(plan: Plan, backend: str) -> str:
@@ -192,7 +215,8 @@ def generate(plan: Plan, backend: str) -> str:
             add(f"v{s} = {em.value(slot.init)}")
         elif slot.kind == "fixed":
             add(
-                f"FX[{plan.fixed.index(s)}] = _Pipe({em.value(slot.tau)}, {em.value(slot.init)}, dt)"
+                f"FX[{plan.fixed.index(s)}] = _Pipe({em.value(slot.tau)}, {em.value(slot.init)}, "
+                f"dt, {plan.fixed.index(s)})"
             )
             add(f"v{s} = FX[{plan.fixed.index(s)}].read(0)")
         else:
@@ -329,6 +353,17 @@ def _check(plan: Plan, numpy: bool, index: str) -> str:
 # -- runtime helpers the generated code may call ------------------------------------------
 
 
+class PipelineTooLong(Exception):
+    """A delay_fixed pipeline would need more than the memory cap (the caller names it)."""
+
+    def __init__(self, index: int, steps: float, runs: int) -> None:
+        super().__init__(index, steps, runs)
+        self.index = index
+        self.steps = int(steps) if np.isfinite(steps) else 0
+        self.runs = runs
+        self.nbytes = steps * runs * 8 if np.isfinite(steps) else float("inf")
+
+
 class _Pipe:
     """A delay_fixed pipeline: ``round(tau / dt)`` slots (at least 1), filled with ``init``.
 
@@ -337,8 +372,12 @@ class _Pipe:
     length.
     """
 
-    def __init__(self, tau: Any, init: Any, dt: float) -> None:
+    def __init__(self, tau: Any, init: Any, dt: float, index: int = 0) -> None:
         order = np.rint(np.maximum(np.asarray(tau, dtype=float) / dt, 1.0) + 1e-6)
+        runs = 1 if order.ndim == 0 else order.shape[0]
+        longest = float(np.max(order)) if order.size else 1.0
+        if not longest * runs * 8 <= resources.MAX_PIPELINE_BYTES:  # also catches inf, nan
+            raise PipelineTooLong(index, longest, runs)
         if order.ndim == 0:
             self.vector = False
             self.order = int(order)
@@ -362,6 +401,21 @@ class _Pipe:
             self.buf[k % self.order] = _copy(x)
 
 
+def _and_n(*values: Any) -> Any:
+    """``a and b and ...`` on arrays, left to right (np.logical_and of each in turn)."""
+    out = values[0]
+    for value in values[1:]:
+        out = np.logical_and(out, value)
+    return out
+
+
+def _or_n(*values: Any) -> Any:
+    out = values[0]
+    for value in values[1:]:
+        out = np.logical_or(out, value)
+    return out
+
+
 def _copy(x: Any) -> Any:
     return x.copy() if isinstance(x, np.ndarray) else x
 
@@ -383,61 +437,14 @@ except ImportError:  # pragma: no cover - other numpy layouts
     _np_interp = np.interp
 
 
-def _zidz_np(a: Any, b: Any) -> Any:
-    out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b)))
-    np.divide(a, b, out=out, where=np.not_equal(b, 0.0))
-    return out
-
-
-def _xidz_np(a: Any, b: Any, x: Any) -> Any:
-    out = np.empty(np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(x)))
-    out[...] = x
-    np.divide(a, b, out=out, where=np.not_equal(b, 0.0))
-    return out
-
-
-def _step_np(t: Any, hdt: Any, height: Any, t0: Any) -> Any:
-    return np.where(t + hdt > t0, height, 0.0)
-
-
-def _pulse_np(t: Any, hdt: Any, t0: Any, width: Any) -> Any:
-    return np.where((t + hdt > t0) & (t + hdt <= t0 + width), 1.0, 0.0)
-
-
-def _ramp_np(t: Any, slope: Any, t0: Any, t1: Any) -> Any:
-    return slope * (np.minimum(np.maximum(t, t0), t1) - t0)
-
-
-def _step_py(t: float, hdt: float, height: float, t0: float) -> float:
-    return height if t + hdt > t0 else 0.0
-
-
-def _pulse_py(t: float, hdt: float, t0: float, width: float) -> float:
-    return 1.0 if t + hdt > t0 and t + hdt <= t0 + width else 0.0
-
-
-def _ramp_py(t: float, slope: float, t0: float, t1: float) -> float:
-    return slope * (min(max(t, t0), t1) - t0)
-
-
 NUMPY_NAMESPACE: dict[str, Any] = {
+    "np": np,
+    "math": math,
     "_f64": np.float64,
     "_pow": np.power,
-    "_min": np.minimum,
-    "_max": np.maximum,
-    "_abs": np.absolute,
-    "_exp": np.exp,
-    "_ln": np.log,
-    "_sqrt": np.sqrt,
-    "_where": np.where,
-    "_and": np.logical_and,
-    "_or": np.logical_or,
+    "_and_n": _and_n,
+    "_or_n": _or_n,
     "_not": np.logical_not,
-    "_zidz": _zidz_np,
-    "_xidz": _xidz_np,
-    "_step": _step_np,
-    "_pulse": _pulse_np,
-    "_ramp": _ramp_np,
     "_interp_np": _np_interp,
     "_sum": sum,
     "_mul": np.multiply,
@@ -451,19 +458,10 @@ NUMPY_NAMESPACE: dict[str, Any] = {
 }
 
 SCALAR_NAMESPACE: dict[str, Any] = {
+    "np": np,
+    "math": math,
     "_f64": float,
     "_pow": math.pow,
-    "_min": min,
-    "_max": max,
-    "_abs": abs,
-    "_exp": math.exp,
-    "_ln": math.log,
-    "_sqrt": math.sqrt,
-    "_zidz": lambda a, b: a / b if b != 0 else 0.0,
-    "_xidz": lambda a, b, x: a / b if b != 0 else x,
-    "_step": _step_py,
-    "_pulse": _pulse_py,
-    "_ramp": _ramp_py,
     "_interp": _interp,
     "_sum": sum,
     "_Pipe": _Pipe,
@@ -472,7 +470,9 @@ SCALAR_NAMESPACE: dict[str, Any] = {
 
 def compile_source(source: str, backend: str) -> Any:
     """Compile generated ``source`` and return its ``run`` function."""
-    namespace = dict(NUMPY_NAMESPACE if backend == "numpy" else SCALAR_NAMESPACE)
+    numpy = backend == "numpy"
+    namespace = dict(NUMPY_NAMESPACE if numpy else SCALAR_NAMESPACE)
+    namespace.update(builtin_namespace(numpy))
     code = compile(source, f"<kazind.engine generated {backend}>", "exec")
     exec(code, namespace)  # noqa: S102 - generated from validated IR, never user text
     return namespace["run"]
@@ -480,9 +480,10 @@ def compile_source(source: str, backend: str) -> Any:
 
 def uses(node: Any, kinds: tuple[type, ...]) -> bool:
     """True if the IR tree contains a node of one of ``kinds`` or a time built-in."""
+    timed = builtins.of_kind("time")
     for n in ir_walk(node):
         if isinstance(n, kinds):
             return True
-        if isinstance(n, E.Call) and n.func in TIME_FUNCS:
+        if isinstance(n, E.Call) and n.func in timed:
             return True
     return False

@@ -39,12 +39,19 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kazind.engine import builtins
 from kazind.engine.errors import EngineError
-from kazind.engine.spec import BUILTINS, SPECIAL_NAMES
+from kazind.engine.spec import SPECIAL_NAMES
 
 MAX_LENGTH = 20_000  # characters of one equation
 MAX_BRACKETS = 100  # bracket nesting, checked on the text before ast sees it
-MAX_DEPTH = 200  # tree depth, checked while converting
+MAX_DEPTH = 80  # tree depth, checked while converting (a chain of + - or * / counts once);
+# the generated code nests at most two brackets per level, within Python's limit of 200
+MAX_TERMS = 1000  # terms of one chain (a + b - c ..., a * b / c ..., a and b and ...)
+
+#: Operators that chain left to right at one precedence: a chain is flattened (walked
+#: without recursion) by every pass, so a long sum never nests deeper than one level.
+CHAIN_GROUP = {"+": "add", "-": "add", "*": "mul", "/": "mul"}
 
 
 class Node:
@@ -184,9 +191,25 @@ class _Converter:
         if isinstance(node, ast.Name):
             return Name(node.id)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return BinOp(
-                _BINOPS[type(node.op)], self.convert(node.left, d), self.convert(node.right, d)
-            )
+            op = _BINOPS[type(node.op)]
+            group = CHAIN_GROUP.get(op)
+            if group is None:
+                return BinOp(op, self.convert(node.left, d), self.convert(node.right, d))
+            # walk the left spine of the chain without recursion
+            spine: list[ast.BinOp] = []
+            current: ast.AST = node
+            while (
+                isinstance(current, ast.BinOp)
+                and CHAIN_GROUP.get(_BINOPS.get(type(current.op), "")) == group
+            ):
+                spine.append(current)
+                current = current.left
+            if len(spine) + 1 > MAX_TERMS:
+                raise self.fail(node, f"more than {MAX_TERMS} terms in one chain")
+            out = self.convert(current, d)
+            for level in reversed(spine):
+                out = BinOp(_BINOPS[type(level.op)], out, self.convert(level.right, d))
+            return out
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             return UnaryOp(_UNARY[type(node.op)], self.convert(node.operand, d))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -199,6 +222,8 @@ class _Converter:
                 raise self.fail(node, "unsupported comparison")
             return Compare(op, self.convert(node.left, d), self.convert(node.comparators[0], d))
         if isinstance(node, ast.BoolOp):
+            if len(node.values) > MAX_TERMS:
+                raise self.fail(node, f"more than {MAX_TERMS} terms in one chain")
             return BoolOp(_BOOL[type(node.op)], tuple(self.convert(v, d) for v in node.values))
         if isinstance(node, ast.Call):
             return self.call(node, d)
@@ -216,8 +241,9 @@ class _Converter:
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, "starred arguments are not allowed")
         func = node.func.id
-        if func in BUILTINS:
-            low, high = BUILTINS[func]
+        row = builtins.get(func)
+        if row is not None:
+            low, high = row.arity
             if not low <= len(node.args) <= high:
                 want = str(low) if low == high else f"{low} or {high}"
                 raise self.fail(node, f"{func}() takes {want} arguments, got {len(node.args)}")
@@ -238,6 +264,21 @@ class _Converter:
 
 
 # -- walking ----------------------------------------------------------------------------
+
+
+def spine(node: Node) -> tuple[Node, list[BinOp]]:
+    """A chain ``t0 op1 t1 op2 t2 ...`` of one precedence (``+ -`` or ``* /``) as its first
+    term and its BinOp levels, innermost first (level ``i`` adds ``.op`` and ``.right``).
+
+    Passes over the tree use it to walk long chains without recursion.
+    """
+    group = CHAIN_GROUP.get(node.op) if isinstance(node, BinOp) else None
+    levels: list[BinOp] = []
+    while group is not None and isinstance(node, BinOp) and CHAIN_GROUP.get(node.op) == group:
+        levels.append(node)
+        node = node.left
+    levels.reverse()
+    return node, levels
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -275,7 +316,7 @@ def references(node: Node) -> set[str]:
         if isinstance(n, Call):
             if n.func == "sum" and len(n.args) == 2 and isinstance(n.args[1], Name):
                 skip.add(id(n.args[1]))
-            if n.func not in BUILTINS:
+            if not builtins.is_builtin(n.func):
                 out.add(n.func)
         elif isinstance(n, Name) and n.id not in SPECIAL_NAMES:
             out.add(n.id)
@@ -320,6 +361,13 @@ def to_text(node: Node) -> str:
         return node.id
     if isinstance(node, Subscript):
         return f"{node.name}[{', '.join(node.elements)}]"
+    if isinstance(node, BinOp) and node.op in CHAIN_GROUP:
+        p = _PREC_BIN[node.op]
+        first, levels = spine(node)
+        parts = [wrap(first, _prec(first) < p)]
+        for level in levels:
+            parts.append(f" {level.op} {wrap(level.right, _prec(level.right) <= p)}")
+        return "".join(parts)
     if isinstance(node, BinOp):
         p = _PREC_BIN[node.op]
         if node.op == "**":

@@ -24,16 +24,15 @@ dependency graph sees that a smooth's value does not depend on its input.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from kazind.engine import builtins
 from kazind.engine import expr as E
 from kazind.engine.errors import EngineError
+from kazind.engine.params import did_you_mean
 from kazind.engine.spec import (
-    BUILTINS,
-    STATEFUL,
     Aux,
     Constant,
     Flow,
@@ -77,8 +76,9 @@ class LookupAt:
     arg: Any
 
 
-#: Built-ins that read ``time`` implicitly (their value changes from step to step).
-TIME_FUNCS = frozenset({"step", "ramp", "pulse"})
+#: Built-ins that read ``time`` implicitly (their value changes from step to step); kept
+#: for callers of the first version: the engine asks :mod:`kazind.engine.builtins`.
+TIME_FUNCS = builtins.of_kind("time")
 
 
 @dataclass
@@ -227,8 +227,7 @@ class _Lowerer:
         return EngineError(message, where=f"variable {self.var!r}{where_el}")
 
     def suggest(self, name: str, candidates: list[str]) -> str:
-        close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
-        return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        return did_you_mean(name, candidates)
 
     # -- resolution --------------------------------------------------------------------
     def resolve(self, node: E.Node, ctx: dict[str, str], stateful: bool) -> Any:
@@ -239,6 +238,12 @@ class _Lowerer:
             return self.name(node, ctx)
         if isinstance(node, E.Subscript):
             return self.subscript(node, ctx)
+        if isinstance(node, E.BinOp) and node.op in E.CHAIN_GROUP:
+            first, levels = E.spine(node)
+            out = r(first, ctx, stateful)
+            for level in levels:
+                out = E.BinOp(level.op, out, r(level.right, ctx, stateful))
+            return out
         if isinstance(node, E.BinOp):
             return E.BinOp(node.op, r(node.left, ctx, stateful), r(node.right, ctx, stateful))
         if isinstance(node, E.UnaryOp):
@@ -264,7 +269,7 @@ class _Lowerer:
                 raise self.fail(
                     f"dimension {node.id!r} can only be used as the second argument of sum", node
                 )
-            if node.id in BUILTINS:
+            if builtins.is_builtin(node.id):
                 raise self.fail(f"built-in {node.id!r} must be called", node)
             known = list(self.vars) + ["time", "dt"]
             raise self.fail(f"unknown name {node.id!r}{self.suggest(node.id, known)}", node)
@@ -326,13 +331,14 @@ class _Lowerer:
 
     def call(self, node: E.Call, ctx: dict[str, str], stateful: bool) -> Any:
         func, args = node.func, node.args
-        if func == "sum":
+        row = builtins.get(func)
+        if row is not None and row.kind == "reduce":
             return self.sum(node, ctx, stateful)
-        if func in STATEFUL:
+        if row is not None and row.kind == "stateful":
             if not stateful:
                 raise self.fail(f"{func}() is not allowed in an initial value", node)
-            return self.stateful(node, ctx)
-        if func in BUILTINS:
+            return self.stateful(node, ctx, row.lowering)
+        if row is not None:
             return E.Call(func, tuple(self.resolve(a, ctx, stateful) for a in args))
         var = self.vars.get(func)
         if isinstance(var, Lookup):
@@ -341,7 +347,7 @@ class _Lowerer:
             return LookupAt(self.lookup_index[func], self.resolve(args[0], ctx, stateful))
         if var is not None:
             raise self.fail(f"{func!r} is a {var.kind}, not a built-in or lookup", node)
-        known = list(BUILTINS) + list(self.lookup_index)
+        known = builtins.names() + list(self.lookup_index)
         raise self.fail(f"unknown function {func!r}{self.suggest(func, known)}", node)
 
     def sum(self, node: E.Call, ctx: dict[str, str], stateful: bool) -> Any:
@@ -369,21 +375,24 @@ class _Lowerer:
     def hidden_stock(self, note: str, init: Any) -> int:
         return self.add(Slot("hstock", self.var, self.element, note, init=init))
 
-    def stateful(self, node: E.Call, ctx: dict[str, str]) -> Any:
+    def stateful(self, node: E.Call, ctx: dict[str, str], rule: str | None) -> Any:
+        """Lower a stateful built-in by its table row's ``lowering`` rule."""
+        if rule not in STATEFUL_RULES:
+            raise self.fail(f"no lowering rule {rule!r} for {node.func}()", node)
         func = node.func
         x = self.hidden_aux(self.resolve(node.args[0], ctx, True), f"{func} input")
         init = None
         if len(node.args) == 3:
             init = self.resolve(node.args[2], ctx, False)
-        if func == "delay_fixed":
+        if rule == "pipeline":
             tau_once = self.resolve(node.args[1], ctx, False)
-            slot = Slot("fixed", self.var, self.element, "delay_fixed", expr=x, init=init)
+            slot = Slot("fixed", self.var, self.element, func, expr=x, init=init)
             slot.tau = tau_once
             return Ref(self.add(slot))
         tau = self.hidden_aux(self.resolve(node.args[1], ctx, True), f"{func} time")
-        order = 3 if func.endswith("3") else 1
+        material, order = STATEFUL_RULES[rule]
         stage_tau = tau if order == 1 else self.hidden_aux(E.BinOp("/", tau, E.Num(3.0)), "tau/3")
-        if func.startswith("smooth"):
+        if not material:
             start = init if init is not None else x
             stocks = [self.hidden_stock(f"{func} stage {i + 1}", start) for i in range(order)]
             upstream = x
@@ -399,3 +408,14 @@ class _Lowerer:
             self.out.slots[s].expr = E.BinOp("-", upstream, outflow)
             upstream = outflow
         return upstream
+
+
+#: The lowering rules a stateful built-in's row may name: (material delay?, order), or
+#: ``pipeline`` (delay_fixed: a ring buffer of ``round(tau / dt)`` steps).
+STATEFUL_RULES: dict[str, tuple[bool, int]] = {
+    "smooth1": (False, 1),
+    "smooth3": (False, 3),
+    "delay1": (True, 1),
+    "delay3": (True, 3),
+    "pipeline": (True, 0),
+}

@@ -9,8 +9,9 @@ docs/engine.md for the semantics.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,12 @@ import numpy as np
 import xarray as xr
 
 from kazind.engine import expr as E
-from kazind.engine.codegen import Plan, compile_source, generate, uses
+from kazind.engine import fused, resources
+from kazind.engine.codegen import PipelineTooLong, Plan, compile_source, generate, uses
 from kazind.engine.errors import EngineError, SimulationError
 from kazind.engine.graph import topological_order
 from kazind.engine.lower import Lowered, Ref, SeriesAt, Slot, TimeNow, lower, refs
+from kazind.engine.params import did_you_mean, labelled_params, resolve
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -35,6 +38,11 @@ from kazind.engine.spec import (
 from kazind.engine.units import UnitChecker
 
 _AUX_KINDS = ("aux", "haux", "fixed")
+BACKENDS = ("auto", "numpy", "scalar", "fused")
+#: ``auto`` runs a model of at least this many values (slots) on the fused backend, and
+#: a run of at least this many runs x steps x values; smaller runs are not worth a compile.
+AUTO_FUSED_SLOTS = 200
+AUTO_FUSED_WORK = 5_000_000
 _CHECK_EVERY = 8  # numpy backend: test the state's finiteness every this many steps
 
 
@@ -82,6 +90,48 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
     return CompiledModel(spec, lowered)
 
 
+def _variable_checked(dims: tuple, data: np.ndarray, attrs: dict) -> xr.Variable:
+    return xr.Variable(dims, data, attrs=attrs, fastpath=True)
+
+
+def _variable_direct(dims: tuple, data: np.ndarray, attrs: dict) -> xr.Variable:
+    """An ``xarray.Variable`` of an engine output without xarray's checks (dims and data
+    are the engine's own, already right): a few microseconds less per variable, which
+    for a model of 300 variables is most of a single run's time."""
+    var = object.__new__(xr.Variable)
+    var._dims = dims
+    var._data = data
+    var._attrs = attrs
+    var._encoding = None
+    return var
+
+
+def _pick_variable_builder():
+    """The direct builder if it gives what xarray's own constructor gives (checked once
+    at import, so another xarray version falls back to the checked one)."""
+    try:
+        data = np.arange(6.0).reshape(1, 2, 3)
+        dims = ("run", "time", "x")
+        a = _variable_direct(dims, data, {"units": "t"})
+        b = _variable_checked(dims, data, {"units": "t"})
+        if a.identical(b) and a.dims == b.dims and repr(a) == repr(b):
+            return _variable_direct
+    except Exception:  # an xarray without these slots: use the checked constructor
+        pass
+    return _variable_checked
+
+
+_variable = _pick_variable_builder()
+
+
+@dataclass
+class _Coords:
+    variables: dict[str, Any]
+    coord_names: set[str]
+    dims: dict[str, int]
+    indexes: dict[str, Any]
+
+
 @dataclass
 class _Orders:
     run: list[int]
@@ -97,6 +147,7 @@ class CompiledModel:
         self.lowered = lowered
         self._orders = self._order()
         self._cache: dict[tuple, tuple[Plan, Any]] = {}
+        self._plans: dict[tuple, Plan] = {}
 
     # -- ordering --------------------------------------------------------------------------
     def _label(self, s: int) -> str:
@@ -128,6 +179,14 @@ class CompiledModel:
         return _Orders(run, init, static)
 
     def _plan(self, method: str, outputs: tuple[str, ...]) -> Plan:
+        """The plan of a run (cached per method and outputs)."""
+        key = (method, tuple(outputs))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._make_plan(method, tuple(outputs))
+        return plan
+
+    def _make_plan(self, method: str, outputs: tuple[str, ...]) -> Plan:
         slots = self.lowered.slots
         out_ir = [ir for name in outputs for ir in self._output_ir(name)]
         needed: set[int] = set()
@@ -209,7 +268,13 @@ class CompiledModel:
     # -- arguments -------------------------------------------------------------------------
     def _outputs(self, outputs: Any) -> tuple[str, ...]:
         if outputs is None:
-            return tuple(v.name for v in self.spec.variables if isinstance(v, Stock | Flow | Aux))
+            default = self._cache.get(("default-outputs",))
+            if default is None:
+                default = tuple(
+                    v.name for v in self.spec.variables if isinstance(v, Stock | Flow | Aux)
+                )
+                self._cache[("default-outputs",)] = default
+            return default
         if isinstance(outputs, str):
             outputs = [outputs]
         names = list(dict.fromkeys(outputs))
@@ -220,8 +285,7 @@ class CompiledModel:
         ]
         for name in names:
             if name not in storable:
-                close = difflib.get_close_matches(str(name), storable, n=3)
-                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                hint = did_you_mean(str(name), storable)
                 what = "not a stored kind (lookup)" if name in self.spec.names() else "unknown"
                 raise EngineError(f"outputs: {what} variable {name!r}{hint}")
         return tuple(names)
@@ -229,24 +293,28 @@ class CompiledModel:
     def _params(self, params: dict | None) -> tuple[list[Any], int | None, dict[str, np.ndarray]]:
         """Per const slot: a float or a per-run array; the batch size; the given values."""
         slots = self.lowered.slots
-        values: dict[int, Any] = {}
-        for var in self.spec.constants():
-            for s, v in zip(
-                self.lowered.var_slots[var.name],
-                element_values(self.spec, var, var.value),
-                strict=True,
-            ):
-                values[s] = float(v)
+        defaults = self._cache.get(("param-defaults",))
+        if defaults is None:
+            defaults = {}
+            for var in self.spec.constants():
+                for s, v in zip(
+                    self.lowered.var_slots[var.name],
+                    element_values(self.spec, var, var.value),
+                    strict=True,
+                ):
+                    defaults[s] = float(v)
+            order = [i for i, s in enumerate(slots) if s.kind == "const"]
+            constants = {c.name: c for c in self.spec.constants()}
+            self._cache[("param-defaults",)] = defaults = (defaults, order, constants)
+        values, order, constants = dict(defaults[0]), defaults[1], defaults[2]
+        if not params:
+            return [values[i] for i in order], None, {}
         batch: int | None = None
         given: dict[str, np.ndarray] = {}
-        constants = {c.name: c for c in self.spec.constants()}
-        for name, raw in (params or {}).items():
+        for name, raw in labelled_params(self.spec, params or {}).items():
             var = constants.get(name)
             if var is None:
-                close = difflib.get_close_matches(str(name), list(constants), n=3)
-                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-                other = " is not a constant" if name in self.spec.names() else " is unknown"
-                raise EngineError(f"parameter {name!r}{other}{hint}")
+                resolve(self.spec, str(name))  # raises, naming the nearest constants
             arr = np.asarray(raw, dtype=float)
             shape = self.spec.shape(name)
             if arr.shape == () or arr.shape == shape:
@@ -274,7 +342,6 @@ class CompiledModel:
                     values[s] = np.ascontiguousarray(flat[:, e if flat.shape[1] > 1 else 0])
                 else:
                     values[s] = float(flat[e if flat.size > 1 else 0])
-        order = [i for i, s in enumerate(slots) if s.kind == "const"]
         return [values[i] for i in order], batch, given
 
     def _check_bounds(self, var: Constant, arr: np.ndarray, per_run: bool) -> None:
@@ -296,13 +363,20 @@ class CompiledModel:
         batch: int | None = None
         for name in overrides:
             if name not in known:
-                close = difflib.get_close_matches(str(name), list(known), n=3)
-                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                hint = did_you_mean(str(name), list(known))
                 raise EngineError(f"series {name!r} is not a time series of the model{hint}")
         out = []
-        for var in self.lowered.series:
+        grid_key = ("series-grid", len(grid), float(grid[0]), float(grid[-1]))
+        cached = self._cache.get(grid_key)
+        if cached is None:
+            cached = self._cache[grid_key] = [
+                np.interp(grid, v.times, v.values) for v in self.lowered.series
+            ]
+            for arr in cached:
+                arr.flags.writeable = False  # shared by every run on this grid
+        for i, var in enumerate(self.lowered.series):
             if var.name not in overrides:
-                out.append(np.interp(grid, var.times, var.values))
+                out.append(cached[i])
                 continue
             try:
                 times, values = overrides[var.name]
@@ -336,6 +410,70 @@ class CompiledModel:
             out.append(np.stack([np.interp(grid, times, row) for row in values], axis=1))
         return out, batch
 
+    # -- resources -------------------------------------------------------------------------
+    def _steps(self, step: float, save: float) -> tuple[int, int]:
+        """Steps and the save interval in steps; refuses a step count beyond the limit."""
+        ts = self.spec.time
+        check_time(ts.start, ts.stop, step, save)
+        n_steps = round((ts.stop - ts.start) / step)
+        if n_steps > resources.MAX_STEPS:
+            raise EngineError(
+                f"dt = {step!r} gives {n_steps:,} steps from {ts.start!r} to {ts.stop!r}; the "
+                f"engine runs at most {resources.MAX_STEPS:,} (use a larger dt)"
+            )
+        return n_steps, round(save / step)
+
+    def memory_estimate(
+        self,
+        runs: int = 1,
+        outputs: list[str] | None = None,
+        method: str | None = None,
+        dt: float | None = None,
+        save_step: float | None = None,
+        backend: str = "numpy",
+        series_per_run: int = 0,
+    ) -> resources.Estimate:
+        """The memory a :meth:`run` of ``runs`` parameter sets needs, estimated before any
+        allocation from runs x steps x stored values (see :mod:`kazind.engine.resources`).
+
+        Use it to refuse a request early; :meth:`run` itself refuses a run that does not
+        fit in the memory available with :class:`EngineError`.
+        """
+        ts = self.spec.time
+        step = float(dt if dt is not None else ts.dt)
+        save = save_step if save_step is not None else ts.save_step
+        n_steps, save_every = self._steps(step, float(save if save is not None else step))
+        names = self._outputs(outputs)
+        plan = self._plan(method or ts.method, names)
+        n_save = n_steps // save_every + 1
+        computed = 0 if backend == "fused" else len(plan.loop_order) + len(plan.static)
+        return resources.estimate_bytes(
+            runs=runs,
+            steps=n_steps,
+            saves=n_save,
+            stored=len(plan.outputs),
+            state=len(plan.state_rows),
+            computed=computed,
+            series=len(self.lowered.series),
+            series_per_run=series_per_run,
+            rk4=plan.method == "rk4",
+        )
+
+    def _check_memory(self, runs, names, method, n_steps, save_every, backend, per_run) -> None:
+        plan = self._plan(method, names)
+        estimate = resources.estimate_bytes(
+            runs=runs,
+            steps=n_steps,
+            saves=n_steps // save_every + 1,
+            stored=len(plan.outputs),
+            state=len(plan.state_rows),
+            computed=0 if backend == "fused" else len(plan.loop_order) + len(plan.static),
+            series=len(self.lowered.series),
+            series_per_run=per_run,
+            rk4=method == "rk4",
+        )
+        resources.check_fits(estimate, runs)
+
     # -- running ---------------------------------------------------------------------------
     def run(
         self,
@@ -346,30 +484,41 @@ class CompiledModel:
         dt: float | None = None,
         save_step: float | None = None,
         backend: str = "auto",
+        threads: int | None = None,
     ) -> xr.Dataset:
-        """Simulate a batch of parameter sets; see docs/engine.md for arguments and output."""
+        """Simulate a batch of parameter sets; see docs/engine.md for arguments and output.
+
+        ``threads``: how many threads the fused backend splits the batch over (default:
+        ``KAZIND_THREADS``, else every core).
+        """
         ts = self.spec.time
         method = method or ts.method
         if method not in ("euler", "rk4"):
             raise EngineError(f"method must be 'euler' or 'rk4', got {method!r}")
-        if backend not in ("auto", "numpy", "scalar"):
-            raise EngineError(f"backend must be 'auto', 'numpy' or 'scalar', got {backend!r}")
+        if backend not in BACKENDS:
+            raise EngineError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
         step = float(dt if dt is not None else ts.dt)
         if save_step is None:
             save_step = ts.save_step if ts.save_step is not None else step
         save = float(save_step)
-        check_time(ts.start, ts.stop, step, save)
-        n_steps = round((ts.stop - ts.start) / step)
-        save_every = round(save / step)
+        n_steps, save_every = self._steps(step, save)
         names = self._outputs(outputs)
         pvals, b1, given = self._params(params)
+        per_run_series = sum(
+            1 for v in (series or {}).values() if isinstance(v, tuple | list) and len(v) == 2
+            and np.ndim(v[1]) == 2
+        )
+        self._check_memory(b1 or 1, names, method, n_steps, save_every, backend, per_run_series)
         grid = ts.start + np.arange(2 * n_steps + 1) * (step * 0.5)
         svals, b2 = self._series(series, grid)
         if b1 is not None and b2 is not None and b1 != b2:
             raise EngineError(f"batch size {b1} of params differs from {b2} of series")
         batch = b1 or b2 or 1
         if backend == "auto":
-            backend = "scalar" if batch == 1 else "numpy"
+            backend = self.auto_backend(batch, method, n_steps)
+        if backend == "fused":
+            data = self._run_fused(method, names, pvals, svals, batch, n_steps, save_every, step, threads)
+            return self._dataset(names, data, n_steps, save_every, step, method, given, batch, "bto")
         plan, fn = self._compiled(backend, method, names)
         lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
         args = (n_steps, save_every, float(ts.start), step)
@@ -396,7 +545,7 @@ class CompiledModel:
         out = np.empty((len(plan.outputs), n_save, batch))
         P = [np.float64(v) if not isinstance(v, np.ndarray) else v for v in pvals]
         FX = [None] * len(plan.fixed)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._pipeline_errors(plan):
             status = fn(S, D, P, svals, lookups, FX, out, *args, 1 if exact else _CHECK_EVERY)
         if status >= 0 and not exact:
             # re-run the first failing run alone, checking every step, to find the exact step
@@ -414,7 +563,8 @@ class CompiledModel:
         S = [0.0] * len(plan.state_rows)
         out: list[tuple] = []
         try:
-            status = fn(S, None, p, s, lk, [None] * len(plan.fixed), out, *args, 1)
+            with self._pipeline_errors(plan):
+                status = fn(S, None, p, s, lk, [None] * len(plan.fixed), out, *args, 1)
             error = None
         except (ArithmeticError, ValueError) as exc:
             status, error = 0, exc
@@ -436,7 +586,247 @@ class CompiledModel:
             self._output_failure(plan, out, out.shape[1], args, b)
         return out
 
+    # -- huge ensembles: chunks and streamed statistics ------------------------------------
+    def _batch_of(self, params: dict | None, series: dict | None) -> int:
+        """The batch size ``params`` and ``series`` imply (1 if nothing is per run)."""
+        sizes = set()
+        for name, raw in labelled_params(self.spec, params or {}).items():
+            arr = np.asarray(raw)
+            shape = self.spec.shape(name) if name in self.spec.names() else ()
+            if arr.ndim == len(shape) + 1:
+                sizes.add(arr.shape[0])
+        for value in (series or {}).values():
+            if isinstance(value, tuple | list) and len(value) == 2 and np.ndim(value[1]) == 2:
+                sizes.add(np.shape(value[1])[0])
+        if len(sizes) > 1:
+            raise EngineError(f"params and series give different batch sizes: {sorted(sizes)}")
+        return sizes.pop() if sizes else 1
+
+    def _slice_inputs(self, params, series, lo: int, hi: int, batch: int):
+        out_p = {}
+        for name, raw in labelled_params(self.spec, params or {}).items():
+            arr = np.asarray(raw)
+            shape = self.spec.shape(name) if name in self.spec.names() else ()
+            out_p[name] = arr[lo:hi] if arr.ndim == len(shape) + 1 and batch > 1 else raw
+        out_s = {}
+        for name, value in (series or {}).items():
+            if isinstance(value, tuple | list) and len(value) == 2 and np.ndim(value[1]) == 2:
+                out_s[name] = (value[0], np.asarray(value[1])[lo:hi])
+            else:
+                out_s[name] = value
+        return out_p, out_s
+
+    def run_chunks(
+        self,
+        params: dict[str, Any] | None = None,
+        series: dict[str, Any] | None = None,
+        chunk_size: int = 10_000,
+        **kw: Any,
+    ):
+        """Yield the runs of a batch as Datasets of at most ``chunk_size`` runs each, in
+        order (``run`` numbered as in the whole batch), so that a batch far larger than
+        memory can be streamed to disk or reduced; ``kw`` as for :meth:`run`.
+
+        Each chunk's runs equal the same runs of one big call to the bit (a run does not
+        depend on the batch it is in).
+        """
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise EngineError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
+        batch = self._batch_of(params, series)
+        for lo in range(0, batch, chunk_size):
+            hi = min(lo + chunk_size, batch)
+            p, s = self._slice_inputs(params, series, lo, hi, batch)
+            ds = self.run(params=p, series=s, **kw)
+            yield ds.assign_coords(run=np.arange(lo, hi))
+
+    def run_statistics(
+        self,
+        params: dict[str, Any] | None = None,
+        series: dict[str, Any] | None = None,
+        chunk_size: int = 10_000,
+        **kw: Any,
+    ) -> xr.Dataset:
+        """Mean, standard deviation, minimum and maximum over the runs of a batch, computed
+        chunk by chunk (memory: one chunk), with Chan's pairwise update of mean and
+        variance. The result's variables have dims ``(statistic, time, *dims)``."""
+        count = 0
+        mean: dict[str, np.ndarray] = {}
+        m2: dict[str, np.ndarray] = {}
+        low: dict[str, np.ndarray] = {}
+        high: dict[str, np.ndarray] = {}
+        template = None
+        for ds in self.run_chunks(params, series, chunk_size, **kw):
+            n = ds.sizes["run"]
+            for name in ds.data_vars:
+                values = ds[name].values
+                c_mean = values.mean(axis=0)
+                c_m2 = ((values - c_mean) ** 2).sum(axis=0)
+                if name not in mean:
+                    mean[name], m2[name] = c_mean, c_m2
+                    low[name], high[name] = values.min(axis=0), values.max(axis=0)
+                    continue
+                delta = c_mean - mean[name]
+                total = count + n
+                mean[name] = mean[name] + delta * (n / total)
+                m2[name] = m2[name] + c_m2 + delta**2 * (count * n / total)
+                low[name] = np.minimum(low[name], values.min(axis=0))
+                high[name] = np.maximum(high[name], values.max(axis=0))
+            count += n
+            template = ds
+        stats = ["mean", "std", "min", "max"]
+        out = {}
+        for name in mean:
+            std = np.sqrt(m2[name] / (count - 1)) if count > 1 else np.zeros_like(m2[name])
+            data = np.stack([mean[name], std, low[name], high[name]])
+            var = template[name]
+            out[name] = xr.Variable(("statistic", *var.dims[1:]), data, attrs=dict(var.attrs))
+        coords = {"statistic": stats, "time": template["time"].values}
+        for dim in self.spec.dimensions:
+            coords[dim] = template[dim].values
+        result = xr.Dataset(out, coords=coords)
+        result.attrs.update(dict(template.attrs), runs=count)
+        return result
+
+    # -- the fused backend -----------------------------------------------------------------
+    def _fused_source(self, method: str) -> tuple[Plan, str, dict[str, list[int]]]:
+        key = ("fused-source", method)
+        if key not in self._cache:
+            plan = self._plan(method, self._all_storable())
+            source = fused.kernel_source(plan, self.spec)
+            _, where = fused.storable_ir(self.lowered, self.spec)
+            self._cache[key] = (plan, source, where)
+        return self._cache[key]
+
+    def _all_storable(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.spec.variables if v.kind != "lookup")
+
+    def fused_ready(self, method: str | None = None) -> bool:
+        """True when the fused kernel of ``method`` is compiled (in this process or on disk)."""
+        if not fused.available():
+            return False
+        method = method or self.spec.time.method
+        if ("fused-kernel", method) in self._cache:
+            return True
+        key = self._cache.get(("fused-key", method))
+        if key is None:
+            _, source, _ = self._fused_source(method)
+            key = self._cache[("fused-key", method)] = fused.kernel_key(source)
+        return fused.is_cached_key(key)
+
+    def warm(self, method: str | None = None) -> CompiledModel:
+        """Compile (or load from the disk cache) the fused kernel now, so that the first
+        run does not wait for it; a no-op when numba is missing. Returns the model."""
+        method = method or self.spec.time.method
+        if fused.available():
+            self._fused_kernel(method)
+        return self
+
+    def _fused_kernel(self, method: str) -> Any:
+        key = ("fused-kernel", method)
+        kernel = self._cache.get(key)
+        if kernel is None:
+            _, source, _ = self._fused_source(method)
+            kernel = self._cache[key] = fused.load_kernel(
+                source, repr(self.spec.name), len(self.lowered.series)
+            )
+        return kernel
+
+    def auto_backend(self, batch: int, method: str | None = None, n_steps: int | None = None) -> str:
+        """The backend ``backend="auto"`` picks: ``KAZIND_BACKEND`` if set; else ``fused``
+        when numba is installed and the model is large (at least :data:`AUTO_FUSED_SLOTS`
+        values) or the run is (runs x steps x values >= :data:`AUTO_FUSED_WORK`); else
+        ``scalar`` for one run and ``numpy`` for a batch.
+
+        The choice depends on the call only (never on what ran before or on the cache), so
+        the same call gives the same numbers to the bit. Call :meth:`warm` to compile the
+        kernel ahead (a server at start).
+        """
+        env = os.environ.get("KAZIND_BACKEND", "").strip()
+        if env:
+            if env not in BACKENDS[1:]:
+                raise EngineError(f"KAZIND_BACKEND={env!r} is not one of {', '.join(BACKENDS[1:])}")
+            return env
+        if fused.available():
+            size = len(self.lowered.slots)
+            steps = n_steps if n_steps is not None else self.spec.time.n_steps()
+            if size >= AUTO_FUSED_SLOTS or batch * steps * size >= AUTO_FUSED_WORK:
+                return "fused"
+        return "scalar" if batch == 1 else "numpy"
+
+    def _run_fused(self, method, names, pvals, svals, batch, n_steps, save_every, dt, threads):
+        if not fused.available():
+            raise EngineError("backend 'fused' needs numba, which is not installed")
+        plan, _, where = self._fused_source(method)
+        kernel = self._fused_kernel(method)
+        outidx = np.array([pos for name in names for pos in where[name]], dtype=np.int64)
+        n_save = n_steps // save_every + 1
+        shared = np.zeros(len(pvals))
+        column = np.full(len(pvals), -1, dtype=np.int64)
+        per_run = []
+        for p, value in enumerate(pvals):
+            if isinstance(value, np.ndarray):
+                column[p] = len(per_run)
+                per_run.append(value)
+            else:
+                shared[p] = float(value)
+        PR = np.ascontiguousarray(np.column_stack(per_run)) if per_run else np.zeros((1, 1))
+        # C-contiguous and writable, so that every call has the kernel's one signature
+        TS = tuple(
+            np.require(v.reshape(-1, 1) if v.ndim == 1 else v, float, ["C", "W"]) for v in svals
+        ) or (np.zeros((1, 1)),)
+        TSM = np.array([0 if v.ndim == 1 else 1 for v in svals] or [0], dtype=np.int64)
+        out = np.empty((batch, n_save, len(outidx)))
+        status = np.empty(batch, dtype=np.int64)
+        varied = np.flatnonzero(column >= 0).astype(np.int64)
+        args = (shared, PR, varied, TS, TSM, outidx, out, status, n_steps, save_every,
+                float(self.spec.time.start), float(dt))
+        fused.call(kernel, batch, args, threads or fused.default_threads())
+        failed = np.flatnonzero(status != -1)
+        if failed.size:
+            self._fused_failure(method, names, pvals, svals, out, status, int(failed[0]),
+                                n_steps, save_every, dt)
+        return out
+
+    def _fused_failure(self, method, names, pvals, svals, out, status, run, n_steps, save_every, dt):
+        """Report the first failing run of a fused batch as the numpy backend would: by
+        re-running it alone there (it names variable, time and run)."""
+        np_plan, np_fn = self._compiled("numpy", method, names)
+        pv = [v[run : run + 1] if isinstance(v, np.ndarray) else v for v in pvals]
+        sv = [v[:, run : run + 1] if v.ndim == 2 else v for v in svals]
+        lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
+        args = (n_steps, save_every, float(self.spec.time.start), float(dt))
+        self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, run, exact=True)
+        # the reference run passed (a difference in the last bits decided): say what we know
+        code = int(status[run])
+        t0 = float(self.spec.time.start)
+        if code == fused.OUTPUT_FAILED:
+            bad = np.argwhere(~np.isfinite(out[run]))
+            i, j = (int(x) for x in bad[0]) if bad.size else (0, 0)
+            sizes = [math.prod(self.spec.shape(n)) for n in names]
+            owner = names[int(np.searchsorted(np.cumsum(sizes), j, side="right"))]
+            raise SimulationError(
+                f"non-finite value {float(out[run, i, j])!r} at time {t0 + i * save_every * dt!r} "
+                f"(run {run})",
+                where=f"variable {owner!r}",
+            )
+        raise SimulationError(f"the state failed the check at time {t0 + max(code, 0) * dt!r} (run {run})")
+
     # -- failures --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _pipeline_errors(self, plan: Plan):
+        """A delay_fixed pipeline over the memory cap as an EngineError naming its variable."""
+        try:
+            yield
+        except PipelineTooLong as exc:
+            slot = self.lowered.slots[plan.fixed[exc.index]]
+            raise EngineError(
+                f"delay_fixed needs a pipeline of {exc.steps:,} steps x {exc.runs:,} runs "
+                f"({resources.format_bytes(exc.nbytes)}), more than the cap of "
+                f"{resources.format_bytes(resources.MAX_PIPELINE_BYTES)}: use a shorter delay "
+                "or a larger dt",
+                where=f"variable {slot.label!r}",
+            ) from None
+
     def _failing_run(self, plan: Plan, S: np.ndarray) -> int:
         """The lowest run index whose state is not finite or negative where it must not be."""
         bad = ~np.isfinite(S).all(axis=0)
@@ -487,31 +877,69 @@ class CompiledModel:
         )
 
     # -- output ----------------------------------------------------------------------------
-    def _dataset(self, names, data, n_steps, save_every, dt, method, given, batch) -> xr.Dataset:
+    def _dataset(
+        self, names, data, n_steps, save_every, dt, method, given, batch, layout="otb"
+    ) -> xr.Dataset:
+        """The Dataset of a run; ``data`` is (output, time, run) (``otb``) or, from the
+        fused backend, (run, time, output) (``bto``), viewed without a copy.
+
+        Built directly from its variables (xarray's ``Dataset._construct_direct``): the
+        coordinates and their indexes are made once per batch size and time axis, so that
+        a single run's Dataset costs well under a millisecond rather than several.
+        """
         ts = self.spec.time
         times = ts.start + np.arange(0, n_steps + 1, save_every) * dt
-        coords: dict[str, Any] = {"run": np.arange(batch), "time": times}
-        for dim, elems in self.spec.dimensions.items():
-            coords[dim] = list(elems)
-        variables: dict[str, Any] = {}
+        base = self._coords(batch, times)
+        variables: dict[str, Any] = dict(base.variables)
+        coord_names = set(base.coord_names)
+        meta = self._meta()
         j = 0
+        n_times = len(times)
         for name in names:
-            var = self.spec.variable(name)
-            shape = self.spec.shape(name)
+            dims, shape, unit, description = meta[name]
             n = math.prod(shape)
-            block = data[j : j + n]
+            if layout == "bto":
+                arr = data[:, :, j : j + n].reshape((batch, n_times, *shape))
+            else:
+                block = data[j : j + n]
+                arr = np.moveaxis(block, 2, 0).transpose(0, 2, 1).reshape((batch, n_times, *shape))
             j += n
-            arr = np.moveaxis(block, 2, 0).transpose(0, 2, 1).reshape((batch, len(times), *shape))
-            variables[name] = xr.Variable(
-                ("run", "time", *var.dims),
-                arr,
-                attrs={"units": var.unit, "description": var.description},
-            )
+            variables[name] = _variable(dims, arr, {"units": unit, "description": description})
         for name, arr in given.items():
-            var = self.spec.variable(name)
-            shape = self.spec.shape(name)
+            dims, shape, _, _ = meta[name]
             full = np.broadcast_to(arr, (batch, *shape)) if arr.ndim <= len(shape) else arr
-            coords[f"param_{name}"] = (("run", *var.dims), np.array(full))
-        ds = xr.Dataset(variables, coords=coords)
-        ds.attrs.update(model=self.spec.name, method=method, dt=dt)
-        return ds
+            coord = f"param_{name}"
+            variables[coord] = xr.Variable(("run", *dims[2:]), np.array(full))
+            coord_names.add(coord)
+        dims = dict(base.dims)
+        attrs = {"model": self.spec.name, "method": method, "dt": dt}
+        return xr.Dataset._construct_direct(
+            variables, coord_names, dims=dims, attrs=attrs, indexes=dict(base.indexes)
+        )
+
+    def _meta(self) -> dict[str, tuple]:
+        """Per storable variable: its Dataset dims, shape, unit and description."""
+        meta = self._cache.get(("meta",))
+        if meta is None:
+            meta = {
+                v.name: (("run", "time", *v.dims), self.spec.shape(v.name), v.unit, v.description)
+                for v in self.spec.variables
+            }
+            self._cache[("meta",)] = meta
+        return meta
+
+    def _coords(self, batch: int, times: np.ndarray) -> _Coords:
+        """The coordinate variables and indexes of a Dataset (cached per batch and times)."""
+        key = ("coords", batch, len(times), float(times[0]), float(times[-1]))
+        cached = self._cache.get(key)
+        if cached is None:
+            coords: dict[str, Any] = {"run": np.arange(batch), "time": times}
+            for dim, elems in self.spec.dimensions.items():
+                coords[dim] = list(elems)
+            ds = xr.Dataset(coords=coords)
+            cached = _Coords(dict(ds.variables), set(ds.coords), dict(ds.sizes), dict(ds.xindexes))
+            if len(self._cache) > 64:  # a few batch sizes and time axes are all one meets
+                for old in [k for k in self._cache if k[0] == "coords"][:16]:
+                    del self._cache[old]
+            self._cache[key] = cached
+        return cached

@@ -21,38 +21,25 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kazind.engine import builtins
 from kazind.engine.errors import EngineError
 
-#: Built-in functions and their (minimum, maximum) number of arguments.
-BUILTINS: dict[str, tuple[int, int]] = {
-    "min": (2, 2),
-    "max": (2, 2),
-    "abs": (1, 1),
-    "exp": (1, 1),
-    "ln": (1, 1),
-    "sqrt": (1, 1),
-    "if_then_else": (3, 3),
-    "zidz": (2, 2),
-    "xidz": (3, 3),
-    "step": (2, 2),
-    "ramp": (3, 3),
-    "pulse": (2, 2),
-    "smooth": (2, 3),
-    "smooth3": (2, 3),
-    "delay1": (2, 3),
-    "delay3": (2, 3),
-    "delay_fixed": (3, 3),
-    "sum": (2, 2),
-}
+#: Built-in functions and their (minimum, maximum) number of arguments (derived from
+#: :data:`kazind.engine.builtins.TABLE`, kept for callers of the first version).
+BUILTINS: dict[str, tuple[int, int]] = {n: b.arity for n, b in builtins.TABLE.items()}
 
 #: Built-ins that keep state between steps; they become hidden stocks when compiled.
-STATEFUL = frozenset({"smooth", "smooth3", "delay1", "delay3", "delay_fixed"})
+STATEFUL = builtins.of_kind("stateful")
 
 #: Names with a fixed meaning inside equations.
 SPECIAL_NAMES = frozenset({"time", "dt"})
 
-#: Names no variable, dimension or element may take.
-RESERVED = frozenset(BUILTINS) | SPECIAL_NAMES | frozenset(keyword.kwlist)
+#: Names the output Dataset uses itself (its run dimension); no variable may take them.
+OUTPUT_NAMES = frozenset({"run"})
+
+#: Names no variable, dimension or element may take (besides the built-ins' names,
+#: looked up in the table when checked).
+RESERVED = frozenset(BUILTINS) | SPECIAL_NAMES | OUTPUT_NAMES | frozenset(keyword.kwlist)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -64,8 +51,12 @@ def check_identifier(name: str, what: str) -> None:
     """Raise :class:`EngineError` unless ``name`` is a usable identifier."""
     if not isinstance(name, str) or not _IDENT.match(name):
         raise EngineError(f"{what} {name!r} is not an identifier ([A-Za-z_][A-Za-z0-9_]*)")
-    if name in RESERVED or name.startswith("__"):
+    if name in RESERVED or builtins.is_builtin(name) or name.startswith("__"):
         raise EngineError(f"{what} {name!r} is a reserved name")
+    if name.startswith("param_"):
+        raise EngineError(
+            f"{what} {name!r} is a reserved name (the output names parameters 'param_<name>')"
+        )
 
 
 class TimeSettings(BaseModel):
@@ -291,6 +282,10 @@ def _check_variable(spec: ModelSpec, var: Any, by_name: dict[str, Any]) -> None:
         raise EngineError("lookups and time series cannot be arrayed", where=where)
     if isinstance(var, Stock):
         _check_per_element(spec, var, var.initial, "initial")
+        initials = var.initial.values() if isinstance(var.initial, dict) else [var.initial]
+        for value in initials:
+            if isinstance(value, float | int) and not math.isfinite(value):
+                raise EngineError(f"initial value {value!r} is not finite", where=where)
         for flow_name in var.inflows + var.outflows:
             flow = by_name.get(flow_name)
             if not isinstance(flow, Flow):

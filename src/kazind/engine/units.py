@@ -19,13 +19,13 @@ import pint
 
 from kazind.common.errors import KazindError
 from kazind.common.units import parse_unit, ureg
+from kazind.engine import builtins
 from kazind.engine import expr as E
 from kazind.engine.errors import EngineError
 from kazind.engine.spec import ModelSpec, Stock
 
 Unit = Any  # a pint.Unit, or None for "free" (a pure number)
 DIMLESS = ureg.dimensionless
-_TIME_ARGS = {"step": (1,), "ramp": (1, 2), "pulse": (0, 1)}
 
 
 def same(a: Unit, b: Unit) -> bool:
@@ -143,15 +143,13 @@ class UnitChecker:
         return DIMLESS
 
     def binop(self, node: E.BinOp) -> Unit:
+        if node.op in E.CHAIN_GROUP:  # a chain, walked without recursion
+            first, levels = E.spine(node)
+            unit = self.infer(first)
+            for level in levels:
+                unit = self.combine(level, unit, self.infer(level.right))
+            return unit
         left, right = self.infer(node.left), self.infer(node.right)
-        if node.op in "+-":
-            return self.match(node, left, right)
-        if node.op in ("*", "/"):
-            if left is None and right is None:
-                return None
-            left = DIMLESS if left is None else left
-            right = DIMLESS if right is None else right
-            return left * right if node.op == "*" else left / right
         # power: the exponent is a number; a base with a unit needs a literal exponent
         self.need(node.right, right, DIMLESS)
         if left is None or same(left, DIMLESS):
@@ -165,45 +163,33 @@ class UnitChecker:
             )
         return left**exponent
 
+    #: What a unit rule of :mod:`kazind.engine.builtins` may use besides need and match.
+    dimless = DIMLESS
+
+    def combine(self, node: E.BinOp, left: Unit, right: Unit) -> Unit:
+        """The unit of ``left op right`` for ``+ - * /``."""
+        if node.op in "+-":
+            return self.match(node, left, right)
+        if left is None and right is None:
+            return None
+        left = DIMLESS if left is None else left
+        right = DIMLESS if right is None else right
+        return left * right if node.op == "*" else left / right
+
     def call(self, node: E.Call) -> Unit:
+        """A built-in by its table row's unit rule; a lookup by its x unit; else an error."""
         func, args = node.func, node.args
-        if func == "sum":
-            return self.infer(args[0])
-        units = [self.infer(a) for a in args]
-        if func in ("min", "max"):
-            return self.match(node, units[0], units[1])
-        if func == "abs":
-            return units[0]
-        if func in ("exp", "ln"):
-            self.need(args[0], units[0], DIMLESS)
-            return DIMLESS
-        if func == "sqrt":
-            return None if units[0] is None else units[0] ** 0.5
-        if func == "if_then_else":
-            return self.match(node, units[1], units[2])
-        if func in ("zidz", "xidz"):
-            if units[0] is None and units[1] is None:
-                quotient = None
-            else:
-                quotient = (units[0] or DIMLESS) / (units[1] or DIMLESS)
-            return self.match(node, quotient, units[2]) if func == "xidz" else quotient
-        if func in _TIME_ARGS:
-            for i in _TIME_ARGS[func]:
-                self.need(args[i], units[i], self.time)
-            if func == "step":
-                return units[0]
-            if func == "ramp":
-                return None if units[0] is None else units[0] * self.time
-            return DIMLESS
-        if func in ("smooth", "smooth3", "delay1", "delay3", "delay_fixed"):
-            self.need(args[1], units[1], self.time)
-            if len(args) == 3:
-                return self.match(node, units[0], units[2])
-            return units[0]
+        row = builtins.get(func)
+        if row is not None:
+            units = [self.infer(args[0])] if row.kind == "reduce" else [self.infer(a) for a in args]
+            return row.units(self, node, units)
         if func in self.x_units:  # a lookup
-            self.need(args[0], units[0], self.x_units[func])
+            self.need(args[0], self.infer(args[0]), self.x_units[func])
             return self.units[func]
-        return DIMLESS
+        raise EngineError(
+            f"unknown function {func!r} in '{E.to_text(node)}' (no unit rule)",
+            where=f"variable {self.var!r}",
+        )
 
 
 def _literal(node: E.Node) -> float | None:

@@ -33,6 +33,15 @@ from pathlib import Path
 from kazind.common import atomic_write
 from kazind.engine import expr as ex
 from kazind.engine.errors import EngineError
+from kazind.engine.export.printer import (
+    Context,
+    ExprPrinter,
+    check_names,
+    format_number,
+    plain_text,
+    vensim_unit,
+    where_of,
+)
 from kazind.engine.spec import (
     Aux,
     Constant,
@@ -43,15 +52,6 @@ from kazind.engine.spec import (
     TimeSeries,
     element_items,
 )
-from kazind.engine.vensim import (
-    PREC_ATOM,
-    Context,
-    ExprPrinter,
-    check_names,
-    format_number,
-    vensim_unit,
-    where_of,
-)
 
 __all__ = ["XMILE_NS", "to_xmile", "write_xmile"]
 
@@ -59,24 +59,6 @@ XMILE_NS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 
 #: Names XMILE defines itself (time-related built-ins that take no argument).
 XMILE_RESERVED = ("TIME", "DT", "STARTTIME", "STOPTIME")
-
-_XMILE_CALLS = {
-    "min": "MIN",
-    "max": "MAX",
-    "abs": "ABS",
-    "exp": "EXP",
-    "ln": "LN",
-    "sqrt": "SQRT",
-    "step": "STEP",
-    "smooth": "SMTH1",
-    "smooth3": "SMTH3",
-    "delay1": "DELAY1",
-    "delay3": "DELAY3",
-    "delay_fixed": "DELAY",
-    "zidz": "SAFEDIV",
-    "xidz": "SAFEDIV",
-}
-
 
 class _XmilePrinter(ExprPrinter):
     tool = "XMILE"
@@ -89,25 +71,7 @@ class _XmilePrinter(ExprPrinter):
         return "*"
 
     def call(self, node: ex.Call, ctx: Context) -> str:
-        func = node.func
-        if func == "sum":
-            arg, inner = self.sum_context(node, ctx)
-            return f"SUM({self.print(arg, inner)})"
-        if func == "if_then_else":
-            cond, yes, no = self.args(node, ctx)
-            return f"(IF {cond} THEN {yes} ELSE {no})"
-        if func == "ramp":
-            slope, start, end = self.args(node, ctx)
-            return f"(RAMP({slope}, {start}) - RAMP({slope}, {end}))"
-        if func == "pulse":
-            start, width = (self.print_operand(a, ctx) for a in node.args)
-            return f"(IF (TIME >= {start}) AND (TIME < {start} + {width}) THEN 1 ELSE 0)"
-        return self.mapped_call(node, ctx, _XMILE_CALLS, "XMILE")
-
-    def print_operand(self, node: ex.Node, ctx: Context) -> str:
-        """``node`` bracketed unless it is a single name, number or call."""
-        text, prec = self._node(node, ctx)
-        return text if prec == PREC_ATOM else f"({text})"
+        return self.mapped_call(node, ctx, "xmile", "XMILE")
 
 
 def _q(tag: str) -> str:
@@ -146,7 +110,7 @@ def to_xmile(spec: ModelSpec) -> str:
     header = _sub(root, "header")
     _sub(header, "vendor", "kazind")
     _sub(header, "product", "kazind", version=_kazind_version(), lang="en")
-    _sub(header, "name", spec.name)
+    _sub(header, "name", plain_text(spec.name))
     if spec.dimensions:
         options = _sub(header, "options")
         depth = max((len(v.dims) for v in spec.variables), default=1)
@@ -199,9 +163,9 @@ def _dims(node: ET.Element, var) -> None:
 def _tail(node: ET.Element, var) -> None:
     where = where_of(var.name)
     _sub(node, "units", vensim_unit(var.unit, where))
-    doc = " ".join(var.description.split())
+    doc = plain_text(var.description)
     if var.source.strip():
-        doc = (doc + " Source: " + " ".join(var.source.split())).strip()
+        doc = (doc + " Source: " + plain_text(var.source)).strip()
     if doc:
         _sub(node, "doc", doc)
 

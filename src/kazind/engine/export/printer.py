@@ -1,32 +1,10 @@
-"""Export a model spec as a Vensim ``.mdl`` file that Vensim and PySD read.
+"""The expression printer shared by the Vensim and XMILE exporters, and what both need:
+number and name spelling, the names a tool would confuse, units in Vensim's spelling
+(XMILE uses the same), and user text made safe for any exported file.
 
-The equations are printed from the expression trees of :mod:`kazind.engine.expr`
-(never by rewriting the equation text), so every construct is either translated
-exactly or refused with an :class:`EngineError` that names the variable.
-
-What the file contains:
-
-- one subscript range per dimension (``region: north, south, east``);
-- each variable as an equation block ``name[dims] = expr ~ unit ~ description |``;
-  a per-element equation (a ``dict`` in the spec) becomes one block per element;
-  arrayed constants given per element become one block per element as well;
-- stocks as ``INTEG(inflows - outflows, initial)``;
-- lookups as lookup definitions ``name([(xmin,ymin)-(xmax,ymax)], (x1,y1), ...)``, called
-  as ``name(x)``; a time series ``s`` as a lookup ``s_lookup`` plus ``s = s_lookup(Time)``
-  (Vensim and PySD lookups, like kazind's, are linear inside and held at the ends);
-- the built-ins under their Vensim names (``SMOOTH``/``SMOOTHI``, ``DELAY FIXED``,
-  ``IF THEN ELSE``, ``SUM(x[dim!])``, ...), ``time`` as ``Time``, ``dt`` as ``TIME STEP``;
-- the control section: ``INITIAL TIME``, ``FINAL TIME``, ``TIME STEP``, ``SAVEPER``.
-
-Units are converted to Vensim's spelling (``dimensionless`` -> ``Dmnl``, ``**`` -> ``^``,
-a space between two unit words -> ``*``); a constant's bounds go into the unit field as
-Vensim's ``[min,max]`` range. Descriptions and sources go into the description field.
-A stock's ``non_negative`` flag is a kazind check, not a clamp, and is not exported.
-Vensim names are case-insensitive and treat ``_`` like a space, so two kazind names that
-differ only in that way cannot be exported, nor can names that Vensim reserves
-(``Time``, ``TIME STEP``, ...).
-
-The :class:`ExprPrinter` here is shared with :mod:`kazind.engine.xmile`.
+The equations are printed from the expression trees of :mod:`kazind.engine.expr` (never
+by rewriting the equation text); a built-in is spelled by its row of
+:mod:`kazind.engine.builtins` (a name, a name per number of arguments, or a printer).
 """
 
 from __future__ import annotations
@@ -35,24 +13,15 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from kazind.common import atomic_write
+from kazind.engine import builtins
 from kazind.engine import expr as ex
 from kazind.engine.errors import EngineError
 from kazind.engine.spec import (
-    Aux,
-    Constant,
-    Flow,
     Lookup,
     ModelSpec,
-    Stock,
-    TimeSeries,
-    element_items,
 )
-
-__all__ = ["to_vensim", "vensim_unit", "write_vensim"]
 
 # -- shared with xmile.py ---------------------------------------------------------------
 
@@ -264,21 +233,36 @@ class ExprPrinter:
             left = self._operand(node.left, ctx, lambda p: p < PREC_ATOM)
             right = self._operand(node.right, ctx, lambda p: p < PREC_ATOM)
             return f"{left} {self.pow_op} {right}", PREC_POW
-        left = self._operand(node.left, ctx, lambda p: p < prec)
-        right = self._operand(node.right, ctx, lambda p: p <= prec)
-        return f"{left} {node.op} {right}", prec
+        first, levels = ex.spine(node)  # a chain, walked without recursion
+        parts = [self._operand(first, ctx, lambda p: p < prec)]
+        for level in levels:
+            parts.append(f"{level.op} {self._operand(level.right, ctx, lambda p: p <= prec)}")
+        return " ".join(parts), prec
 
-    def mapped_call(self, node: ex.Call, ctx: Context, table: dict[str, str], fmt: str) -> str:
-        """A built-in the format spells by another name (``table``), or a lookup call;
+    def mapped_call(self, node: ex.Call, ctx: Context, field: str, fmt: str) -> str:
+        """A built-in as its table row spells it in ``fmt`` (row attribute ``field``: a
+        name, a name per number of arguments, or a printer function), or a lookup call;
         anything else has no equivalent in ``fmt``."""
         func = node.func
-        if func in table:
-            return f"{table[func]}({', '.join(self.args(node, ctx))})"
+        row = builtins.get(func)
+        if row is not None:
+            spelled = getattr(row, field)
+            if callable(spelled):
+                return spelled(self, node, ctx)
+            if isinstance(spelled, dict):
+                spelled = spelled.get(len(node.args))
+            if isinstance(spelled, str):
+                return f"{spelled}({', '.join(self.args(node, ctx))})"
         if isinstance(self.vars.get(func), Lookup):
             if len(node.args) != 1:
                 raise self.fail(f"lookup {func!r} takes one argument", ctx, node)
             return f"{func}({self.print(node.args[0], ctx)})"
         raise self.fail(f"no {fmt} equivalent for {func!r}", ctx, node)
+
+    def print_operand(self, node: ex.Node, ctx: Context) -> str:
+        """``node`` bracketed unless it is a single name, number or call."""
+        text, prec = self._node(node, ctx)
+        return text if prec == PREC_ATOM else f"({text})"
 
     def args(self, node: ex.Call, ctx: Context) -> list[str]:
         return [self.print(a, ctx) for a in node.args]
@@ -391,218 +375,11 @@ def vensim_unit(text: str, where: str | None = None) -> str:
     return cleaned
 
 
-def vensim_doc(description: str, source: str = "") -> str:
-    """Description and source as one line of a Vensim description field."""
-    parts = [" ".join(description.split())]
-    if source.strip():
-        parts.append("Source: " + " ".join(source.split()))
-    text = " ".join(p for p in parts if p)
-    return text.replace("~", "-").replace("|", "/")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-# -- the Vensim printer -----------------------------------------------------------------
+def plain_text(text: str) -> str:
+    """User text (a description, a source, a model name) safe in any exported file: one
+    line, without control characters (which XML 1.0 cannot hold at all)."""
+    return " ".join(_CONTROL.sub(" ", str(text)).split())
 
-_VENSIM_CALLS = {
-    "min": "MIN",
-    "max": "MAX",
-    "abs": "ABS",
-    "exp": "EXP",
-    "ln": "LN",
-    "sqrt": "SQRT",
-    "if_then_else": "IF THEN ELSE",
-    "zidz": "ZIDZ",
-    "xidz": "XIDZ",
-    "step": "STEP",
-    "ramp": "RAMP",
-    "pulse": "PULSE",
-    "delay_fixed": "DELAY FIXED",
-}
-#: Stateful built-ins: name with two arguments, name with an initial value.
-_VENSIM_STATEFUL = {
-    "smooth": ("SMOOTH", "SMOOTHI"),
-    "smooth3": ("SMOOTH3", "SMOOTH3I"),
-    "delay1": ("DELAY1", "DELAY1I"),
-    "delay3": ("DELAY3", "DELAY3I"),
-}
-
-#: Names Vensim (and PySD) define themselves.
-VENSIM_RESERVED = ("Time", "INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
-
-
-class _VensimPrinter(ExprPrinter):
-    tool = "Vensim"
-    time_name = "Time"
-    dt_name = "TIME STEP"
-    bool_ops = {"and": ":AND:", "or": ":OR:"}
-    not_op = ":NOT:"
-
-    def call(self, node: ex.Call, ctx: Context) -> str:
-        func = node.func
-        if func == "sum":
-            arg, inner = self.sum_context(node, ctx)
-            return f"SUM({self.print(arg, inner)})"
-        if func in _VENSIM_STATEFUL:
-            plain, with_init = _VENSIM_STATEFUL[func]
-            name = plain if len(node.args) == 2 else with_init
-            return f"{name}({', '.join(self.args(node, ctx))})"
-        return self.mapped_call(node, ctx, _VENSIM_CALLS, "Vensim")
-
-
-def _series_lookup_names(spec: ModelSpec) -> dict[str, str]:
-    """A lookup name for each time series, distinct from every other name (Vensim-wise)."""
-    taken = {normalize_name(v.name) for v in spec.variables}
-    taken |= {normalize_name(d) for d in spec.dimensions}
-    taken |= {normalize_name(e) for els in spec.dimensions.values() for e in els}
-    out: dict[str, str] = {}
-    for var in spec.series():
-        candidate = f"{var.name}_lookup"
-        n = 2
-        while normalize_name(candidate) in taken:
-            candidate = f"{var.name}_lookup{n}"
-            n += 1
-        taken.add(normalize_name(candidate))
-        out[var.name] = candidate
-    return out
-
-
-def _block(lhs: str, rhs: str, unit: str, doc: str) -> str:
-    return f"{lhs} = {rhs}\n\t~\t{unit}\n\t~\t{doc}\n\t|\n"
-
-
-def _lookup_points(xs: Sequence[float], ys: Sequence[float], where: str) -> str:
-    nx = [format_number(x, where) for x in xs]
-    ny = [format_number(y, where) for y in ys]
-    limits = (
-        f"[({format_number(min(xs), where)},{format_number(min(ys), where)})"
-        f"-({format_number(max(xs), where)},{format_number(max(ys), where)})]"
-    )
-    return ", ".join([limits] + [f"({x},{y})" for x, y in zip(nx, ny, strict=True)])
-
-
-def to_vensim(spec: ModelSpec) -> str:
-    """The model as the text of a Vensim ``.mdl`` file (arrays included).
-
-    Raises :class:`EngineError`, naming the variable, for anything Vensim cannot express.
-    """
-    series_lookups = _series_lookup_names(spec)
-    check_names(spec, VENSIM_RESERVED, "Vensim", extra=series_lookups.values())
-    printer = _VensimPrinter(spec)
-    out: list[str] = ["{UTF-8}\n"]
-
-    for dim, elements in spec.dimensions.items():
-        out.append(f"{dim}: {', '.join(elements)}\n\t~\t\n\t~\t\n\t|\n\n")
-
-    for var in spec.variables:
-        where = where_of(var.name)
-        unit = vensim_unit(var.unit, where)
-        doc = vensim_doc(var.description, var.source)
-        dims = tuple(var.dims)
-        lhs_all = f"{var.name}[{', '.join(dims)}]" if dims else var.name
-        if isinstance(var, Constant):
-            if var.bounds is not None:
-                low, high = (format_number(b, where) for b in var.bounds)
-                unit = f"{unit} [{low},{high}]"
-            if isinstance(var.value, dict):
-                for element, value in element_items(spec, var, var.value):
-                    out.append(
-                        _block(f"{var.name}[{element}]", format_number(value, where), unit, doc)
-                    )
-            else:
-                out.append(_block(lhs_all, format_number(var.value, where), unit, doc))
-        elif isinstance(var, Flow | Aux):
-            if isinstance(var.equation, dict):
-                for element, text in element_items(spec, var, var.equation):
-                    ctx = Context(var.name, (), {dims[0]: element})
-                    out.append(
-                        _block(f"{var.name}[{element}]", printer.equation(text, ctx), unit, doc)
-                    )
-            else:
-                ctx = Context(var.name, dims)
-                out.append(_block(lhs_all, printer.equation(var.equation, ctx), unit, doc))
-        elif isinstance(var, Stock):
-            if isinstance(var.initial, dict):
-                for element, init in element_items(spec, var, var.initial):
-                    ctx = Context(var.name, (), {dims[0]: element})
-                    rhs = f"INTEG({_net_flow(printer, var, ctx)}, {printer.equation(init, ctx)})"
-                    out.append(_block(f"{var.name}[{element}]", rhs, unit, doc))
-            else:
-                ctx = Context(var.name, dims)
-                rhs = f"INTEG({_net_flow(printer, var, ctx)}, {printer.equation(var.initial, ctx)})"
-                out.append(_block(lhs_all, rhs, unit, doc))
-        elif isinstance(var, Lookup):
-            points = _lookup_points(var.x, var.y, where)
-            out.append(f"{var.name}(\n\t{points})\n\t~\t{unit}\n\t~\t{doc}\n\t|\n")
-        elif isinstance(var, TimeSeries):
-            lookup = series_lookups[var.name]
-            points = _lookup_points(var.times, var.values, where)
-            out.append(
-                f"{lookup}(\n\t{points})\n\t~\t{unit}\n\t~\tData of {var.name} over time.\n\t|\n"
-            )
-            out.append(_block(var.name, f"{lookup}(Time)", unit, doc))
-        else:  # pragma: no cover - the spec admits no other kind
-            raise EngineError(f"cannot export a {type(var).__name__} to Vensim", where=where)
-        out.append("\n")
-
-    out.append(_control_section(spec))
-    return "".join(out)
-
-
-def _net_flow(printer: ExprPrinter, stock: Stock, ctx: Context) -> str:
-    """``in1 + in2 - out1 - out2`` for a stock, in context (``0`` without flows)."""
-    terms: list[str] = []
-    for name in stock.inflows:
-        ref = printer.print(ex.Name(name), ctx)
-        terms.append(ref if not terms else f"+ {ref}")
-    for name in stock.outflows:
-        ref = printer.print(ex.Name(name), ctx)
-        terms.append(f"-{ref}" if not terms else f"- {ref}")
-    return " ".join(terms) if terms else "0"
-
-
-def _control_section(spec: ModelSpec) -> str:
-    time = spec.time
-    unit = vensim_unit(time.unit, "time")
-    saveper = "TIME STEP" if time.save_step is None else format_number(time.save_step, "time")
-    method = (
-        ""
-        if time.method == "euler"
-        else f" Integrate with {time.method.upper()} (set it in Vensim's simulation settings)."
-    )
-    return (
-        "********************************************************\n"
-        "\t.Control\n"
-        "********************************************************~\n"
-        "\t\tSimulation Control Parameters\n"
-        "\t|\n\n"
-        + _block(
-            "FINAL TIME",
-            format_number(time.stop, "time"),
-            unit,
-            "The final time for the simulation.",
-        )
-        + "\n"
-        + _block(
-            "INITIAL TIME",
-            format_number(time.start, "time"),
-            unit,
-            "The initial time for the simulation.",
-        )
-        + "\n"
-        + _block("SAVEPER", saveper, f"{unit} [0,?]", "The frequency with which output is stored.")
-        + "\n"
-        + _block(
-            "TIME STEP",
-            format_number(time.dt, "time"),
-            f"{unit} [0,?]",
-            "The time step for the simulation." + method,
-        )
-    )
-
-
-def write_vensim(spec: ModelSpec, path: str | Path) -> Path:
-    """Write :func:`to_vensim` of ``spec`` to ``path`` atomically; return the path."""
-    text = to_vensim(spec)
-    path = Path(path)
-    with atomic_write(path) as fh:
-        fh.write(text)
-    return path
