@@ -16,12 +16,14 @@ FORMATS = ("table", "json", "html")
 
 
 def calibrate(
-    seed: int = typer.Option(None, help="Seed of the start points (default: the one in calibration.yaml)."),
-    starts: int = typer.Option(None, min=1, max=64, help="Number of starts (default: calibration.yaml)."),
-    out: Path = typer.Option(None, help="Where to write the calibrated parameters (default: inside the package)."),
+    seed: int = typer.Option(None, help="Seed of the starts and the sampler (default: the one in calibration.yaml)."),
+    starts: int = typer.Option(None, min=1, max=64, help="Number of starts of the MAP search (default: calibration.yaml)."),
+    out: Path = typer.Option(None, help="Where to write the calibrated parameters (default: the model's calibrated/ folder)."),
 ) -> None:
-    """Fit the model's free parameters to the record and write them with their provenance."""
-    from kazind.analysis.calibration import CALIBRATED_FILE, load_setup, write_calibrated
+    """Find the MAP point and sample the posterior of the free parameters; write them with their provenance."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from kazind.analysis.calibration import CALIBRATED_FILE, load_setup, predictive_bands, write_calibrated
     from kazind.analysis.calibration import calibrate as run_calibration
     from kazind.engine import compile_model
     from kazind.model.build import build_spec
@@ -33,13 +35,23 @@ def calibrate(
     targets = load_targets()
     seed = setup.settings.seed if seed is None else seed
     model = compile_model(spec)
-    with console.status("calibrating…"):
-        result = run_calibration(model, targets, setup, seed=seed, starts=starts, progress=console.print)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task("MAP search", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, description="posterior (emcee steps)", completed=done, total=total)
+
+        result = run_calibration(model, targets, setup, seed=seed, starts=starts, progress=bar.console.print,
+                                 step_progress=step)
+        if result.sample is not None:
+            bar.update(task, description="posterior predictive bands")
+            result.predictive = predictive_bands(model, setup, targets, result.sample)
     path = write_calibrated(result, setup, targets, seed, out or CALIBRATED_FILE)
     within = int(sum(abs(r) <= 1 for r in result.target_residuals))
     typer.echo(
         f"calibrated {len(result.free)} parameters on {len(result.target_keys)} targets "
-        f"({within} within tolerance), cost {result.cost:.4g}, {result.runs} model runs "
+        f"({within} within tolerance at the MAP point), {result.runs} model runs "
         f"in {result.seconds:.1f} s; written to {path}"
     )
 
