@@ -153,6 +153,7 @@ class Fact(_Strict):
     borders: Borders | None = None
     note: Statement | None = None
     attributed_to: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    measure: str | None = None  # what exactly the value measures, when a model must match it
     alternatives: tuple[str, ...] = ()
     model_use: str | None = None
 
@@ -199,6 +200,8 @@ class Fact(_Strict):
                 raise ValueError("a claim is the text's own: it needs a verbatim quote (a seed source)")
             if self.first_year is None:
                 raise ValueError("a claim needs the year, period or date it is about")
+            if self.qualifier != "exact" or self.unit or self.measure:
+                raise ValueError("a claim has no qualifier, unit or measure")
         elif self.attributed_to is not None:
             raise ValueError("only a claim is attributed_to someone")
 
