@@ -324,7 +324,7 @@ def calibrate(
     sample, info, diagnostics, corr = None, {}, {}, _correlation(cov)
     if settings.steps > 0:
         sample, info, diagnostics = posterior_sample(ev, u, settings, seed, low, span, u_prior, sd_u,
-                                                     step_progress=step_progress)
+                                                     step_progress=step_progress, cov_u=cov_u)
         std = np.array([diagnostics[f.label]["sd"] for f in free])
         corr = np.corrcoef(sample, rowvar=False) if sample.shape[0] > 2 else corr
         corr = np.nan_to_num(corr)
@@ -349,7 +349,8 @@ def _correlation(cov: np.ndarray) -> np.ndarray:
 
 def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed: int,
                      low: np.ndarray, span: np.ndarray, u_prior: np.ndarray, sd_u: np.ndarray,
-                     step_progress: Callable[[int, int], None] | None = None):
+                     step_progress: Callable[[int, int], None] | None = None,
+                     cov_u: np.ndarray | None = None):
     """emcee's ensemble sampler over the unit box of the bounds; see the module docstring.
 
     Returns (sample of parameter values, information on the run, diagnostics per label).
@@ -371,7 +372,15 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
             out[inside] = -0.5 * ((res**2).sum(axis=1) + (prior**2).sum(axis=1))
         return out
 
-    start = np.clip(u_map + 1e-3 * rng.standard_normal((walkers, p)), 0, 1)
+    # Walkers start spread like the Laplace approximation at the MAP point (halved), so
+    # that they begin near the posterior's bulk rather than expanding from a point.
+    if cov_u is not None:
+        vals, vecs = np.linalg.eigh((cov_u + cov_u.T) / 2)
+        root = vecs * np.sqrt(np.clip(vals, 0, None))
+        start = u_map + 0.5 * rng.standard_normal((walkers, p)) @ root.T
+    else:
+        start = u_map + 1e-3 * rng.standard_normal((walkers, p))
+    start = np.clip(start, 1e-9, 1 - 1e-9)
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
     sampler = emcee.EnsembleSampler(walkers, p, log_prob, vectorize=True, moves=moves)
     sampler.random_state = np.random.RandomState(seed % 2**32).get_state()
@@ -388,7 +397,8 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
     info = {
         "method": (
             "emcee affine-invariant ensemble sampler (differential-evolution moves), walkers "
-            "started around the MAP point; each step of all walkers one batched run of the model"
+            "started around the MAP point spread like half the Laplace approximation; each "
+            "step of all walkers one batched run of the model"
         ),
         "walkers": int(walkers),
         "steps": int(settings.steps),

@@ -220,6 +220,13 @@ def map_tab(lang: str) -> list:
     ]
 
 
+def _lever_meaning(name: str, lang: str) -> str:
+    """A lever's meaning in ``lang`` from the model's data, for a lever without a label here."""
+    from kazind.model import LEVERS
+
+    return {lever.name: lever for lever in LEVERS}[name].meaning[lang]
+
+
 def lever_digits(name: str) -> int:
     """Decimals that show a lever's value to its step (0.01 -> 2, 1000 -> 0)."""
     step = data.levers()[name].step
@@ -238,7 +245,7 @@ def lever_control(name: str, lang: str) -> html.Div:
     return html.Div(
         [
             html.Label(
-                [_(LEVER_LABELS[name]), ": ",
+                [_(LEVER_LABELS[name]) if name in LEVER_LABELS else _lever_meaning(name, lang), ": ",
                  html.B(fmt_number(lever.default, lang, lever_digits(name)), id=I.READOUT_IDS[name])],
                 htmlFor=I.LEVER_IDS[name], style={"fontSize": "13px", "display": "block", "marginBottom": "10px"},
             ),
