@@ -11,7 +11,8 @@ reads each ``fit`` target's residual (its error in units of its tolerance, see
    batched run of the engine);
 2. samples the posterior with emcee's affine-invariant ensemble sampler
    (``vectorize=True``: each step of all walkers is one batched run of the engine), with
-   differential-evolution moves, started in a small ball around the MAP point;
+   differential-evolution moves, the walkers started around the MAP point spread like
+   half its Laplace approximation;
 3. measures convergence with ArviZ (R-hat and effective sample size of every parameter,
    the walkers read as chains) and keeps an evenly thinned posterior sample;
 4. runs the sample through the model for posterior predictive bands of every target.

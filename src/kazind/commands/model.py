@@ -99,7 +99,7 @@ def fit_report(
     from kazind.model.targets import load_targets
 
     targets = load_targets()
-    rows = fit_rows(compile_model(calibrated_spec()), targets, lang=lang)
+    rows = fit_rows(compile_model(calibrated_spec()), targets, lang=lang, literature=True)
     history = history_rows(rows, targets, lang=lang)
     posterior = posterior_rows()
     if format == "json":

@@ -62,6 +62,10 @@ def element_label(element: str, lang: str) -> str:
         "socialist": "socialist",
         "cooperative": "cooperative",
         "private": "private",
+        "sheep_goats": "sheep and goats",
+        "cattle": "cattle",
+        "horses": "horses",
+        "camels": "camels",
     }
     if element in names:
         return _(names[element])
@@ -186,6 +190,17 @@ PANEL_VARIABLES = {v for _t, series, _s, _k in PANELS for v, _e, _l in series}
 #: Each label is a message id with kk and ru translations in the .po files.
 EXTRA_VARIABLES: dict[str, tuple[str, float, str]] = {
     "cities_over_50k": ("Cities above 50 thousand people (number)", 1.0, ""),
+    "collectivised_share": ("Share of peasant households in collective farms", 1.0, "%"),
+    "east_slav_share": ("Russians and Ukrainians, share of the population", 1.0, "%"),
+    "famine_deaths": ("Deaths from famine since 1913 (thousand)", 1e-3, ""),
+    "grain_harvest": ("Grain harvest (million t)", 1.0, ""),
+    "herds": ("Herds by species (million head)", 1e-6, ""),
+    "herds_total": ("All livestock (million head)", 1e-6, ""),
+    "kazakh_households_settled": ("Kazakh households settled by force since 1930 (thousand)", 1e-3, ""),
+    "kazakhs_1897_implied": ("Kazakhs of 1897 implied by the model's start (thousand)", 1e-3, ""),
+    "pastoral_share": ("Share of the rural Kazakhs living from their herds", 1.0, "%"),
+    "sown_area": ("Sown area (million ha)", 1.0, ""),
+    "urban_arrivals": ("Arrivals in the towns since 1913 (thousand)", 1e-3, ""),
     "city_population": ("Population of the main cities (thousand)", 1e-3, ""),
     "famine_refugees": ("People driven out of the republic by famine since 1913 (thousand)", 1e-3, ""),
     "heavy_industry_share": ("Heavy industry (producer goods), share of industrial output", 1.0, "%"),

@@ -27,9 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kazind.common.errors import KazindError
 from kazind.common.yamlio import load_yaml
+from kazind.model.build import DATA_DIR
 from kazind.record.facts import Fact, FactTable, Range, default_table
 
-TARGETS_FILE = Path(__file__).parent / "data" / "targets.yaml"
+TARGETS_FILE = DATA_DIR / "targets.yaml"
 
 Role = Literal["fit", "holdout", "input", "check"]
 Measure = Literal["value", "ratio", "change", "growth", "one_minus"]
