@@ -575,8 +575,8 @@ def test_cli_csv(monkeypatch, capsys):
 def test_cli_table(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "400")  # wide enough that rich folds no cell
     code, out, _ = _run(monkeypatch, capsys, "facts", "--topic", "labour", "--year", "1922")
-    assert code == 0 and "Facts: " in out
-    assert "seed.labour.registered_unemployed_1922" in out and "~50 thousand person" in out
+    assert code == 0 and "Деректер: " in out  # the title in the reader's language (Kazakh by default)
+    assert "seed.labour.registered_unemployed_1922" in out and "50 мың адамға жуық" in out.replace("\u00a0", " ")
     assert "50 мыңға жуық жұмыссыз" in out  # Kazakh statements by default
     assert "seed.labour.workers_1926" not in out
 

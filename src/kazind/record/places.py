@@ -30,7 +30,7 @@ from kazind.common.langs import check_lang
 from kazind.common.suggest import did_you_mean
 from kazind.common.units import parse_unit, ureg
 from kazind.common.validation import located_error
-from kazind.common.yamlio import YamlDocument, load_yaml
+from kazind.common.yamlio import load_yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_FILE = DATA_DIR / "places.yaml"
@@ -350,11 +350,6 @@ class Gazetteer:
         return {"type": "FeatureCollection", "features": features}
 
 
-def raise_validation(doc: YamlDocument, exc: ValidationError, base: tuple, where: str) -> None:
-    """Raise ``exc`` as a located one-line error (see :func:`kazind.common.located_error`)."""
-    raise located_error(doc, exc, base, where) from None
-
-
 def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     """Read and check places.yaml (the shipped one by default).
 
@@ -376,7 +371,7 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
         try:
             place = Place.model_validate(raw)
         except ValidationError as exc:
-            raise_validation(doc, exc, ("places", i), where)
+            raise located_error(doc, exc, ("places", i), where) from None
         except KazindError as exc:  # from parse_unit inside a validator
             raise doc.error(exc.message, ("places", i, "capacity", "unit"), where=where) from None
         if place.id in seen:

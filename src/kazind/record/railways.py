@@ -36,8 +36,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kazind.common.validation import located_error
 from kazind.common.yamlio import load_yaml
-from kazind.record.places import DATA_DIR, Gazetteer, Outline, load_gazetteer, raise_validation
+from kazind.record.places import DATA_DIR, Gazetteer, Outline, load_gazetteer
 
 RAILWAYS_FILE = DATA_DIR / "railways.yaml"
 CURVATURE_FACTOR = 1.15
@@ -286,7 +287,7 @@ def load_railways(path: str | Path | None = None, gazetteer: Gazetteer | None = 
         try:
             line = Line.model_validate(raw)
         except ValidationError as exc:
-            raise_validation(doc, exc, ("lines", i), where)
+            raise located_error(doc, exc, ("lines", i), where) from None
         if any(other.id == line.id for other in lines):
             raise doc.error("duplicate line id", ("lines", i, "id"), where=where)
         for k, station in enumerate(line.stations):
