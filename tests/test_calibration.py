@@ -14,7 +14,8 @@ from kazind.analysis.calibration import calibrate, load_setup
 from kazind.cli import _register_commands, app
 from kazind.common.errors import KazindError
 from kazind.engine import compile_model
-from kazind.model.build import MODEL_FILE, build_spec
+from kazind.model import POLICY_LEVERS
+from kazind.model.build import DATA_DIR, MODEL_FILE, build_spec
 from kazind.model.targets import load_targets, residual
 from kazind.record.facts import default_table
 
@@ -32,8 +33,9 @@ def raw_model():
 def test_every_target_and_cited_fact_exists(targets):
     ids = {f.id for f in default_table()}
     assert {t.fact.id for t in targets.targets} <= ids
-    cited = set(re.findall(r"\b((?:seed|ext)\.[a-z_]+\.[a-z0-9_]+)", MODEL_FILE.read_text()))
-    assert cited and cited <= ids, sorted(cited - ids)
+    for path in (MODEL_FILE, DATA_DIR / "calibration.yaml", DATA_DIR / "projects.yaml"):
+        cited = set(re.findall(r"\b((?:seed|ext)\.[a-z_]+\.[a-z0-9_]+)", path.read_text()))
+        assert cited <= ids, (path.name, sorted(cited - ids))
 
 
 def test_every_quantitative_fact_is_a_target_or_explained(targets):
@@ -51,7 +53,35 @@ def test_calibrated_file_records_its_provenance():
     doc = load_yaml(CALIBRATED_FILE).data
     prov = doc["provenance"]
     assert {"seed", "date", "objective", "fit_targets", "holdout_targets"} <= set(prov)
-    assert all({"value", "std", "bounds"} <= set(p) for p in doc["parameters"].values())
+    assert all({"value", "std", "bounds", "prior", "posterior", "rhat", "ess"} <= set(p)
+               for p in doc["parameters"].values())
+    # a parameter on a bound carries its reason
+    for label in prov["on_bound"]:
+        assert doc["parameters"][label]["on_bound"] != "no reason given", label
+    # posterior predictive bands for every target
+    from kazind.model.targets import load_targets
+
+    keys = {t.key for t in load_targets().targets} | {t.key for t in load_targets().literature}
+    assert keys <= set(doc["predictive"])
+
+
+def test_every_prior_cites_its_source_or_is_an_assumption():
+    spec = build_spec(calibrated=False)
+    setup = load_setup(spec)
+    assert len(setup.free) >= 60
+    for fp in setup.free:
+        assert fp.prior_source.strip(), fp.label
+        assert fp.low <= fp.prior_mean <= fp.high and fp.prior_sd > 0
+        assert fp.name not in POLICY_LEVERS, f"{fp.label}: a lever is not calibrated"
+
+
+def test_a_prior_without_a_source_is_refused(tmp_path):
+    spec = build_spec(calibrated=False)
+    bad = tmp_path / "cal.yaml"
+    bad.write_text("settings: {seed: 1, starts: 1, start_spread: 0.1, max_evaluations: 2}\npriors:\n"
+                   "  famine_mortality: {mean: 0.5, sd: 0.2, source: ''}\n")
+    with pytest.raises(KazindError, match="cite its source"):
+        load_setup(spec, bad)
 
 
 def test_observed_values_come_from_the_facts(targets):
@@ -82,7 +112,8 @@ def test_holdouts_exist_and_are_not_fitted(targets):
 def test_setup_rejects_unknown_parameters(tmp_path):
     spec = build_spec(calibrated=False)
     bad = tmp_path / "cal.yaml"
-    bad.write_text("settings: {seed: 1, starts: 1, start_spread: 0.1, prior_weight: 1, max_evaluations: 2}\nfree:\n- no_such_thing\n")
+    bad.write_text("settings: {seed: 1, starts: 1, start_spread: 0.1, max_evaluations: 2}\npriors:\n"
+                   "  no_such_thing: {mean: 1, sd: 1, source: assumption}\n")
     with pytest.raises(KazindError, match=r"cal.yaml:3: .*no_such_thing"):
         load_setup(spec, bad)
 
@@ -91,7 +122,7 @@ def test_calibration_improves_the_fit_and_is_reproducible(raw_model, targets):
     spec = raw_model.spec
     setup = load_setup(spec)
     small = dataclasses.replace(setup, settings=dataclasses.replace(
-        setup.settings, max_evaluations=3, posterior_chains=40, posterior_steps=6))
+        setup.settings, max_evaluations=3, steps=6, burn_in=2, sample_size=40))
     first = calibrate(raw_model, targets, small, seed=7, starts=2)
     second = calibrate(raw_model, targets, small, seed=7, starts=2)
     assert np.array_equal(first.values, second.values)
@@ -99,10 +130,13 @@ def test_calibration_improves_the_fit_and_is_reproducible(raw_model, targets):
     # the posterior sample: reproducible, within bounds, spread around the optimum
     assert np.array_equal(first.sample, second.sample)
     assert first.sample.shape == (40, len(setup.free))
+    # ArviZ diagnostics for every parameter
+    assert set(first.diagnostics) == {f.label for f in setup.free}
+    assert all({"rhat", "ess", "mean", "sd"} <= set(d) for d in first.diagnostics.values())
     assert len({tuple(r) for r in first.sample}) > 1
     # the cost at the documented defaults is higher than after fitting
     u0 = calibrate(raw_model, targets, dataclasses.replace(
-        small, settings=dataclasses.replace(small.settings, max_evaluations=1, posterior_chains=0)),
+        small, settings=dataclasses.replace(small.settings, max_evaluations=1, steps=0)),
         seed=7, starts=1)
     assert first.cost <= u0.cost
     assert np.all(first.std >= 0)
@@ -119,6 +153,26 @@ def test_fit_report_json_has_the_required_keys():
     rows = json.loads(result.output)
     assert rows and {"fact_id", "observed", "simulated", "within_tolerance", "held_out"} <= set(rows[0])
     assert any(r["held_out"] for r in rows)
+
+
+def test_fit_report_history_check_covers_every_figure():
+    _register_commands()
+    result = CliRunner().invoke(app, ["fit-report", "--format", "json", "--part", "history"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    ids = {r["source_id"] for r in rows}
+    assert {f.id for f in default_table() if f.value is not None} <= ids
+    assert any(r["source_id"].startswith("lit.") for r in rows)
+    statuses = {r["status"] for r in rows}
+    assert {"fitted", "held out", "input", "not expressible"} <= statuses
+
+
+def test_fit_report_posterior_part():
+    _register_commands()
+    result = CliRunner().invoke(app, ["fit-report", "--format", "json", "--part", "posterior"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows and {"label", "prior_mean", "posterior_mean", "rhat", "ess", "verdict"} <= set(rows[0])
 
 
 def test_fit_report_bad_format_is_one_line():

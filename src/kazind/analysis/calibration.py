@@ -1,20 +1,32 @@
-"""Calibration: fit the model's free parameters to the record by bounded least squares.
+"""Calibration: a Bayesian posterior of the model's free parameters given the record.
 
-The residual of each ``fit`` target is its error in units of its tolerance (see
-:mod:`kazind.model.targets`). There are more free parameters than targets, so each
-parameter also carries a weak prior residual pulling it towards its documented value;
-the fit is a maximum a posteriori estimate with tolerances read as one standard
-deviation. Parameters are searched in [0, 1] over their bounds with SciPy's
-trust-region reflective least squares, from several starts (the documented values, then
-seeded Latin-hypercube points around them); the Jacobian of all parameters is one
-batched run of the engine. Parameter uncertainty comes from the Jacobian at the optimum
-(the Laplace approximation). A fixed seed gives the same result, bit for bit.
+Each free parameter has a prior (``model/data/calibration.yaml``): a normal truncated
+to the constant's bounds, its source cited or called an assumption. The likelihood
+reads each ``fit`` target's residual (its error in units of its tolerance, see
+:mod:`kazind.model.targets`) as a standard normal deviate. The calibration then
+
+1. finds the maximum a posteriori (MAP) point by bounded least squares (SciPy's
+   trust-region reflective method on the stacked target and prior residuals, from the
+   prior means and a seeded Latin-hypercube start; the Jacobian of all parameters is one
+   batched run of the engine);
+2. samples the posterior with emcee's affine-invariant ensemble sampler
+   (``vectorize=True``: each step of all walkers is one batched run of the engine), with
+   differential-evolution moves, the walkers started around the MAP point spread like
+   half its Laplace approximation;
+3. measures convergence with ArviZ (R-hat and effective sample size of every parameter,
+   the walkers read as chains) and keeps an evenly thinned posterior sample;
+4. runs the sample through the model for posterior predictive bands of every target.
+
+The MAP values are the calibrated model (``build_spec``); the sample feeds ensembles.
+A fixed seed gives the same result, bit for bit.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,24 +40,33 @@ from kazind.common.atomic import atomic_write
 from kazind.common.errors import KazindError
 from kazind.common.yamlio import load_yaml
 from kazind.engine import CompiledModel, Constant, ModelSpec, SimulationError
-from kazind.model.build import CALIBRATED_FILE
+from kazind.model.build import CALIBRATED_FILE, DATA_DIR
 from kazind.model.targets import ResolvedTarget, TargetSet, residual, simulated
 
-SETUP_FILE = Path(__file__).parents[1] / "model" / "calibration.yaml"
-FAILED_RESIDUAL = 1.0e3
-TARGET_ACCEPTANCE = 0.25  # Metropolis acceptance aimed at while tuning the step  # residual of every target of a run that failed numerically
+SETUP_FILE = DATA_DIR / "calibration.yaml"
+FAILED_RESIDUAL = 1.0e3  # residual of every target of a run that failed numerically
+#: A posterior whose sd is below this share of the prior's is "pinned by the data".
+PINNED_RATIO = 0.5
+#: A MAP value within this share of its bound range from a bound is "on the bound".
+ON_BOUND = 0.01
 _FREE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([A-Za-z_][A-Za-z0-9_]*)\])?$")
+SETTINGS_KEYS = ("seed", "starts", "start_spread", "max_evaluations", "walkers", "steps", "burn_in", "sample_size")
 
 
 @dataclass(frozen=True)
 class FreeParameter:
-    """One calibrated number: a scalar constant or one element of an arrayed one."""
+    """One calibrated number: a scalar constant or one element of an arrayed one, with
+    its prior (a normal truncated to the bounds)."""
 
     name: str
     element: str | None
     low: float
     high: float
-    default: float
+    default: float  # the documented value in the model file
+    prior_mean: float = math.nan
+    prior_sd: float = math.nan
+    prior_source: str = ""
+    bound_reason: str = ""  # why the parameter may sit on a bound, if it does
 
     @property
     def label(self) -> str:
@@ -63,11 +84,11 @@ class Settings:
     seed: int
     starts: int
     start_spread: float
-    prior_weight: float
     max_evaluations: int
-    posterior_chains: int = 0  # parallel Metropolis chains = size of the posterior sample (0: none)
-    posterior_steps: int = 0  # steps of each chain
-    posterior_step_scale: float = 1.0  # step size relative to 2.38 / sqrt(p) Laplace steps
+    walkers: int = 0  # 0: twice the number of parameters
+    steps: int = 0  # 0: no posterior sample
+    burn_in: int = 0
+    sample_size: int = 1000
 
 
 @dataclass(frozen=True)
@@ -77,45 +98,67 @@ class Setup:
     file: str
 
 
+def _default(var, element: str | None) -> float:
+    if element is None:
+        return float(var.value)
+    value = var.value
+    if isinstance(value, dict):
+        return float(value.get(element, value.get("*")))
+    return float(value)
+
+
 def load_setup(spec: ModelSpec, path: str | Path = SETUP_FILE) -> Setup:
-    """Read the free parameters and settings; check each against the spec."""
+    """Read the free parameters, their priors and the settings; check each against the spec."""
     doc = load_yaml(path)
     data = doc.data or {}
-    if not isinstance(data, dict) or set(data) != {"settings", "free"}:
-        raise doc.error("expected exactly the keys 'settings' and 'free'")
+    if not isinstance(data, dict) or set(data) != {"settings", "priors"}:
+        raise doc.error("expected exactly the keys 'settings' and 'priors'")
+    raw = data["settings"]
+    if not isinstance(raw, dict) or set(raw) - set(SETTINGS_KEYS):
+        raise doc.error(f"settings: expected the keys {', '.join(SETTINGS_KEYS)}", ("settings",))
     try:
-        settings = Settings(**data["settings"])
+        settings = Settings(**raw)
     except TypeError as exc:
         raise doc.error(f"settings: {exc}", ("settings",)) from None
+    priors = data["priors"] or {}
+    if not isinstance(priors, dict) or not priors:
+        raise doc.error("priors: give at least one free parameter", ("priors",))
     free = []
-    for i, text in enumerate(data["free"] or []):
+    for text, prior in priors.items():
+        where = ("priors", text)
         match = _FREE.match(str(text))
         if not match:
-            raise doc.error(f"{text!r} is not NAME or NAME[ELEMENT]", ("free", i))
+            raise doc.error(f"{text!r} is not NAME or NAME[ELEMENT]", where)
         name, element = match.groups()
         try:
             var = spec.variable(name)
         except KazindError as exc:
-            raise doc.error(exc.message, ("free", i)) from None
+            raise doc.error(exc.message, where) from None
         if not isinstance(var, Constant):
-            raise doc.error(f"{name!r} is a {var.kind}, not a constant", ("free", i))
+            raise doc.error(f"{name!r} is a {var.kind}, not a constant", where)
         if var.bounds is None:
-            raise doc.error(f"{name!r} has no bounds in the model", ("free", i))
+            raise doc.error(f"{name!r} has no bounds in the model", where)
         if bool(var.dims) != (element is not None):
-            raise doc.error(f"{name!r}: give an element exactly when it is arrayed", ("free", i))
-        if element is not None:
-            elements = spec.dimensions[var.dims[0]]
-            if element not in elements:
-                raise doc.error(f"{element!r} is not an element of {var.dims[0]!r}", ("free", i))
-            default = var.value[element] if isinstance(var.value, dict) and element in var.value else (
-                var.value.get("*") if isinstance(var.value, dict) else var.value
-            )
-        else:
-            default = var.value
-        free.append(FreeParameter(name, element, var.bounds[0], var.bounds[1], float(default)))
-    labels = [f.label for f in free]
-    if len(set(labels)) != len(labels):
-        raise doc.error("a free parameter is listed twice", ("free",))
+            raise doc.error(f"{name!r}: give an element exactly when it is arrayed", where)
+        if element is not None and element not in spec.dimensions[var.dims[0]]:
+            raise doc.error(f"{element!r} is not an element of {var.dims[0]!r}", where)
+        if not isinstance(prior, dict) or not {"mean", "sd", "source"} <= set(prior) <= {"mean", "sd", "source", "bound_reason"}:
+            raise doc.error("a prior needs mean, sd and source (and may give bound_reason)", where)
+        try:
+            mean, sd = float(prior["mean"]), float(prior["sd"])
+        except (TypeError, ValueError):
+            raise doc.error("mean and sd must be numbers", where) from None
+        low, high = float(var.bounds[0]), float(var.bounds[1])
+        if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
+            raise doc.error("sd must be a positive finite number", where)
+        if not low <= mean <= high:
+            raise doc.error(f"prior mean {mean:g} is outside the bounds [{low:g}, {high:g}]", where)
+        if sd > 10 * (high - low):
+            raise doc.error(f"prior sd {sd:g} is far wider than the bounds; use a narrower prior", where)
+        if not str(prior["source"]).strip():
+            raise doc.error("a prior must cite its source or call itself an assumption", where)
+        free.append(FreeParameter(name, element, low, high, _default(var, element), mean, sd,
+                                  str(prior["source"]), str(prior.get("bound_reason", ""))))
     return Setup(tuple(free), settings, doc.file)
 
 
@@ -141,10 +184,7 @@ class Evaluator:
             var = self.spec.variable(fp.name)
             elements = self.spec.dimensions[var.dims[0]]
             if fp.name not in out:
-                base = [
-                    var.value.get(e, var.value.get("*")) if isinstance(var.value, dict) else var.value
-                    for e in elements
-                ]
+                base = [_default(var, e) for e in elements]
                 out[fp.name] = np.tile(np.asarray(base, float), (batch, 1))
             out[fp.name][:, elements.index(fp.element)] = values[:, j]
         return out
@@ -156,7 +196,8 @@ class Evaluator:
         except SimulationError:
             if values.shape[0] == 1:
                 return np.full((1, len(self.targets)), np.nan)
-            return np.vstack([self.simulate(values[i : i + 1]) for i in range(values.shape[0])])
+            half = values.shape[0] // 2
+            return np.vstack([self.simulate(values[:half]), self.simulate(values[half:])])
 
     def _simulate(self, values: np.ndarray) -> np.ndarray:
         self.runs += values.shape[0]
@@ -164,22 +205,24 @@ class Evaluator:
             params=self.params(values), outputs=self.outputs, save_step=self.model.spec.time.dt,
             backend="numpy",
         )
-        return np.column_stack([simulated(ds, t) for t in self.targets])
+        with np.errstate(all="ignore"):
+            return np.column_stack([simulated(ds, t) for t in self.targets])
 
     def residuals(self, values: np.ndarray) -> np.ndarray:
         """Target residuals (B, n_targets); a failed run gets FAILED_RESIDUAL everywhere."""
         sims = self.simulate(values)
-        res = np.column_stack([residual(sims[:, k], t) for k, t in enumerate(self.targets)])
+        with np.errstate(all="ignore"):
+            res = np.column_stack([residual(sims[:, k], t) for k, t in enumerate(self.targets)])
         return np.where(np.isfinite(res), res, FAILED_RESIDUAL)
 
 
 @dataclass
 class CalibrationResult:
-    """The fitted parameters, their uncertainty and the fit's record."""
+    """The fitted parameters, their posterior and the fit's record."""
 
     free: tuple[FreeParameter, ...]
-    values: np.ndarray
-    std: np.ndarray
+    values: np.ndarray  # MAP
+    std: np.ndarray  # posterior sd (the Laplace sd when there is no sample)
     correlation: np.ndarray
     cost: float
     target_keys: list[str]
@@ -187,11 +230,21 @@ class CalibrationResult:
     starts: list[dict] = field(default_factory=list)
     runs: int = 0
     seconds: float = 0.0
-    sample: np.ndarray | None = None  # (posterior_keep, p) parameter values
+    sample: np.ndarray | None = None  # (sample_size, p) parameter values
     sample_info: dict = field(default_factory=dict)
+    diagnostics: dict = field(default_factory=dict)  # label -> {rhat, ess, mean, sd, p05, p95}
+    predictive: dict = field(default_factory=dict)  # target key -> (p05, p50, p95)
 
     def as_dict(self) -> dict[str, float]:
         return {fp.label: float(v) for fp, v in zip(self.free, self.values, strict=True)}
+
+
+def _prior_arrays(free) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    low = np.array([f.low for f in free])
+    high = np.array([f.high for f in free])
+    mean = np.array([f.prior_mean for f in free])
+    sd = np.array([f.prior_sd for f in free])
+    return low, high, mean, sd
 
 
 def calibrate(
@@ -201,8 +254,13 @@ def calibrate(
     seed: int | None = None,
     starts: int | None = None,
     progress: Callable[[str], None] | None = None,
+    step_progress: Callable[[int, int], None] | None = None,
 ) -> CalibrationResult:
-    """Fit ``setup.free`` to the ``fit`` targets; see the module docstring."""
+    """The MAP point and a posterior sample of ``setup.free``; see the module docstring.
+
+    ``progress`` receives a line per stage; ``step_progress(done, total)`` is called
+    after every sampler step (a progress bar).
+    """
     settings = setup.settings
     seed = settings.seed if seed is None else seed
     n_starts = settings.starts if starts is None else starts
@@ -212,11 +270,13 @@ def calibrate(
     ev = Evaluator(model, setup.free, fit)
     free = setup.free
     p = len(free)
-    u0 = np.array([fp.to_unit(fp.default) for fp in free])
-    weight = settings.prior_weight
+    low, high, mean, sd = _prior_arrays(free)
+    span = high - low
+    u_prior = (mean - low) / span
+    sd_u = sd / span
 
     def stack(res: np.ndarray, u: np.ndarray) -> np.ndarray:
-        return np.concatenate([res, weight * (u - u0) / 1.0])
+        return np.concatenate([res, (u - u_prior) / sd_u])
 
     cache: dict[bytes, np.ndarray] = {}
     step = 1e-4
@@ -226,9 +286,8 @@ def calibrate(
         key = u.tobytes()
         if key not in cache:
             points = np.vstack([u, u + np.where(u + step <= 1, step, -step) * np.eye(p)])
-            values = np.column_stack([fp.to_value(points[:, j]) for j, fp in enumerate(free)])
             cache.clear()
-            cache[key] = ev.residuals(values)
+            cache[key] = ev.residuals(low + points * span)
         return cache[key]
 
     def fun(u: np.ndarray) -> np.ndarray:
@@ -238,151 +297,214 @@ def calibrate(
         res = full(u)
         h = np.where(u + step <= 1, step, -step)
         jt = (res[1:] - res[0]) / h[:, None]  # (p, n_targets)
-        return np.vstack([jt.T, weight * np.eye(p)])
+        return np.vstack([jt.T, np.diag(1 / sd_u)])
 
-    rng_starts = [u0]
+    starts_u = [np.clip(u_prior, 0, 1)]
     if n_starts > 1:
-        sampler = qmc.LatinHypercube(d=p, seed=seed)
-        box = sampler.random(n_starts - 1) * 2 - 1
-        for row in box:
-            rng_starts.append(np.clip(u0 + settings.start_spread * row, 0, 1))
+        box = qmc.LatinHypercube(d=p, seed=seed).random(n_starts - 1) * 2 - 1
+        starts_u += [np.clip(u_prior + settings.start_spread * row, 0, 1) for row in box]
     t0 = _dt.datetime.now()
-    best = None
-    records = []
-    for k, start in enumerate(rng_starts):
+    best, records = None, []
+    for k, start in enumerate(starts_u):
         sol = least_squares(
             fun, start, jac=jac, bounds=(0, 1), method="trf", x_scale="jac",
             max_nfev=settings.max_evaluations, xtol=1e-8, ftol=1e-8, gtol=1e-8,
         )
         records.append({"start": k, "cost": float(sol.cost), "evaluations": int(sol.nfev), "status": int(sol.status)})
         if progress:
-            progress(f"start {k + 1}/{len(rng_starts)}: cost {sol.cost:.4g} after {sol.nfev} evaluations")
+            progress(f"MAP start {k + 1}/{len(starts_u)}: cost {sol.cost:.4g} after {sol.nfev} evaluations")
         if best is None or sol.cost < best.cost:
             best = sol
     u = best.x
     res = full(u)[0]
     jt = jac(u)
-    # Laplace approximation in parameter units: cov = (J^T J)^-1 with tolerance = 1 sigma.
-    scale = np.array([fp.high - fp.low for fp in free])
     cov_u = np.linalg.pinv(jt.T @ jt)
-    cov = cov_u * np.outer(scale, scale)
+    cov = cov_u * np.outer(span, span)
     std = np.sqrt(np.clip(np.diag(cov), 0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        corr = cov / np.outer(std, std)
-    corr = np.nan_to_num(corr)
-    values = np.array([fp.to_value(u[j]) for j, fp in enumerate(free)])
-    sample, info = None, {}
-    if settings.posterior_chains > 0 and settings.posterior_steps > 0:
-        sample_u, info = posterior_sample(
-            ev, u, cov_u, u0, weight, settings.posterior_steps, settings.posterior_chains,
-            settings.posterior_step_scale, seed,
-        )
-        sample = np.column_stack([fp.to_value(sample_u[:, j]) for j, fp in enumerate(free)])
+    values = low + u * span
+    sample, info, diagnostics, corr = None, {}, {}, _correlation(cov)
+    if settings.steps > 0:
+        sample, info, diagnostics = posterior_sample(ev, u, settings, seed, low, span, u_prior, sd_u,
+                                                     step_progress=step_progress, cov_u=cov_u)
+        std = np.array([diagnostics[f.label]["sd"] for f in free])
+        corr = np.corrcoef(sample, rowvar=False) if sample.shape[0] > 2 else corr
+        corr = np.nan_to_num(corr)
         if progress:
-            progress(f"posterior sample: {info['chains']} chains of {info['steps']} steps, "
-                     f"acceptance {info['acceptance_rate_after_burn_in']:.0%} after burn-in")
+            worst = max(d["rhat"] for d in diagnostics.values())
+            least = min(d["ess"] for d in diagnostics.values())
+            progress(f"posterior: {info['walkers']} walkers x {info['steps']} steps, acceptance "
+                     f"{info['acceptance']:.0%}, worst R-hat {worst:.3f}, least ESS {least:.0f}")
     return CalibrationResult(
         free=free, values=values, std=std, correlation=corr, cost=float(best.cost),
         target_keys=[t.key for t in fit], target_residuals=res, starts=records, runs=ev.runs,
         seconds=(_dt.datetime.now() - t0).total_seconds(), sample=sample, sample_info=info,
+        diagnostics=diagnostics,
     )
 
 
-def reflect(u: np.ndarray) -> np.ndarray:
-    """Fold points back into [0, 1] by reflection at the bounds (as often as needed)."""
-    folded = np.mod(u, 2.0)
-    return np.where(folded > 1.0, 2.0 - folded, folded)
+def _correlation(cov: np.ndarray) -> np.ndarray:
+    std = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.nan_to_num(cov / np.outer(std, std))
 
 
-def posterior_sample(
-    ev: Evaluator, u_opt: np.ndarray, cov_u: np.ndarray, u0: np.ndarray, weight: float,
-    steps: int, chains: int, scale: float, seed: int,
-) -> tuple[np.ndarray, dict]:
-    """A sample of the posterior by random-walk Metropolis in many parallel chains.
+def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed: int,
+                     low: np.ndarray, span: np.ndarray, u_prior: np.ndarray, sd_u: np.ndarray,
+                     step_progress: Callable[[int, int], None] | None = None,
+                     cov_u: np.ndarray | None = None):
+    """emcee's ensemble sampler over the unit box of the bounds; see the module docstring.
 
-    Each chain starts at the optimum and takes ``steps`` steps; a step proposes a move
-    along the Laplace approximation's covariance (scaled by ``scale`` times the usual
-    2.38 / sqrt(p)), reflected back into the bounds (which keeps the proposal symmetric,
-    so the Metropolis rule stays exact), and accepts it by the posterior density
-    (targets and priors, as in the fit). All chains step together, so
-    each step is one batched run of the model. The chains' final states are the sample.
+    Returns (sample of parameter values, information on the run, diagnostics per label).
     """
-    rng = np.random.default_rng([seed, 1])
-    p = u_opt.size
-    cov = (cov_u + cov_u.T) / 2
-    vals, vecs = np.linalg.eigh(cov)
-    root = vecs * np.sqrt(np.clip(vals, 1e-14, None)) * (scale * 2.38 / np.sqrt(p))
+    import emcee
 
-    def log_post(points: np.ndarray) -> np.ndarray:
-        values = np.column_stack([fp.to_value(points[:, j]) for j, fp in enumerate(ev.free)])
-        res = ev.residuals(values)
-        prior = weight * (points - u0)
-        return -0.5 * ((res**2).sum(axis=1) + (prior**2).sum(axis=1))
+    p = u_map.size
+    walkers = settings.walkers or 2 * p
+    walkers += walkers % 2
+    rng = np.random.default_rng([seed, 2])
 
-    state = np.tile(u_opt, (chains, 1))
-    current = log_post(state)
-    burn_in = steps // 2
-    factor, accepted = 1.0, 0
-    for step in range(steps):
-        proposal = reflect(state + factor * rng.standard_normal((chains, p)) @ root.T)
-        new = log_post(proposal)
-        accept = np.log(rng.random(chains)) < new - current
-        state = np.where(accept[:, None], proposal, state)
-        current = np.where(accept, new, current)
-        rate = float(accept.mean())
-        if step < burn_in:  # tune the step towards a quarter accepted, then hold it
-            factor *= float(np.exp(rate - TARGET_ACCEPTANCE))
-        else:
-            accepted += int(accept.sum())
+    def log_prob(points: np.ndarray) -> np.ndarray:
+        points = np.atleast_2d(points)
+        inside = np.all((points >= 0) & (points <= 1), axis=1)
+        out = np.full(points.shape[0], -np.inf)
+        if inside.any():
+            res = ev.residuals(low + points[inside] * span)
+            prior = (points[inside] - u_prior) / sd_u
+            out[inside] = -0.5 * ((res**2).sum(axis=1) + (prior**2).sum(axis=1))
+        return out
+
+    # Walkers start spread like the Laplace approximation at the MAP point (halved), so
+    # that they begin near the posterior's bulk rather than expanding from a point.
+    if cov_u is not None:
+        vals, vecs = np.linalg.eigh((cov_u + cov_u.T) / 2)
+        root = vecs * np.sqrt(np.clip(vals, 0, None))
+        start = u_map + 0.5 * rng.standard_normal((walkers, p)) @ root.T
+    else:
+        start = u_map + 1e-3 * rng.standard_normal((walkers, p))
+    start = np.clip(start, 1e-9, 1 - 1e-9)
+    moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+    sampler = emcee.EnsembleSampler(walkers, p, log_prob, vectorize=True, moves=moves)
+    sampler.random_state = np.random.RandomState(seed % 2**32).get_state()
+    for i, _ in enumerate(sampler.sample(start, iterations=settings.steps), start=1):
+        if step_progress:
+            step_progress(i, settings.steps)
+    chain = sampler.get_chain()[settings.burn_in:]  # (draws, walkers, p)
+    draws = chain.shape[0]
+    flat = chain.transpose(1, 0, 2).reshape(-1, p)  # walker-major
+    keep = min(settings.sample_size, flat.shape[0])
+    rows = np.linspace(0, flat.shape[0] - 1, keep).round().astype(int)
+    sample = low + flat[rows] * span
+    diagnostics = chain_diagnostics(low + chain * span, ev.free)
     info = {
         "method": (
-            "random-walk Metropolis in parallel chains from the optimum; step tuned in the "
-            "first half (burn-in), held in the second; the final states are the sample"
+            "emcee affine-invariant ensemble sampler (differential-evolution moves), walkers "
+            "started around the MAP point spread like half the Laplace approximation; each "
+            "step of all walkers one batched run of the model"
         ),
-        "chains": int(chains),
-        "steps": int(steps),
-        "acceptance_rate_after_burn_in": round(accepted / (chains * (steps - burn_in)), 4),
-        "step_factor": round(factor * scale, 4),
+        "walkers": int(walkers),
+        "steps": int(settings.steps),
+        "burn_in": int(settings.burn_in),
+        "draws_per_walker": int(draws),
+        "acceptance": round(float(np.mean(sampler.acceptance_fraction)), 4),
+        "sample_size": int(keep),
     }
-    return state, info
+    return sample, info, diagnostics
 
 
+def chain_diagnostics(chain: np.ndarray, free) -> dict[str, dict]:
+    """ArviZ's R-hat and bulk ESS of every parameter, the walkers read as chains, with the
+    posterior's mean, sd and 90 % interval. ``chain`` is (draws, walkers, p) in values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import arviz as az
+
+        data = az.convert_to_dataset({"theta": chain.transpose(1, 0, 2)},
+                                     dims={"theta": ["parameter"]},
+                                     coords={"parameter": [f.label for f in free]})
+        rhat = az.rhat(data)["theta"].values
+        ess = az.ess(data)["theta"].values
+    flat = chain.reshape(-1, chain.shape[-1])
+    out = {}
+    for j, f in enumerate(free):
+        lo, hi = np.quantile(flat[:, j], [0.05, 0.95])
+        out[f.label] = {
+            "rhat": float(rhat[j]), "ess": float(ess[j]), "mean": float(flat[:, j].mean()),
+            "sd": float(flat[:, j].std(ddof=1)) if flat.shape[0] > 1 else 0.0,
+            "p05": float(lo), "p95": float(hi),
+        }
+    return out
+
+
+def predictive_bands(model: CompiledModel, setup: Setup, targets: TargetSet, sample: np.ndarray) -> dict:
+    """Posterior predictive 5, 50 and 95 % of every target (fitted, held out, checks,
+    literature) over the posterior sample: key -> [p05, p50, p95]."""
+    every = [*targets.targets, *targets.literature]
+    ev = Evaluator(model, setup.free, every)
+    sims = ev.simulate(sample)
+    out = {}
+    for k, rt in enumerate(every):
+        column = sims[:, k]
+        column = column[np.isfinite(column)]
+        if column.size:
+            out[rt.key] = [float(x) for x in np.quantile(column, [0.05, 0.5, 0.95])]
+    return out
+
+
+def on_bound(result: CalibrationResult) -> list[str]:
+    """Labels of the parameters whose MAP value lies on (within 1 % of) a bound."""
+    out = []
+    for fp, v in zip(result.free, result.values, strict=True):
+        if min(v - fp.low, fp.high - v) <= ON_BOUND * (fp.high - fp.low):
+            out.append(fp.label)
+    return out
 
 
 def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet, seed: int,
                      path: str | Path = CALIBRATED_FILE) -> Path:
-    """Write the calibrated parameters with their provenance, atomically."""
+    """Write the calibrated parameters with their priors, posterior and provenance, atomically."""
     import yaml
 
     fit = targets.by_role("fit")
     within = int(np.sum(np.abs(result.target_residuals) <= 1))
+    bound = on_bound(result)
+    parameters = {}
+    for fp, v, s in zip(result.free, result.values, result.std, strict=True):
+        entry = {"value": float(v), "std": float(s), "default": fp.default, "bounds": [fp.low, fp.high],
+                 "prior": {"mean": fp.prior_mean, "sd": fp.prior_sd, "source": fp.prior_source}}
+        d = result.diagnostics.get(fp.label)
+        if d:
+            entry["posterior"] = {k: round(d[k], 6) for k in ("mean", "sd", "p05", "p95")}
+            entry["rhat"] = round(d["rhat"], 4)
+            entry["ess"] = round(d["ess"], 1)
+            entry["pinned_by_data"] = bool(d["sd"] < PINNED_RATIO * fp.prior_sd)
+        if fp.label in bound:
+            entry["on_bound"] = fp.bound_reason or "no reason given"
+        parameters[fp.label] = entry
     doc = {
         "provenance": {
             "written_by": f"kazind {__version__} calibrate",
             "date": _dt.date.today().isoformat(),
             "seed": seed,
             "setup": Path(setup.file).name,
-            "objective": "sum of squared target residuals (error / tolerance) plus weak priors, halved",
+            "objective": "log posterior: target residuals (error / tolerance) as standard normals, truncated normal priors",
             "cost": round(result.cost, 6),
             "fit_targets": [t.key for t in fit],
             "fit_targets_within_tolerance": f"{within} of {len(fit)}",
-            "holdout_targets": [t.key for t in targets.by_role("holdout")],
+            "holdout_targets": [t.key for t in targets.by_role("holdout")] + [t.key for t in targets.literature],
             "starts": result.starts,
             "model_runs": result.runs,
             "seconds": round(result.seconds, 1),
-            "uncertainty": "Laplace approximation at the optimum, tolerances read as one standard deviation",
+            "values": "MAP (maximum a posteriori); std and the posterior block from the sample",
+            "on_bound": bound,
         },
-        "parameters": {
-            fp.label: {"value": float(v), "std": float(s), "default": fp.default, "bounds": [fp.low, fp.high]}
-            for fp, v, s in zip(result.free, result.values, result.std, strict=True)
-        },
-        # The joint uncertainty: ensembles draw correlated parameters from it, since the
-        # targets pin down combinations of parameters far better than each alone.
+        "parameters": parameters,
         "correlation": {
             "labels": [fp.label for fp in result.free],
-            "matrix": [[round(float(x), 6) for x in row] for row in result.correlation],
+            "matrix": [[round(float(x), 4) for x in row] for row in result.correlation],
         },
     }
+    if result.predictive:
+        doc["predictive"] = {k: [round(x, 6) for x in v] for k, v in result.predictive.items()}
     if result.sample is not None:
         doc["posterior_sample"] = {"file": sample_file(path).name, **result.sample_info}
         with atomic_write(sample_file(path)) as fh:

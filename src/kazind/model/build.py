@@ -1,44 +1,116 @@
-"""Build the Kazakhstan model's spec: the equations from ``kazakhstan.yaml``, the
+"""Build the Kazakhstan model's spec: the equations from ``data/kazakhstan.yaml``, the
 schedules from the record.
 
-The model file holds the structure and every documented parameter; what the record
-dates (railway sections, named enterprises and power stations) is turned here into
-time series, so that the historical scenario stands on the record and a change of the
-record shows in the model. Calibrated parameter values, when present, are applied on
-top (``calibrated.yaml``, written by ``kazind calibrate``).
+The model owns its data (``kazind.model`` package resources): the authored files in
+``data/`` (the model, its targets, the calibration's priors and settings, the levers,
+how the record's named projects are read) and the files ``kazind calibrate`` writes in
+``calibrated/``. What the record dates (railway sections, named enterprises, mines, oil
+fields and power stations, the cities' 1926 census populations) is turned here into
+time series and constants, so that the historical scenario stands on the record and a
+change of the record shows in the model. Calibrated parameter values, when present, are
+applied on top; :func:`calibrated_spec` caches that spec for every layer above.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from kazind.common.errors import KazindError
 from kazind.common.yamlio import load_yaml
 from kazind.engine import ModelSpec, load_model
+from kazind.record.facts import default_table
 from kazind.record.places import Gazetteer, Place, load_gazetteer, load_outline
 from kazind.record.railways import RailwayNetwork, load_railways
 
-MODEL_FILE = Path(__file__).with_name("kazakhstan.yaml")
+DATA_DIR = Path(str(files("kazind.model").joinpath("data")))
+CALIBRATED_DIR = Path(str(files("kazind.model").joinpath("calibrated")))
+MODEL_FILE = DATA_DIR / "kazakhstan.yaml"
+LEVERS_FILE = DATA_DIR / "levers.yaml"
+PROJECTS_FILE = DATA_DIR / "projects.yaml"
+CALIBRATED_FILE = CALIBRATED_DIR / "calibrated.yaml"
 
-#: The model's policy levers: constants that stand for the choices of the debate, each
-#: acting from ``policy_start`` (1921). Scenarios, the explorer and the tests move these.
-POLICY_LEVERS = (
-    "investment_scale",
-    "processing_priority",
-    "organised_recruitment_level",
-    "local_training_capacity",
-    "local_hiring_priority",
-    "collectivisation_intensity",
-)
+LANGS = ("kk", "ru", "en")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A policy lever: the constant it moves, the constant of its start year, its meaning."""
+
+    name: str
+    start: str  # name of the constant holding the year from which the lever acts
+    meaning: dict[str, str]
+
+
+def load_levers(path: str | Path = LEVERS_FILE) -> tuple[Lever, ...]:
+    """The levers of ``levers.yaml``, checked: each a name, a start-year constant and a
+    meaning in kk, ru and en."""
+    doc = load_yaml(path)
+    items = (doc.data or {}).get("levers") if isinstance(doc.data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise doc.error("expected 'levers': a list of {name, from, meaning}")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) != {"name", "from", "meaning"}:
+            raise doc.error("each lever needs exactly name, from and meaning", ("levers", i))
+        meaning = item["meaning"]
+        if not isinstance(meaning, dict) or set(meaning) != set(LANGS):
+            raise doc.error("meaning must give kk, ru and en", ("levers", i, "meaning"))
+        out.append(Lever(str(item["name"]), str(item["from"]), {k: str(v) for k, v in meaning.items()}))
+    return tuple(out)
+
+
+#: The policy levers with their meanings and start-year constants (``data/levers.yaml``).
+LEVERS: tuple[Lever, ...] = load_levers()
+#: The names of the policy levers: the one list that scenarios, the explorer and the
+#: tests move.
+POLICY_LEVERS: tuple[str, ...] = tuple(lever.name for lever in LEVERS)
 
 #: Kinds of gazetteer entry that produce: the named projects of the model.
 PRODUCING_KINDS = ("enterprise", "mine", "oil_field", "power_station")
 
-#: Named projects are those that started in the industrialisation years; earlier
-#: enterprises are part of the capacity restored after the war.
+#: Named enterprises are those that started in the industrialisation years; earlier ones
+#: are part of the capacity restored after the war. Oil fields and power stations count
+#: from 1914 on, since their capacities are in physical units against their 1913 base.
 FIRST_PROJECT_YEAR = 1926
+PHYSICAL_KINDS = ("oil_field", "power_station")
+
+
+@dataclass(frozen=True)
+class ProjectReadings:
+    """How the model reads the record's named projects (``data/projects.yaml``)."""
+
+    undated_window_start: int
+    project_years: dict[str, int]
+    own_power_stations: tuple[str, ...]
+    staged_projects: tuple[str, ...]
+    construction_years: int
+    construction_start_facts: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def project_readings(path: str | Path = PROJECTS_FILE) -> ProjectReadings:
+    doc = load_yaml(path)
+    data = doc.data or {}
+    keys = {"undated_window_start", "project_years", "own_power_stations", "staged_projects",
+            "construction_years", "construction_start_facts"}
+    if not isinstance(data, dict) or set(data) != keys:
+        raise doc.error(f"expected exactly the keys {', '.join(sorted(keys))}")
+    try:
+        years = {str(k): int(v["year"]) for k, v in (data["project_years"] or {}).items()}
+        own = tuple(str(item["place"]) for item in data["own_power_stations"] or [])
+    except (KeyError, TypeError, ValueError):
+        raise doc.error("project_years need 'year'; own_power_stations need 'place'") from None
+    return ProjectReadings(
+        undated_window_start=int(data["undated_window_start"]),
+        project_years=years,
+        own_power_stations=own,
+        staged_projects=tuple(str(p) for p in data["staged_projects"] or []),
+        construction_years=int(data["construction_years"]),
+        construction_start_facts={str(k): str(v) for k, v in (data["construction_start_facts"] or {}).items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -46,27 +118,35 @@ class Schedules:
     """Time series and constants derived from the record, by model variable name."""
 
     series: dict[str, tuple[list[float], list[float]]]
-    constants: dict[str, float]
+    constants: dict[str, float | dict[str, float]]
     project_years: dict[str, int]  # place id -> year the model lets it arrive
 
 
-def project_year(place: Place, network: RailwayNetwork, gazetteer: Gazetteer) -> int | None:
+def project_year(place: Place, network: RailwayNetwork, gazetteer: Gazetteer | None = None,
+                 readings: ProjectReadings | None = None) -> int | None:
     """The year a named project arrives in the model, or None if it is not one.
 
-    An enterprise counts from its start year, or from the year a source shows it
-    working when no start year is known, if that is 1926 or later. A mine that existed
-    before but could ship its output only once a railway reached its town (the
-    Karaganda basin, reached in 1931) counts from that railway's year.
+    An enterprise counts from its start year, if that is 1926 or later (an oil field or
+    power station: 1914 or later); an enterprise the record shows only as existing by a
+    year of 1926-1940 counts from the middle of that window (the expected year of a date
+    known only to lie in it), unless ``data/projects.yaml`` reads the record's notes for
+    a year. A mine that existed before but could ship its output only once a railway
+    reached its town (the Karaganda basin, reached in 1931) counts from that railway's year.
     """
+    readings = readings or project_readings()
     if place.kind not in PRODUCING_KINDS:
         return None
-    first = place.year_started if place.year_started is not None else place.existed_by
-    if first is not None and first >= FIRST_PROJECT_YEAR:
-        return first
+    if place.id in readings.project_years:
+        return readings.project_years[place.id]
+    first_allowed = 1914 if place.kind in PHYSICAL_KINDS else FIRST_PROJECT_YEAR
+    if place.year_started is not None and place.year_started >= first_allowed:
+        return place.year_started
     if place.kind == "mine" and place.city is not None:
         rail = first_railway_year(place.city, network)
         if rail is not None and rail >= FIRST_PROJECT_YEAR:
             return rail
+    if place.year_started is None and place.existed_by is not None and place.existed_by >= readings.undated_window_start:
+        return (readings.undated_window_start + place.existed_by) // 2
     return None
 
 
@@ -91,6 +171,41 @@ def _arrival_series(years: list[int], start: int, stop: int) -> tuple[list[float
     return times, values
 
 
+def _weighted_series(items: list[tuple[int, float]], start: int, stop: int) -> tuple[list[float], list[float]]:
+    """Like :func:`_arrival_series`, each project weighted (e.g. by its kW)."""
+    times = [float(t) for t in range(start, stop + 1)]
+    values = [float(sum(w for y, w in items if y + 1 <= t)) for t in range(start, stop + 1)]
+    return times, values
+
+
+def _site_series(spans: list[tuple[int, int]], start: int, stop: int) -> tuple[list[float], list[float]]:
+    """Count of projects under construction: from 1 January after the start of
+    construction to 1 January after the project's first year of work."""
+    times = [float(t) for t in range(start, stop + 1)]
+    values = [float(sum(1 for a, b in spans if a + 1 <= t < b + 1)) for t in range(start, stop + 1)]
+    return times, values
+
+
+def _construction_start(place: Place, year: int, readings: ProjectReadings, facts) -> int:
+    fact_id = readings.construction_start_facts.get(place.id)
+    if fact_id is not None:
+        fact = facts.get(fact_id)
+        if fact.first_year is not None:
+            return int(fact.first_year)
+    return year - readings.construction_years
+
+
+def _city_population_1926(cities: list[str], facts) -> dict[str, float]:
+    """The record's 1926 census population of each city that has a fact for it."""
+    known = {f.id: f for f in facts}
+    out = {}
+    for city in cities:
+        fact = known.get(f"ext.urbanisation.{city}_1926")
+        if fact is not None and isinstance(fact.value, int | float):
+            out[city] = float(fact.value)
+    return out
+
+
 @lru_cache(maxsize=1)
 def record_schedules() -> Schedules:
     """Everything the model takes from the record, computed once."""
@@ -99,31 +214,62 @@ def record_schedules() -> Schedules:
     gazetteer = load_gazetteer()
     network = load_railways(gazetteer=gazetteer)
     outline = load_outline()
+    readings = project_readings()
+    facts = default_table()
+    by_id = {p.id: p for p in gazetteer.places}
 
     years: dict[str, int] = {}
     for place in gazetteer.places:
-        year = project_year(place, network, gazetteer)
+        year = project_year(place, network, gazetteer, readings)
         if year is not None and year <= stop:
             years[place.id] = year
 
     series: dict[str, tuple[list[float], list[float]]] = {}
-    branches = spec.dimensions["branch"]
-    for branch in branches:
+    for branch in spec.dimensions["branch"]:
         ys = [years[p.id] for p in gazetteer.places if p.id in years and p.branch == branch]
         series[f"named_projects_{branch}"] = _arrival_series(ys, start, stop)
+    full_year = int(spec.variable("karaganda_full_year").value)
     for city in spec.dimensions["city"]:
-        ys = [years[p.id] for p in gazetteer.places if p.id in years and p.city == city]
-        series[f"enterprises_{city}"] = _arrival_series(ys, start, stop)
+        here = [p for p in gazetteer.places if p.id in years and p.city == city]
+        counted = [p for p in here if p.id not in readings.staged_projects]
+        series[f"enterprises_{city}"] = _arrival_series([years[p.id] for p in counted], start, stop)
+        spans = [(_construction_start(p, years[p.id], readings, facts), years[p.id]) for p in counted]
+        spans += [(years[p.id] - 1, full_year) for p in here if p.id in readings.staged_projects]
+        series[f"sites_{city}"] = _site_series(spans, start, stop)
 
-    # Railway length on 1 January of Y counts the sections opened up to Y - 1.
+    # Railways: on 1 January of Y the sections opened up to Y - 1.
     times = [float(t) for t in range(start, stop + 1)]
     lengths = [network.length_open_km(t - 1, outline) for t in range(start, stop + 1)]
     series["railway_length_record"] = (times, lengths)
-    constants = {"railway_length_record_1913": lengths[0]}
+    for city in spec.dimensions["city"]:
+        series[f"rail_sections_{city}"] = (times, [
+            float(sum(1 for o in network.sections_open(t - 1) if city in (o.section.from_, o.section.to)))
+            for t in range(start, stop + 1)
+        ])
+    series["rail_sections_total"] = (times, [float(max(1, len(network.sections_open(t - 1))))
+                                             for t in range(start, stop + 1)])
+
+    # Power stations: the record's kW where it gives them, a count of the others.
+    stations = [p for p in gazetteer.places if p.id in years and p.kind == "power_station"]
+    recorded = [(years[p.id], p.capacity.kw) for p in stations if p.capacity is not None and p.capacity.kw]
+    unrecorded = [years[p.id] for p in stations if p.capacity is None or not p.capacity.kw]
+    unrecorded += [years[pid] for pid in readings.own_power_stations if pid in years]
+    series["named_station_kw_recorded"] = _weighted_series(recorded, start, stop)
+    series["named_stations_unrecorded"] = _arrival_series(unrecorded, start, stop)
+
+    constants: dict[str, float | dict[str, float]] = {"railway_length_record_1913": lengths[0]}
+    rail = first_railway_year("karaganda", network)
+    if rail is not None:
+        constants["karaganda_rail_year"] = float(rail)
+    census = _city_population_1926(spec.dimensions["city"], facts)
+    if census:
+        constants["city_population_1926"] = census
+    unknown = [pid for pid in (*readings.project_years, *readings.own_power_stations, *readings.staged_projects,
+                               *readings.construction_start_facts) if pid not in by_id]
+    if unknown:
+        raise KazindError(f"data/projects.yaml names places the record lacks: {', '.join(sorted(set(unknown)))}",
+                          file=PROJECTS_FILE)
     return Schedules(series=series, constants=constants, project_years=years)
-
-
-CALIBRATED_FILE = Path(__file__).with_name("calibrated.yaml")
 
 
 def calibrated_values(path: str | Path = CALIBRATED_FILE) -> dict[str, float]:
@@ -155,12 +301,14 @@ def _apply(var, values: dict[str, float]):
     return var
 
 
-def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True) -> ModelSpec:
+def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True,
+               values: dict[str, float] | None = None) -> ModelSpec:
     """The model's spec with the record's schedules filled in and, unless
-    ``calibrated`` is False, the calibrated parameter values applied."""
+    ``calibrated`` is False, the calibrated parameter values applied (or ``values``)."""
     spec = load_model(model_file)
     schedules = record_schedules()
-    values = calibrated_values() if calibrated else {}
+    if values is None:
+        values = calibrated_values() if calibrated else {}
     unknown = sorted(k.split("[")[0] for k in values if k.split("[")[0] not in spec.names())
     if unknown:
         raise KazindError(f"calibrated.yaml names parameters the model lacks: {', '.join(unknown)}")
@@ -170,6 +318,15 @@ def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True) -> 
             times, series_values = schedules.series[var.name]
             var = var.model_copy(update={"times": times, "values": series_values})
         elif var.name in schedules.constants:
-            var = var.model_copy(update={"value": schedules.constants[var.name]})
+            value = schedules.constants[var.name]
+            if isinstance(value, dict):
+                value = {**(var.value if isinstance(var.value, dict) else {"*": var.value}), **value}
+            var = var.model_copy(update={"value": value})
         variables.append(_apply(var, values))
     return ModelSpec(**{**spec.model_dump(exclude={"variables"}), "variables": variables})
+
+
+@lru_cache(maxsize=1)
+def calibrated_spec() -> ModelSpec:
+    """The calibrated model's spec, built once (scenarios are applied to copies)."""
+    return build_spec(calibrated=True)

@@ -27,9 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kazind.common.errors import KazindError
 from kazind.common.yamlio import load_yaml
+from kazind.model.build import DATA_DIR
 from kazind.record.facts import Fact, FactTable, Range, default_table
 
-TARGETS_FILE = Path(__file__).with_name("targets.yaml")
+TARGETS_FILE = DATA_DIR / "targets.yaml"
 
 Role = Literal["fit", "holdout", "input", "check"]
 Measure = Literal["value", "ratio", "change", "growth", "one_minus"]
@@ -41,6 +42,7 @@ TOLERANCE_BY_CONFIDENCE = {
     "high": 0.10,
     "medium-high": 0.15,
     "medium": 0.25,
+    "low-medium": 0.30,
     "low": 0.40,
 }
 #: Extra room for the text's own hedges.
@@ -99,20 +101,71 @@ class Unexpressed(BaseModel):
     why: str
 
 
+class Literature(BaseModel):
+    """A check from cited literature beyond the record: held out, never fitted.
+
+    Its value is given here with its citation (the record holds the figures of the
+    source text and the reference; these are figures an outside checker would bring).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^lit\.[a-z0-9_]+$")
+    variable: str
+    element: str | None = None
+    at: float
+    base: float | None = None
+    measure: Measure = "value"
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    tolerance: float | None = Field(default=None, gt=0)
+    confidence: Literal["high", "medium-high", "medium", "low-medium", "low"]
+    citation: str = Field(min_length=1)
+    statement: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Literature:
+        if (self.value is None) == (self.low is None or self.high is None):
+            raise ValueError("give either value or both low and high")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("low is above high")
+        if self.measure in ("ratio", "change", "growth") and self.base is None:
+            raise ValueError(f"measure {self.measure!r} needs a base time")
+        return self
+
+
 @dataclass(frozen=True)
 class ResolvedTarget:
-    """A target with its observed value, comparison and tolerance worked out from its fact."""
+    """A target with its observed value, comparison and tolerance worked out from its fact
+    (or, for a literature check, from its own entry: ``fact`` is then None)."""
 
     target: Target
-    fact: Fact
+    fact: Fact | None
     observed: float | tuple[float, float]
     comparison: Comparison
     tolerance: float  # relative
     scale_abs: float  # the absolute size of one tolerance unit
+    literature: Literature | None = None
 
     @property
     def key(self) -> str:
         return self.target.key
+
+    @property
+    def source_id(self) -> str:
+        return self.fact.id if self.fact is not None else self.literature.id
+
+    @property
+    def confidence(self) -> str:
+        if self.fact is None:
+            return self.literature.confidence
+        return "seed" if self.fact.is_seed else self.fact.source.confidence
+
+    def statement(self, lang: str = "en") -> str:
+        if self.fact is None:
+            return f"{self.literature.statement} ({self.literature.citation})"
+        return getattr(self.fact.statement, lang)
 
 
 @dataclass(frozen=True)
@@ -122,12 +175,13 @@ class TargetSet:
     targets: tuple[ResolvedTarget, ...]
     unexpressed: tuple[Unexpressed, ...]
     file: str
+    literature: tuple[ResolvedTarget, ...] = ()
 
     def by_role(self, *roles: str) -> list[ResolvedTarget]:
         return [t for t in self.targets if t.target.role in roles]
 
     def variables(self) -> list[str]:
-        return sorted({t.target.variable for t in self.targets})
+        return sorted({t.target.variable for t in (*self.targets, *self.literature)})
 
 
 def _confidence(fact: Fact) -> str:
@@ -165,8 +219,8 @@ def load_targets(path: str | Path = TARGETS_FILE, facts: FactTable | None = None
     doc = load_yaml(path)
     facts = facts or default_table()
     data = doc.data or {}
-    if not isinstance(data, dict) or set(data) - {"targets", "unexpressed"}:
-        raise doc.error("expected the keys 'targets' and 'unexpressed' only")
+    if not isinstance(data, dict) or set(data) - {"targets", "unexpressed", "literature"}:
+        raise doc.error("expected the keys 'targets', 'unexpressed' and 'literature' only")
     resolved, keys = [], set()
     for i, item in enumerate(data.get("targets") or []):
         try:
@@ -190,7 +244,28 @@ def load_targets(path: str | Path = TARGETS_FILE, facts: FactTable | None = None
         except (ValidationError, TypeError, KazindError) as exc:
             raise doc.error(f"invalid entry: {exc}".splitlines()[0], ("unexpressed", i)) from None
         unexpressed.append(un)
-    return TargetSet(tuple(resolved), tuple(unexpressed), doc.file)
+    literature = []
+    for i, item in enumerate(data.get("literature") or []):
+        try:
+            lit = Literature(**item)
+        except (ValidationError, TypeError) as exc:
+            raise doc.error(f"invalid literature check: {exc}".splitlines()[0], ("literature", i)) from None
+        if lit.id in keys:
+            raise doc.error(f"literature check {lit.id!r} is given twice", ("literature", i))
+        keys.add(lit.id)
+        literature.append(resolve_literature(lit))
+    return TargetSet(tuple(resolved), tuple(unexpressed), doc.file, tuple(literature))
+
+
+def resolve_literature(lit: Literature) -> ResolvedTarget:
+    """A literature check as a held-out target: a range is ``within``, a value ``equal``."""
+    target = Target(fact=lit.id, variable=lit.variable, element=lit.element, at=lit.at,
+                    base=lit.base, measure=lit.measure, role="holdout", why=lit.statement)
+    observed: float | tuple[float, float] = lit.value if lit.value is not None else (lit.low, lit.high)
+    comparison = "equal" if lit.value is not None else "within"
+    tolerance = lit.tolerance or TOLERANCE_BY_CONFIDENCE[lit.confidence]
+    size = abs(np.mean(observed)) if isinstance(observed, tuple) else abs(observed)
+    return ResolvedTarget(target, None, observed, comparison, tolerance, tolerance * size, lit)
 
 
 # --------------------------------------------------------------------------- evaluation

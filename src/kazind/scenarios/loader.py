@@ -46,6 +46,7 @@ NAME_RE = re.compile(r"^[a-z0-9-]+$")
 #: Constants that set total industrial investment (keeps_historical_investment checks them).
 INVESTMENT_CONSTANTS = (
     "investment_scale",
+    "union_investment_factor",
     "investment_nep",
     "investment_plan1",
     "investment_plan2",
@@ -155,12 +156,12 @@ def _is_path(ref: str | Path) -> bool:
 # -- the model's constants --------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def calibrated_spec():
-    """The calibrated model's spec, built once (scenarios are applied to copies)."""
-    from kazind.model import build_spec
+    """The calibrated model's spec (built once and cached in :mod:`kazind.model`;
+    scenarios are applied to copies)."""
+    from kazind.model import calibrated_spec as spec
 
-    return build_spec(calibrated=True)
+    return spec()
 
 
 @lru_cache(maxsize=1)
