@@ -110,6 +110,141 @@ def test_disagreements_are_side_by_side(table, a, b):
     assert fa.model_use and fb.model_use
 
 
+@pytest.mark.parametrize(
+    "fact_id, value, borders",
+    [
+        ("ext.population.census_1939_total", 6151102, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.census_1939_total_published", 6145940, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.kazakh_share_1939", 38, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.kazakh_share_1926", 60, "kazakh_assr_1926_without_karakalpak"),
+        ("ext.population.estimate_1913_today_borders", 5597000, "today"),
+        ("ext.population.census_1926_today_borders", 6025000, "today"),
+        ("ext.population.kazakhs_1897_today_borders", 3392751, "today"),
+        ("ext.population.total_1926_with_karakalpak", 6500895, "kazakh_assr_1926_with_karakalpak"),
+    ],
+)
+def test_census_figures_carry_their_borders(table, fact_id, value, borders):
+    fact = table.get(fact_id)
+    assert fact.value == value and fact.borders == borders
+
+
+def test_the_38_and_60_percent_are_census_years(table):
+    assert table.get("ext.population.kazakh_share_1939").first_year == 1939
+    assert table.get("ext.population.kazakh_share_1926").first_year == 1926
+
+
+def test_every_population_fact_of_the_republic_names_its_borders(table):
+    from kazind.record.facts import BORDERS
+
+    people = [f for f in table if f.counts_people]
+    assert len(people) >= 45
+    assert all(f.borders in BORDERS for f in people)
+    assert all(f.note for f in table if f.borders == "not_stated")
+
+
+def test_series_share_a_quantity_one_fact_per_year(table):
+    for quantity, years in [("sheep", {1929, 1933}), ("cattle", {1929, 1933}), ("camels", {1929, 1933}),
+                            ("collectivised_households_share", {1929, 1930, 1931}),
+                            ("turksib_kazakh_workers", {1928, 1929, 1930})]:  # fmt: skip
+        facts = [f for f in table if f.quantity == quantity]
+        assert {f.first_year for f in facts} == years and len(facts) == len(years), quantity
+
+
+def test_disagreements_of_the_second_reference_part_stay_visible(table):
+    assert table.get("ext.agriculture.livestock_1929").alternatives == ("ext.agriculture.livestock_1929_high_estimate",)
+    refugees = table.get("ext.famine.refugees_1930_1933").value
+    assert (refugees.low, refugees.high) == (665000, 1100000)
+    assert "ext.population.census_1939_total_published" in table.get("ext.population.census_1939_total").alternatives
+    assert "6,151,102" in table.get("ext.population.census_1939_total").model_use
+
+
+def test_1913_railway_lines_sum_to_the_reference_length(table):
+    open_1913 = ["orenburg_tashkent", "pokrovsk_uralsk", "urbakh_astrakhan", "trans_siberian"]
+    lengths = [table.get(f"ext.transport.{line}_length_today_borders").value for line in open_1913]
+    assert math.isclose(sum(lengths), table.get("ext.transport.railway_length_1913").value, rel_tol=0.01)
+
+
+def test_borders_not_stated_needs_a_note(table):
+    from pydantic import ValidationError
+
+    from kazind.record.facts import Fact
+
+    record = table.get("seed.labour.registered_unemployed_1922").model_dump(exclude_none=True)
+    assert Fact.model_validate(record).borders == "not_stated"
+    del record["note"]
+    with pytest.raises(ValidationError, match="borders not_stated needs a note"):
+        Fact.model_validate(record)
+
+
+# The text's arguments the record must carry as claims (issue 9 and the brief), each by a
+# phrase of its quote.
+ARGUMENTS = {
+    "seed.industry.faster_than_union_rate": "жалпы одақтық қарқынынан жоғары",
+    "seed.industry.help_of_other_republics": "жан-жақты көмегінің арқасында ғана",
+    "seed.industry.shortcoming_raw_material_orientation": "шикізаттық бағыты болды",
+    "seed.industry.shortcoming_no_processing": "өңдеу жөніндегі кәсіпорындар болған жоқ",
+    "seed.industry.shortcoming_no_machine_building": "машина жасау туралы айтпағанда",
+    "seed.industry.shortcoming_consumer_goods_imported": "тұтыну заттарының көпшілігі",
+    "seed.industry.shortcoming_raw_materials_exported": "шикізаттары әкетілді",
+    "seed.policy.sadvakasov_borderlands_charge": "шикізат базасын көрген бұрынғы саясаттан",
+    "seed.policy.sadvakasov_integrated_development": "кешенді дамытуды жақтады",
+    "seed.policy.sadvakasov_against_resettlement": "жаппай қоныс аударуына қарсы",
+    "seed.policy.goloshchekin_raw_material_base": "шикізат базасының рөлі берілді",
+    "seed.population.migrants_origins": "Ресейден, Украинадан, Өзбекстаннан және Беларуссиядан",
+    "seed.policy.skipping_capitalist_stage": "капиталистік сатысын айналып өтіп",
+    "seed.labour.peasantisation_of_working_class": "айналасы",
+    "seed.labour.low_qualification_local_workers": "біліктілігі төмен жұмысшылар",
+    "seed.policy.arsenal_1941_1945": "арсеналдарының бірі",
+    "seed.population.famine_1932_1933": "ұжымдастырудан кейін туындаған",
+}
+
+
+@pytest.mark.parametrize("claim_id, phrase", sorted(ARGUMENTS.items()))
+def test_the_texts_arguments_are_claims(table, claim_id, phrase):
+    claim = table.get(claim_id)
+    assert claim.kind == "claim" and claim.is_seed and claim.value is None
+    assert phrase in claim.source.quote
+    assert claim.first_year is not None and all(getattr(claim.statement, lang) for lang in ("kk", "ru", "en"))
+
+
+def test_kinds_are_derived_or_stated(table):
+    kinds = {k: [f for f in table if f.kind == k] for k in ("quantity", "entity", "claim")}
+    assert len(kinds["claim"]) >= 40
+    assert all(f.value is not None for f in kinds["quantity"])
+    assert all(f.value is None for f in kinds["entity"] + kinds["claim"])
+    assert {f.attributed_to for f in kinds["claim"]} == {None, "goloshchekin", "sadvakasov"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"source": {"citation": "someone", "reference": "external-figures", "confidence": "low"},
+          "id": "ext.policy.sadvakasov_position"}, "a claim is the text's own: it needs a verbatim quote"),  # fmt: skip
+        ({"period": None}, "a claim needs the year, period or date"),
+        ({"value": 3, "unit": "dimensionless"}, "a claim has no value"),
+        ({"kind": "quantity"}, "a quantity needs a value"),
+        ({"kind": "opinion"}, "Input should be 'quantity', 'entity' or 'claim'"),
+    ],
+)
+def test_broken_claims_are_rejected(table, change, message):
+    from pydantic import ValidationError
+
+    from kazind.record.facts import Fact
+
+    record = table.get("seed.policy.sadvakasov_position").model_dump(exclude_none=True)
+    record.update(change)
+    record = {k: v for k, v in record.items() if v is not None}
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Fact.model_validate(record)
+
+
+def test_a_claim_without_quote_fails_with_file_line_and_id(tmp_path):
+    old = "  source: {document: seed-kk-industrialization, quote: \"Олардың ең бастысы республика өнеркәсібінің шикізаттық бағыты болды\"}\n"
+    err, _ = _load_broken(tmp_path, old, "  source: {document: seed-kk-industrialization}\n")
+    assert err.where == "seed.industry.shortcoming_raw_material_orientation"
+    assert "quote" in err.message
+
+
 def test_recruitment_559_vs_509(table):
     seed = table.get("seed.labour.organised_recruitment_1931_1940")
     ext = table.get(seed.alternatives[0])
@@ -259,11 +394,13 @@ def test_wrong_value_is_rejected_with_file_id_line_and_reason(tmp_path):
         ('quote: "Үлбі ГЭС"', 'quote: "Үлбі  ГЭС"', "seed.energy.ulba_hydro_station_built", "not verbatim"),
         ("places: [aralsulfat]", "places: [aral_sulfat]", "seed.industry.aralsulfat_working", "unknown place 'aral_sulfat'"),
         ("unit: km\n", "unit: kilofoo\n", "seed.transport.network_length_1940", "cannot parse unit"),
-        ("  year: 1917\n", "  year: 1871\n", "seed.ownership.nationalised_after_october_1917", "outside 1900-1950"),
+        ("  year: 1917\n", "  year: 1871\n", "seed.ownership.nationalised_after_october_1917", "outside 1890-1960"),
         ("- id: seed.population.famine_1921\n", "- id: seed.population.famine_1932_1933\n", "seed.population.famine_1932_1933", "duplicate id"),
         ("- id: seed.population.famine_1921\n", "- id: seed.famine_1921\n", "seed.famine_1921", "id: String should match pattern"),
         ("  topic: ownership\n  quantity: transport_ownership\n", "  topic: property\n  quantity: transport_ownership\n", "seed.ownership.railways_state_owned", "topic: Input should be"),
         ("  alternatives: [ext.labour.organised_recruitment_1931_1940]\n", "  alternatives: [ext.population.kazakhs_1926]\n", "seed.labour.organised_recruitment_1931_1940", "does not name"),
+        ("  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: \"1939 жылы республикада халқы", "  places: [kazakhstan]\n  statement:\n    kk: \"1939 жылы республикада халқы", "seed.urbanisation.cities_over_50k_1939", "a population fact needs borders"),
+        ("  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: \"1939 жылы республикада халқы", "  places: [kazakhstan]\n  borders: kazakh_ssr_1939\n  statement:\n    kk: \"1939 жылы республикада халқы", "seed.urbanisation.cities_over_50k_1939", "borders: Input should be"),
     ],
 )
 def test_broken_records_fail_loudly(tmp_path, old, new, fact_id, reason):
@@ -332,7 +469,7 @@ def _run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     return run_cli(monkeypatch, capsys, ["facts"], *args)
 
 
-REQUIRED_KEYS = {"id", "topic", "quantity", "value", "unit", "year", "statement", "quote", "document",
+REQUIRED_KEYS = {"id", "kind", "borders", "topic", "quantity", "value", "unit", "year", "statement", "quote", "document",
                  "period", "places", "qualifier", "citation", "confidence"}  # fmt: skip
 
 
@@ -346,6 +483,29 @@ def test_cli_json_has_required_keys_and_kazakh_by_default(monkeypatch, capsys, t
     assert "жұмыс күшін" in row["statement"] and row["document"] == SEED_ID
     ext = next(r for r in rows if r["id"] == "ext.labour.organised_recruitment_1931_1940")
     assert ext["value"] == 509 and ext["confidence"] and ext["citation"] and ext["quote"] is None
+
+
+def test_cli_kind_claim(monkeypatch, capsys, table):
+    code, out, _ = _run(monkeypatch, capsys, "facts", "--kind", "claim", "--lang", "ru", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == sum(f.kind == "claim" for f in table) >= 8
+    assert all(r["kind"] == "claim" and r["quote"] and r["value"] is None for r in rows)
+    sadvakasov = next(r for r in rows if r["id"] == "seed.policy.sadvakasov_borderlands_charge")
+    assert sadvakasov["attributed_to"] == "sadvakasov" and "сырьевую базу" in sadvakasov["statement"]
+
+
+def test_cli_json_has_the_1939_census_and_the_38_percent(monkeypatch, capsys):
+    code, out, _ = _run(monkeypatch, capsys, "facts", "--format", "json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    census = rows["ext.population.census_1939_total"]
+    assert census["value"] == 6151102 and census["date"] == "1939-01-17"
+    share = rows["ext.population.kazakh_share_1939"]
+    assert (share["value"], share["year"], share["borders"]) == (38, 1939, "kazakh_assr_1926_without_karakalpak")
+    for lang, net in (("kk", "таза"), ("ru", "чист"), ("en", "net")):
+        _, out, _ = _run(monkeypatch, capsys, "facts", "--format", "json", "--lang", lang)
+        migration = next(r for r in json.loads(out) if r["id"] == "seed.urbanisation.migration_growth_1928_1939")
+        assert not re.search(rf"\b{net}", migration["statement"].lower()), migration["statement"]
+        assert "1,8" in migration["statement"] or "1.8" in migration["statement"]
 
 
 def test_cli_filters_and_language(monkeypatch, capsys):

@@ -1,7 +1,8 @@
 """``kazind facts``: list the facts of the record, or show one with its source in context.
 
-``kazind facts [--topic T] [--year Y] [--place P] [--lang kk|ru|en] [--format table|csv|json]``
-lists facts (Kazakh statements by default, the language of the source text);
+``kazind facts [--kind K] [--topic T] [--year Y] [--place P] [--lang kk|ru|en] [--format table|csv|json]``
+lists facts (Kazakh statements by default, the language of the source text); ``--kind``
+keeps quantities, entities (dated events, named things) or claims (the text's judgements);
 ``kazind facts show ID`` prints one fact in full, the whole sentence of the document
 around its quote (the quote marked ``[[...]]``) and its alternatives side by side.
 Every user mistake is a :class:`KazindError`, so ``kazind`` prints one line and exits 2.
@@ -32,9 +33,9 @@ from kazind.record.validate import YEAR_RANGE
 FORMATS = ("table", "csv", "json")
 LANGS = ("kk", "ru", "en")
 CSV_COLUMNS = [
-    "id", "topic", "branch", "quantity", "value", "value_low", "value_high", "qualifier", "unit",
+    "id", "kind", "topic", "branch", "quantity", "value", "value_low", "value_high", "qualifier", "unit",
     "year", "period", "date", "places", "statement", "quote", "document", "citation",
-    "confidence", "alternatives",
+    "confidence", "borders", "alternatives",
 ]  # fmt: skip
 
 facts_app = typer.Typer(
@@ -53,6 +54,7 @@ def fact_row(fact: Fact, lang: str = "kk") -> dict[str, object]:
     value = fact.value.model_dump() if isinstance(fact.value, Range) else fact.value
     return {
         "id": fact.id,
+        "kind": fact.kind,
         "topic": fact.topic,
         "branch": fact.branch,
         "quantity": fact.quantity,
@@ -68,6 +70,9 @@ def fact_row(fact: Fact, lang: str = "kk") -> dict[str, object]:
         "document": src.document if isinstance(src, SeedSource) else src.reference,
         "citation": None if isinstance(src, SeedSource) else src.citation,
         "confidence": None if isinstance(src, SeedSource) else src.confidence,
+        "attributed_to": fact.attributed_to,
+        "borders": fact.borders,
+        "note": getattr(fact.note, lang) if fact.note else None,
         "alternatives": list(fact.alternatives),
         "model_use": fact.model_use,
     }
@@ -107,6 +112,7 @@ def _check_choice(what: str, value: str, valid: tuple[str, ...]) -> None:
 @facts_app.callback()
 def list_facts(
     ctx: typer.Context,
+    kind: str | None = typer.Option(None, "--kind", help="quantity, entity or claim"),
     topic: str | None = typer.Option(None, "--topic", help="industry, transport, energy, ..."),
     year: str | None = typer.Option(
         None, "--year", help="facts dated in Y or whose period holds Y"
@@ -122,7 +128,7 @@ def list_facts(
         return
     _check_choice("format", fmt, FORMATS)
     _check_choice("language", lang, LANGS)
-    facts = default_table().filter(topic=topic, year=parse_year(year), place=place)
+    facts = default_table().filter(topic=topic, year=parse_year(year), place=place, kind=kind)
     rows = [fact_row(f, lang) for f in facts]
     if fmt == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -133,15 +139,15 @@ def list_facts(
         writer.writerows(_csv_row(r) for r in rows)
         typer.echo(buf.getvalue(), nl=False)
     else:
-        _print_table(facts, lang, topic, year, place)
+        _print_table(facts, lang, kind, topic, year, place)
 
 
-def _print_table(facts: list[Fact], lang: str, topic, year, place) -> None:
+def _print_table(facts: list[Fact], lang: str, kind, topic, year, place) -> None:
     from rich.console import Console
     from rich.table import Table
 
     filters = ", ".join(
-        f"{k} {v}" for k, v in (("topic", topic), ("year", year), ("place", place)) if v
+        f"{k} {v}" for k, v in (("kind", kind), ("topic", topic), ("year", year), ("place", place)) if v
     )
     table = Table(title=f"Facts: {len(facts)}" + (f" ({filters})" if filters else ""))
     for name in ("id", "when", "value", "statement"):
@@ -169,8 +175,9 @@ def describe_fact(fact: Fact, table: FactTable, color: bool = False) -> list[str
         base_text = f"   (base units: {shown})"
     lines = [
         fact.id,
+        f"kind: {fact.kind}" + (f"   attributed to: {fact.attributed_to}" if fact.attributed_to else ""),
         f"topic: {fact.topic}" + (f"   branch: {fact.branch}" if fact.branch else ""),
-        f"quantity: {fact.quantity}",
+        f"quantity: {fact.quantity or '-'}",
         f"value: {format_value(fact)} ({fact.qualifier}){base_text}",
         f"when: {format_when(fact) or '-'}",
         f"places: {', '.join(fact.places) or '-'}",

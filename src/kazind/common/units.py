@@ -1,7 +1,8 @@
 """The project's one pint unit registry.
 
-Besides pint's defaults it knows people, roubles and the scale words the source text
-uses (``thousand``, ``million``), so that "115,5 мың адам" is ``115.5 thousand person``.
+Besides pint's defaults it knows people, roubles, head of livestock, households and the
+scale words the source text uses (``thousand``, ``million``), so that "115,5 мың адам" is
+``115.5 thousand person``.
 Every layer parses units here, so that quantities from the record, the engine and the
 model can be compared.
 """
@@ -20,6 +21,8 @@ ureg.define("rouble = [currency] = roubles = rub")
 ureg.define("thousand = 1e3")
 ureg.define("million = 1e6")
 ureg.define("times = 1")  # "486 есе": a multiple, dimensionless
+ureg.define("head = [livestock] = heads")  # herds: "40 million head"
+ureg.define("household = [household] = households")  # collectivised, settled households
 
 
 @lru_cache(maxsize=4096)

@@ -47,9 +47,21 @@ Branch = Literal[
     "food",
     "printing",
 ]
-Qualifier = Literal["exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly"]
-Confidence = Literal["high", "medium-high", "medium", "low"]
+Qualifier = Literal["exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly", "vague"]
+#: quantity: a number; entity: a dated event or a named thing, without a number;
+#: claim: a judgement of the text (a cause, an assessment, a position it reports).
+Kind = Literal["quantity", "entity", "claim"]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+Confidence = Literal["high", "medium-high", "medium", "low-medium", "low"]
+Borders = Literal[
+    "kazakh_assr_1926_without_karakalpak",
+    "kazakh_assr_1926_with_karakalpak",
+    "today",
+    "not_stated",
+]
 TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+#: Topics whose quantities count people in a territory: each such fact names its borders.
+POPULATION_TOPICS = ("population", "urbanisation")
 ID_PATTERN = r"^(seed|ext)\.[a-z][a-z0-9_]*\.[a-z0-9_]+$"
 DATE_PATTERN = r"^(19\d\d)(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
@@ -79,6 +91,33 @@ class Statement(_Strict):
     en: str = Field(min_length=1)
 
 
+#: What each value of ``borders`` counts, for readers (kk, ru, en). The Karakalpak
+#: autonomous region belonged to the Kazakh ASSR from 1925 until July 1930; the republic
+#: without it is the territory of the 1939 census and of the model.
+BORDERS: dict[str, Statement] = {
+    "kazakh_assr_1926_without_karakalpak": Statement(
+        kk="1926 жылғы Қазақ АКСР-і Қарақалпақ облысынсыз (1930 жылдан кейінгі республика, 1939 жылғы санақ аумағы)",
+        ru="Казакская АССР 1926 года без Каракалпакской области (республика после 1930 года, территория переписи 1939 года)",
+        en="the Kazakh ASSR of 1926 without the Karakalpak region (the republic after 1930, the territory of the 1939 census)",
+    ),
+    "kazakh_assr_1926_with_karakalpak": Statement(
+        kk="1926 жылғы шекарадағы Қазақ АКСР-і Қарақалпақ автономиялы облысымен бірге",
+        ru="Казакская АССР в границах 1926 года вместе с Каракалпакской автономной областью",
+        en="the Kazakh ASSR in its 1926 borders, with the Karakalpak autonomous region",
+    ),
+    "today": Statement(
+        kk="Қазақстанның қазіргі шекарасы",
+        ru="современные границы Казахстана",
+        en="Kazakhstan's present-day borders",
+    ),
+    "not_stated": Statement(
+        kk="дереккөз шекараны көрсетпейді",
+        ru="источник не указывает границы",
+        en="the source does not say which borders",
+    ),
+}
+
+
 class SeedSource(_Strict):
     """Where a seed fact stands in its document: a verbatim quote."""
 
@@ -98,9 +137,10 @@ class Fact(_Strict):
     """One record of ``facts_*.yaml`` (see docs/record.md, "Fact records")."""
 
     id: str = Field(pattern=ID_PATTERN)
+    kind: Kind
     topic: Topic
     branch: Branch | None = None
-    quantity: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    quantity: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     value: int | float | Range | None = None
     qualifier: Qualifier = "exact"
     unit: str | None = None
@@ -110,13 +150,26 @@ class Fact(_Strict):
     places: tuple[str, ...] = ()
     statement: Statement
     source: SeedSource | ExternalSource
+    borders: Borders | None = None
+    note: Statement | None = None
+    attributed_to: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     alternatives: tuple[str, ...] = ()
     model_use: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_kind(cls, data: object) -> object:
+        """``kind`` may be left out: a fact with a value is a quantity, one without an entity.
+        A claim is always stated."""
+        if isinstance(data, dict) and "kind" not in data:
+            data = {**data, "kind": "quantity" if data.get("value") is not None else "entity"}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Fact:
         if sum(x is not None for x in (self.year, self.period, self.date)) > 1:
             raise ValueError("give one of year, period or date, not several")
+        self._check_kind()
         if self.period is not None and self.period[0] > self.period[1]:
             raise ValueError(f"period {list(self.period)} runs backwards")
         if self.value is not None and not self.unit:
@@ -126,7 +179,43 @@ class Fact(_Strict):
             raise ValueError(f"a {kind} source needs an id starting with {kind!r}.")
         if self.alternatives and not self.model_use:
             raise ValueError("a fact with alternatives needs model_use (which one the model uses)")
+        if self.borders is None and self.counts_people:
+            raise ValueError(
+                "a population fact needs borders: one of " + ", ".join(BORDERS)
+            )
+        if self.borders == "not_stated" and self.note is None:
+            raise ValueError("borders not_stated needs a note saying why the borders are unknown")
         return self
+
+    def _check_kind(self) -> None:
+        if self.kind == "quantity" and self.value is None:
+            raise ValueError("a quantity needs a value (a fact without one is an entity or a claim)")
+        if self.kind != "quantity" and self.value is not None:
+            raise ValueError(f"a {self.kind} has no value (a fact with a value is a quantity)")
+        if self.kind != "claim" and self.quantity is None:
+            raise ValueError(f"a {self.kind} needs a quantity (what is measured or dated)")
+        if self.kind == "claim":
+            if not isinstance(self.source, SeedSource):
+                raise ValueError("a claim is the text's own: it needs a verbatim quote (a seed source)")
+            if self.first_year is None:
+                raise ValueError("a claim needs the year, period or date it is about")
+        elif self.attributed_to is not None:
+            raise ValueError("only a claim is attributed_to someone")
+
+    @property
+    def counts_people(self) -> bool:
+        """True for a quantity of people of the republic as a whole (``places`` holds
+        ``kazakhstan``): a value of a population topic, or a count of persons in any topic.
+        Such a fact must say which borders it counts; a city's count needs none."""
+        if self.value is None or "kazakhstan" not in self.places:
+            return False
+        if self.topic in POPULATION_TOPICS:
+            return True
+        try:
+            unit = parse_unit(self.unit or "")
+        except KazindError:  # reported, with its line, by the unit check of validate.py
+            return False
+        return unit.dimensionality == ureg.person.dimensionality
 
     @property
     def is_seed(self) -> bool:
@@ -134,8 +223,12 @@ class Fact(_Strict):
 
     @property
     def is_quantitative(self) -> bool:
-        """A fact with a value (a dated event or a named entity has none)."""
+        """A fact with a value (a dated event, a named entity or a claim has none)."""
         return self.value is not None
+
+    @property
+    def is_claim(self) -> bool:
+        return self.kind == "claim"
 
     @property
     def first_year(self) -> int | None:
@@ -219,9 +312,13 @@ class FactTable:
         return sorted({p for f in self.facts for p in f.places})
 
     def filter(
-        self, topic: str | None = None, year: int | None = None, place: str | None = None
+        self,
+        topic: str | None = None,
+        year: int | None = None,
+        place: str | None = None,
+        kind: str | None = None,
     ) -> list[Fact]:
-        """Facts of ``topic``, covering ``year`` and naming ``place`` (each optional).
+        """Facts of ``topic`` and ``kind``, covering ``year`` and naming ``place`` (each optional).
 
         An unknown topic or place is an error listing the valid ones, so that a typo is
         not mistaken for "no facts".
@@ -232,10 +329,13 @@ class FactTable:
             near = difflib.get_close_matches(place, self.places(), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(near)}?" if near else ""
             raise KazindError(f"no fact names place {place!r}{hint}")
+        if kind is not None and kind not in KINDS:
+            raise KazindError(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")
         return [
             f
             for f in self.facts
-            if (topic is None or f.topic == topic)
+            if (kind is None or f.kind == kind)
+            and (topic is None or f.topic == topic)
             and (year is None or f.matches_year(year))
             and (place is None or place in f.places)
         ]

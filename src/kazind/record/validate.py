@@ -4,7 +4,7 @@ A broken record fails loudly: a :class:`KazindError` naming the file, the line (
 :func:`kazind.common.load_yaml`), the fact id and the reason. The checks: the schema;
 unique, well-formed ids; seed quotes verbatim in their document; each value written in
 its quote (in the text's own number formats, see :func:`numbers_in`); places known to
-the gazetteer; units pint can read; years within 1900-1950; alternatives that exist and
+the gazetteer; units pint can read; years within 1890-1960; alternatives that exist and
 name each other back.
 """
 
@@ -23,7 +23,7 @@ from kazind.common.yamlio import YamlDocument, load_yaml
 from kazind.record.documents import DocumentStore, default_store
 from kazind.record.facts import DATA_DIR, ExternalSource, Fact, Range, SeedSource
 
-YEAR_RANGE = (1900, 1950)
+YEAR_RANGE = (1890, 1960)  # the 1897 census to Karlag's 1959
 PLACE_FILES = (DATA_DIR / "places.yaml", DATA_DIR / "railways.yaml")
 
 # Kazakh number words of the source text, matched against whole words (case-insensitive):
