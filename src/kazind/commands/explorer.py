@@ -1,7 +1,9 @@
 """``kazind serve`` (the explorer web page) and ``kazind report`` (the same as one HTML file).
 
 ``kazind serve [--host 127.0.0.1] [--port 8050] [--workers 1]`` compiles the model, runs the shipped
-scenarios once and serves the explorer; it binds 127.0.0.1 unless told otherwise.
+scenarios once and serves the explorer on gunicorn (the app preloaded, N workers forked
+from it); it binds 127.0.0.1 unless told otherwise (``--host 0.0.0.0`` for a classroom's
+network: every machine that reaches this one can then open the page).
 ``kazind report SCENARIO... --out FILE.html [--lang kk|ru|en]`` writes the timeline, the
 map at a few years, the fit report and the scenario comparison as one self-contained
 HTML file (plotly's JavaScript inlined once), atomically.
@@ -19,26 +21,38 @@ LANGS = ("kk", "ru", "en")
 
 
 def serve_command(
-    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (default: this machine only)"),
+    host: str = typer.Option(
+        "127.0.0.1", "--host",
+        help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0: every network of this machine)",
+    ),  # fmt: skip
     port: int = typer.Option(8050, "--port", help="port to listen on"),
     workers: int = typer.Option(
-        1, "--workers", help="processes answering requests at once (1: one threaded process; more use more cores)"
+        1, "--workers", help="processes answering requests at once (each a few threads; at most the number of cores)"
     ),
 ) -> None:
     """Serve the explorer (timeline, map, scenarios, record, model) in Kazakh, Russian and English."""
     if not 1 <= port <= 65535:
         raise KazindError(f"--port must be 1-65535, got {port}")
-    if not host.strip():
-        raise KazindError("--host must not be empty")
+    if not host.strip() or any(c.isspace() for c in host) or len(host) > 255:
+        raise KazindError(f"--host must be an address or a host name, got {host!r}")
     if not 1 <= workers <= 64:
         raise KazindError(f"--workers must be 1-64, got {workers}")
-    from kazind.explorer.app import serve
+    import socket
 
-    typer.echo(f"kazind explorer: open http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    try:
-        serve(host=host, port=port, workers=workers)
+    from kazind.explorer.server import serve
+
+    try:  # refuse a busy port or a foreign address in one line, before the model is built
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
     except OSError as exc:
         raise KazindError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    typer.echo(f"kazind explorer: open http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(f"kazind explorer: listening on {host}: other machines of the network can open it too", err=True)
+    serve(host=host, port=port, workers=workers)
 
 
 def report_command(

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 import xarray as xr
 
-from kazind.explorer.i18n import InputError
+from kazind.explorer.i18n import InputError, Term
 from kazind.explorer.ids import LEVERS
 
 YEARS = (1913, 1940)
@@ -108,19 +108,29 @@ def levers() -> dict[str, Lever]:
 
 
 def check_levers(values: object) -> tuple[float, ...]:
-    """The lever values (one per :data:`LEVERS`) as floats within bounds, or InputError."""
+    """The lever values (one per :data:`LEVERS`) as floats within bounds, or InputError.
+
+    Anything a page could send is answered: a missing value is the historical one; a
+    value that is not a number, not finite, too large for a float (``10**400``) or out
+    of the constant's bounds is refused with the lever's name and its range."""
     if not isinstance(values, list | tuple) or len(values) != len(LEVERS):
-        raise InputError(f"expected {len(LEVERS)} lever values")
+        raise InputError("expected {count} lever values", count=len(LEVERS))
     out = []
     for lever, value in zip(levers().values(), values, strict=True):
         if value is None:
             value = lever.default
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"{lever.name}: not a number: {value!r}")
-        value = float(value)
-        if not math.isfinite(value) or not lever.low <= value <= lever.high:
-            raise InputError(f"{lever.name} = {value:g} is outside {lever.low:g}..{lever.high:g}")
-        out.append(value)
+            raise InputError("lever {lever}: not a number: {value}", lever=Term(lever.name), value=value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf if value > 0 else -math.inf
+        if not math.isfinite(number) or not lever.low <= number <= lever.high:
+            shown = number if math.isfinite(number) else ("10^" + str(len(str(abs(int(value)))) - 1)
+                                                        if isinstance(value, int) else str(number))
+            raise InputError("lever {lever}: {value} is outside {low} to {high}", lever=Term(lever.name),
+                             value=shown, low=lever.low, high=lever.high)  # fmt: skip
+        out.append(number)
     return tuple(out)
 
 
@@ -140,23 +150,63 @@ def historical_run() -> xr.Dataset:
 
 
 @lru_cache(maxsize=1)
-def scenario_names() -> tuple[str, ...]:
-    """The scenarios one can pick: historical first."""
+def _scenario_catalogue() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(names that load and run, one line for each that does not). A user's broken
+    scenario file is left out and reported; it never stops the server."""
+    import logging
+
     try:
-        from kazind.scenarios import list_scenarios
+        from kazind.scenarios import list_scenarios, load_scenario
     except ImportError:
-        return (HISTORICAL,)
-    names = list(list_scenarios())
-    return tuple([HISTORICAL] + [n for n in names if n != HISTORICAL])
+        return (HISTORICAL,), ()
+    log = logging.getLogger("kazind.explorer")
+    good, bad = [HISTORICAL], []
+    try:
+        names = list(list_scenarios())
+    except Exception as exc:  # noqa: BLE001 - e.g. an unreadable scenario folder
+        log.error("scenarios: %s", exc)
+        return (HISTORICAL,), (str(exc),)
+    for name in names:
+        if name == HISTORICAL:
+            continue
+        try:
+            load_scenario(name)
+            _run_scenario(name)
+        except Exception as exc:  # noqa: BLE001 - reported on the page and in the log
+            line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            log.error("scenario %s left out: %s", name, line)
+            bad.append(f"{name}: {line}")
+            continue
+        good.append(name)
+    return tuple(good), tuple(bad)
+
+
+def scenario_names() -> tuple[str, ...]:
+    """The scenarios one can pick: historical first, then every other that loads and runs."""
+    return _scenario_catalogue()[0]
+
+
+def scenario_problems() -> tuple[str, ...]:
+    """One line for each scenario file that was left out (shown on the scenarios tab)."""
+    return _scenario_catalogue()[1]
 
 
 def scenario_title(name: str, lang: str) -> str:
+    return _scenario_text(name, "title", lang) or name
+
+
+def scenario_description(name: str, lang: str) -> str:
+    return _scenario_text(name, "description", lang)
+
+
+def _scenario_text(name: str, field: str, lang: str) -> str:
     try:
         from kazind.scenarios import load_scenario
 
-        return load_scenario(name).title.get(lang) or name
+        texts = getattr(load_scenario(name), field) or {}
+        return texts.get(lang) or texts.get("en") or ""
     except Exception:  # noqa: BLE001 - a title is decoration; the name will do
-        return name
+        return ""
 
 
 def check_scenarios(names: object) -> tuple[str, ...]:
@@ -165,24 +215,28 @@ def check_scenarios(names: object) -> tuple[str, ...]:
         names = []
     if isinstance(names, str):
         names = [names]
-    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+    if not isinstance(names, list | tuple) or len(names) > 50 or not all(isinstance(n, str) for n in names):
         raise InputError("scenarios: expected a list of names")
     known = scenario_names()
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InputError(f"unknown scenario {unknown[0]!r}; known: {', '.join(known)}")
+        raise InputError("unknown scenario {name}", name=unknown[0])
     return tuple(dict.fromkeys(names))
 
 
 @lru_cache(maxsize=16)
-def scenario_run(name: str) -> xr.Dataset:
-    """One shipped (or user) scenario, run once."""
-    check_scenarios([name])
+def _run_scenario(name: str) -> xr.Dataset:
     if name == HISTORICAL:
         return historical_run()
     from kazind.scenarios.run import compiled_scenario
 
     return _squeeze(compiled_scenario(name).run(outputs=list(outputs())))
+
+
+def scenario_run(name: str) -> xr.Dataset:
+    """One shipped (or user) scenario, run once."""
+    check_scenarios([name])
+    return _run_scenario(name)
 
 
 # ---------------------------------------------------------------- outcomes of a run
@@ -214,18 +268,30 @@ def lever_outcomes(values: tuple[float, ...]) -> tuple[float | None, ...]:
     return run_outcomes(lever_run(values))
 
 
+#: Smallest ensemble: fewer runs give no meaningful 5-95 % band.
+MIN_ENSEMBLE = 10
+
+
 def check_ensemble_size(n: object) -> int:
+    """A whole number of runs from :data:`MIN_ENSEMBLE` to :data:`MAX_ENSEMBLE`, or
+    InputError saying which rule the value breaks (empty, not whole, too few, too many)."""
+    if n is None or (isinstance(n, str) and not n.strip()):
+        raise InputError("ensemble size: type a whole number of runs from {low} to {high}",
+                         low=MIN_ENSEMBLE, high=MAX_ENSEMBLE)  # fmt: skip
     if isinstance(n, str):
         try:
-            n = int(n)
+            n = float(n.strip().replace(",", "."))
         except ValueError:
-            raise InputError(f"ensemble size: not a whole number: {n!r}") from None
-    if isinstance(n, float) and n.is_integer():
+            raise InputError("ensemble size: {value} is not a number", value=n) from None
+    if isinstance(n, float) and math.isfinite(n) and n.is_integer():
         n = int(n)
     if isinstance(n, bool) or not isinstance(n, int):
-        raise InputError(f"ensemble size: not a whole number: {n!r}")
-    if not 10 <= n <= MAX_ENSEMBLE:
-        raise InputError(f"ensemble size must be 10..{MAX_ENSEMBLE}, got {n}")
+        raise InputError("ensemble size: {value} is not a whole number", value=n)
+    if n < MIN_ENSEMBLE:
+        raise InputError("ensemble size: at least {low} runs, got {value}", low=MIN_ENSEMBLE, value=n)
+    if n > MAX_ENSEMBLE:
+        raise InputError("ensemble size: at most {high} runs per scenario on this page, got {value} "
+                         "(the command 'kazind ensemble' runs more)", high=MAX_ENSEMBLE, value=n)  # fmt: skip
     return n
 
 
@@ -392,7 +458,116 @@ def check_year(year: object) -> int:
     if isinstance(year, str) and year.strip().isdigit():
         year = int(year)
     if isinstance(year, bool) or not isinstance(year, int):
-        raise InputError(f"year: not a whole year: {year!r}")
+        raise InputError("year: not a whole year: {value}", value=year)
     if not YEARS[0] <= year <= YEARS[1]:
-        raise InputError(f"year {year} is outside {YEARS[0]}-{YEARS[1]}")
+        raise InputError("year {value} is outside {low}-{high}", value=str(year) if abs(year) < 10**6 else "?",
+                         low=str(YEARS[0]), high=str(YEARS[1]))  # fmt: skip
     return year
+
+
+# ---------------------------------------------------------------- how the record's facts read
+
+#: The languages' own short names, for the translations of a statement.
+LANG_SHORT = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def _display():
+    """The record's own formatting of facts for readers (``kazind.record.display``)."""
+    try:
+        from kazind.record import display
+    except ImportError:
+        return None
+    return display
+
+
+def fact_value_text(fact, lang: str) -> str:
+    """The fact's value in ``lang``: the record's localised value (number by Babel, unit by name)."""
+    display = _display()
+    if display is not None:
+        return display.format_value(fact, lang)
+    from kazind.record.facts import format_value
+
+    text = format_value(fact)
+    if isinstance(fact.value, int | float) and not isinstance(fact.value, bool):
+        from babel.numbers import format_decimal
+
+        number = repr(fact.value).removesuffix(".0") if isinstance(fact.value, float) else str(fact.value)
+        return text.replace(number, format_decimal(fact.value, locale=lang), 1)
+    return text
+
+
+def when_text(fact, lang: str) -> str:
+    """The fact's date or period ('1926', '1928-1932')."""
+    from kazind.record.facts import format_when
+
+    return format_when(fact).replace("-", "–")
+
+
+def source_text(fact, lang: str) -> str:
+    """A short name of the fact's source in ``lang`` (the seed text's title, or the citation)."""
+    display = _display()
+    if display is not None:
+        return display.source_label(fact, lang)
+    from kazind.record.documents import default_store
+    from kazind.record.facts import SeedSource
+
+    src = fact.source
+    if isinstance(src, SeedSource):
+        try:
+            return getattr(default_store().get(src.document).title, lang)
+        except Exception:  # noqa: BLE001 - the id will do
+            return src.document
+    return src.citation
+
+
+def citation_text(fact, lang: str) -> str:
+    """The full citation of an outside fact, labelled with the language it is written in."""
+    display = _display()
+    if display is not None:
+        return display.citation_label(fact, lang)
+    return fact.source.citation
+
+
+def citation_lang(fact) -> str:
+    """The language tag of a citation's text (for ``lang=``): English unless it is in Cyrillic."""
+    text = getattr(fact.source, "citation", "") or ""
+    return "ru" if any("\u0400" <= c <= "\u04ff" for c in text) else "en"
+
+
+def confidence_text(level: str, lang: str) -> str:
+    from kazind.explorer.i18n import translator
+
+    return translator(lang)(level)
+
+
+def fit_rows_of(fact_id: str) -> list:
+    """The fit report's rows of one fact."""
+    return [r for r in fit_by_target().values() if r.fact_id == fact_id]
+
+
+def is_share(variable: str) -> bool:
+    """Whether the model variable is a share (drawn and written as a percentage)."""
+    return "share" in variable or variable in ("rolling_stock_condition", "utilisation", "labour_ratio",
+                                                "transport_ratio", "power_ratio")  # fmt: skip
+
+
+# ---------------------------------------------------------------- places as a reader of a year sees them
+
+
+def place_name(place, lang: str, year: int | None = None) -> str:
+    """The place's name in ``lang`` as it was in ``year`` (the record's period names), or today's."""
+    if year is not None and hasattr(place, "name_at"):
+        return place.name_at(year, lang)
+    if hasattr(place, "today_name"):
+        return place.today_name(lang)
+    return getattr(place.names, lang)
+
+
+@lru_cache(maxsize=1)
+def waters() -> dict:
+    """The seas, lakes and rivers of the map (Natural Earth, shipped: scripts/make_waters.py)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "waters.geojson"
+    return json.loads(path.read_text(encoding="utf-8"))

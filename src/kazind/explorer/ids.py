@@ -1,29 +1,42 @@
 """Stable element ids of the explorer page, for callbacks and browser tests.
 
-Every id the page uses is defined here and only here; the layout and the callbacks
-import them, so a test can rely on them. Lever sliders are ``lever-<constant name>``
-(see :data:`LEVER_IDS`), their values ``readout-<constant name>``.
+Every fixed id the page uses is defined here; the frame, the tabs and the tests import
+them. A tab's button is ``tab-<key>`` and its panel ``panel-<key>`` (:func:`tab`,
+:func:`panel`, keys from :mod:`kazind.explorer.pages`). Lever sliders are
+``lever-<constant name>`` (:data:`LEVER_IDS`), their values ``readout-<constant name>``.
+The charts of the timeline and scenarios tabs are ``timeline-<panel>`` and
+``scenario-<panel>`` inside the containers :data:`TIMELINE_GRAPH` and
+:data:`SCENARIO_GRAPH`.
 """
 
 from __future__ import annotations
 
 from kazind.model.build import POLICY_LEVERS
 
-# -- the frame: language, tabs, the body re-rendered on a language change
+# -- the frame: URL state, language, tabs, the body re-rendered on a change of language
+URL = "url"
+STATE = "page-state"  # dcc.Store: the URL state (kazind.explorer.state)
+PAGE_LANG = "page-lang"  # dcc.Store: the page's language; every callback reads it
 LANG = "lang-select"
 BODY = "page-body"
 TITLE = "page-title"
-TABS = "tabs"
+INTRO = "page-intro"
+TABS = "tabs"  # the tab list (role=tablist)
+TAB_PREFIX = "tab-"
+PANEL_PREFIX = "panel-"
 TAB_TIMELINE = "tab-timeline"
 TAB_MAP = "tab-map"
 TAB_SCENARIOS = "tab-scenarios"
 TAB_RECORD = "tab-record"
 TAB_MODEL = "tab-model"
+DOC_SYNC = "doc-sync"  # hidden: <html lang> and the document title follow the language
 
 # -- timeline: the historical paths with the record's facts on them
-TIMELINE_GRAPH = "timeline-graph"
+TIMELINE_GRAPH = "timeline-graph"  # the grid of the timeline's charts
+TIMELINE_PANEL_PREFIX = "timeline-"
 TIMELINE_VAR = "timeline-variable"  # dropdown: one more model variable with its facts
 TIMELINE_EXTRA_GRAPH = "timeline-extra-graph"
+TIMELINE_EXTRA_TABLE = "timeline-extra-table"
 TIMELINE_MESSAGE = "timeline-message"
 FACT_PANEL = "fact-panel"  # the fact under the last clicked point
 DOWNLOAD_TIMELINE = "download-timeline-button"
@@ -31,6 +44,7 @@ DOWNLOAD_TIMELINE_DATA = "download-timeline"
 
 # -- map
 MAP_GRAPH = "map-graph"
+MAP_CAPTION = "map-caption"  # what opened in the year shown
 YEAR_SLIDER = "year-slider"
 PLAY = "play-button"
 MAP_INTERVAL = "map-interval"
@@ -44,7 +58,9 @@ LEVER_PREFIX = "lever-"
 LEVER_RESET = "lever-reset"
 ENSEMBLE_TOGGLE = "ensemble-toggle"
 ENSEMBLE_SIZE = "ensemble-size"
-SCENARIO_GRAPH = "scenario-graph"
+SCENARIO_GRAPH = "scenario-graph"  # the grid of the scenario charts
+SCENARIO_PANEL_PREFIX = "scenario-"
+SCENARIO_KEY = "scenario-key"  # the key of the runs' lines
 OUTCOME_TABLE = "outcome-table"
 SCENARIO_MESSAGE = "scenario-message"
 DOWNLOAD_SCENARIOS = "download-scenarios-button"
@@ -74,7 +90,17 @@ READOUT_PREFIX = "readout-"
 READOUT_IDS = {name: READOUT_PREFIX + name for name in LEVERS}
 
 
+def tab(key: str) -> str:
+    """The id of a tab's button."""
+    return TAB_PREFIX + key
+
+
+def panel(key: str) -> str:
+    """The id of a tab's panel."""
+    return PANEL_PREFIX + key
+
+
 def all_ids() -> list[str]:
-    """Every documented id (the lever sliders included)."""
+    """Every documented fixed id (the lever sliders included)."""
     fixed = [v for k, v in globals().items() if k.isupper() and isinstance(v, str) and not k.endswith("_PREFIX")]
     return fixed + list(LEVER_IDS.values()) + list(READOUT_IDS.values())

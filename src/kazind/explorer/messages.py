@@ -13,14 +13,14 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-_CALL = re.compile(r"""\b_\((["'])([^"'\\]+)\1\)""")
+_CALL = re.compile(r"""\b(?:_|InputError)\((["'])([^"'\\]+)\1[,)]""")
 
 
 def source_messages() -> set[str]:
     """Message ids of the literal ``_()`` calls in the explorer's and report's source."""
     out = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-        str(PACKAGE_DIR), method_map=[("**.py", "python")], keywords={"_": None}
+        str(PACKAGE_DIR), method_map=[("**.py", "python")], keywords={"_": None, "InputError": None}
     ):
         if isinstance(message, str) and message:
             out.add(message)
@@ -32,23 +32,29 @@ def source_messages() -> set[str]:
 
 def table_messages() -> set[str]:
     """Message ids kept in tables rather than in ``_()`` calls."""
-    from kazind.explorer import figures, layout
+    from kazind.explorer import charts, frame
+    from kazind.explorer.i18n import PLOTLY_MESSAGES
+    from kazind.explorer.pages import PAGES, model, record, scenarios, timeline
+    from kazind.explorer.pages import map as map_page
     from kazind.record.facts import TOPICS
 
-    out = set(layout.LEVER_LABELS.values())
-    out |= {title for title, *_rest in figures.PANELS}
-    out |= {label for _t, series, *_r in figures.PANELS for v, e, label in series if e is None}
-    out |= {title for _v, title, *_r in figures.SCENARIO_PANELS}
-    out |= {label for label, _s, _k in figures.EXTRA_VARIABLES.values()}
-    out |= {label for _lo, _hi, label, _c in figures.RAIL_PERIODS}
-    out |= {figures.branch_label(b, "en") for b in (*figures.BRANCHES, "printing")}
-    out |= {figures.element_label(e, "en") for e in (*figures.WORKER_GROUPS, *figures.POP_GROUPS,
-                                                      "socialist", "cooperative", "private")}  # fmt: skip
+    out = {p.label for p in PAGES}
+    out.add(frame.TITLE)
+    out |= {title for _k, title, *_rest in timeline.PANELS}
+    out |= {label for _k, _t, series, *_r in timeline.PANELS for v, e, label in series if e is None}
+    out |= {unit for _s, _k, unit in timeline.EXTRA_VARIABLES.values() if unit}
+    out |= {title for _k, _v, title, *_r in scenarios.PANELS}
+    out |= set(scenarios.LEVER_UNITS.values())
+    out |= {label for _lo, _hi, label, *_c in map_page.RAIL_PERIODS}
+    out |= {f["properties"]["name"] for f in map_page.data.waters()["features"] if "name" in f["properties"]}
+    out |= set(charts.BRANCH_NAMES.values()) | set(charts.ELEMENT_NAMES.values())
+    out |= {name for _s, _c, name in charts.VERDICT_STYLE.values()}
     out |= set(TOPICS)
     out |= {"high", "medium-high", "medium", "low"}
-    out |= {label for _key, label in layout.MODEL_COLUMNS}
-    out |= set(layout.KIND_LABELS.values())
-    out |= set(layout.model_doc().sectors)  # the model's sectors, named in the model tab
+    out |= {label for _key, label in model.COLUMNS}
+    out |= set(model.KIND_LABELS.values())
+    out |= {v for v in record.VERDICTS.values() if v != "–"}
+    out |= set(PLOTLY_MESSAGES)
     return out
 
 

@@ -16,8 +16,19 @@ import plotly.io as pio
 
 from kazind.common.atomic import atomic_write
 from kazind.common.errors import KazindError
-from kazind.explorer import data, figures
-from kazind.explorer.i18n import LANG_NAMES, InputError, check_lang, fmt_sig, translator
+from kazind.explorer import data
+from kazind.explorer.components import graph_config
+from kazind.explorer.i18n import (
+    LANG_NAMES,
+    InputError,
+    check_lang,
+    fmt_sig,
+    plotly_locales_js,
+    translator,
+)
+from kazind.explorer.pages import map as map_page
+from kazind.explorer.pages import scenarios as scenario_page
+from kazind.explorer.pages import timeline as timeline_page
 
 MAP_YEARS = (1913, 1926, 1932, 1940)
 
@@ -28,7 +39,9 @@ h1{border-bottom:3px solid #1f5f99;padding-bottom:.3em}h2{margin-top:1.6em;color
 nav a{margin-right:1em}table{border-collapse:collapse;font-size:13px;width:100%}
 td,th{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#eef2f6}.ok{background:#e8f5e9}.miss{background:#ffebee}.na{color:#777}
-.maps{display:grid;grid-template-columns:1fr 1fr;gap:8px}.muted{color:#555;font-size:13px}
+.maps,.grid{display:grid;grid-template-columns:1fr 1fr;gap:8px}.muted{color:#444;font-size:13px}
+.grid4{display:grid;grid-template-columns:repeat(4,1fr);gap:8px}h3{font-size:14px;margin:6px 0 0}
+@media (max-width:760px){.maps,.grid,.grid4{grid-template-columns:1fr}}
 """
 
 
@@ -38,17 +51,20 @@ class _Charts:
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, fig: dict, filename: str, height: int | None = None) -> str:
+    def __call__(self, fig: dict, filename: str, lang: str, height: int | None = None) -> str:
         if height is not None:
             fig["layout"]["height"] = height
         self.count += 1
-        return pio.to_html(
+        chart = pio.to_html(
             fig,
             full_html=False,
             include_plotlyjs=self.count == 1,
             div_id=f"chart-{self.count}",
-            config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": filename}},
+            config={**graph_config(filename, lang), "responsive": True},
         )
+        if self.count == 1:  # plotly's texts in kk and ru, registered once plotly.js is there
+            chart = chart.replace("</script>", "</script><script>" + plotly_locales_js() + "</script>", 1)
+        return chart
 
 
 def _fit_table(lang: str) -> str:
@@ -76,7 +92,7 @@ def _fit_table(lang: str) -> str:
 
 
 def _outcome_table(lang: str, runs: dict) -> str:
-    cols, rows = figures.outcome_rows(lang, runs)
+    cols, rows = scenario_page.outcome_rows(lang, runs)
     head = "".join(f"<th>{html.escape(c['name'])}</th>" for c in cols)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(r[c['id']]))}</td>" for c in cols) + "</tr>" for r in rows
@@ -84,10 +100,30 @@ def _outcome_table(lang: str, runs: dict) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _titled(title: str, chart: str) -> str:
+    return f"<figure><h3>{html.escape(title)}</h3>{chart}</figure>"
+
+
 def _section(lang: str, names: tuple[str, ...], chart: _Charts) -> str:
     _ = translator(lang)
     runs = {n: (data.scenario_title(n, lang), data.scenario_run(n)) for n in names}
+    ds, points, facts = data.historical_run(), data.fact_points(), data.facts()
+    gaz, rails, outline, waters = data.gazetteer(), data.railways(), data.outline(), data.waters()
     # charts are made in the order they appear: the first one carries plotly's JavaScript
+    timeline = [
+        _titled(_(title), chart(timeline_page.panel_figure(lang, series, scale, kind, ds, points, facts),
+                                f"kazind-timeline-{key}", lang))
+        for key, title, series, scale, kind in timeline_page.PANELS
+    ]  # fmt: skip
+    maps = [
+        f"<div>{chart(map_page.map_figure(lang, y, ds, gaz, rails, outline, waters), f'kazind-map-{y}', lang, height=460)}</div>"
+        for y in MAP_YEARS
+    ]
+    scenarios = [
+        _titled(_(title), chart(scenario_page.panel_figure(lang, v, scale, kind, runs), f"kazind-scenario-{key}", lang))
+        for key, v, title, scale, kind in scenario_page.PANELS
+    ]
+    key = "".join(f"<li>{html.escape(label)}</li>" for label, _ds in runs.values())
     parts = [
         f'<section id="{lang}" lang="{lang}">',
         f"<h1>{html.escape(_('Industrialization of Kazakhstan, 1913-1940'))}</h1>",
@@ -98,15 +134,14 @@ def _section(lang: str, names: tuple[str, ...], chart: _Charts) -> str:
         f"<h2>{html.escape(_('Timeline'))}</h2>",
         "<p class='muted'>" + html.escape(_("The lines are the model's historical run; the points are facts of the record. "))
         + "</p>",
-        chart(figures.timeline_figure(lang), "kazind-timeline"),
+        "<div class='grid'>", *timeline, "</div>",
         f"<h2>{html.escape(_('Map'))}</h2>",
-        "<div class='maps'>",
-        *(f"<div>{chart(figures.map_figure(lang, y), f'kazind-map-{y}', height=460)}</div>" for y in MAP_YEARS),
-        "</div>",
+        "<div class='maps'>", *maps, "</div>",
         f"<h2>{html.escape(_('The record'))}: {html.escape(_('reproduced by the model'))}</h2>",
         _fit_table(lang),
         f"<h2>{html.escape(_('Scenarios'))}</h2>",
-        chart(figures.scenario_figure(lang, runs), "kazind-scenarios"),
+        f"<ul>{key}</ul>",
+        "<div class='grid4'>", *scenarios, "</div>",
         f"<h2>{html.escape(_('Outcomes'))}</h2>",
         _outcome_table(lang, runs),
         "</section>",

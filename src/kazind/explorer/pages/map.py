@@ -1,0 +1,367 @@
+"""The map tab: the republic year by year, 1913-1940.
+
+Seas, lakes and the main rivers (Natural Earth, shipped with the package) orient the
+reader; today's border is drawn thin. For the year chosen: every railway open by then
+(colour by the period it opened in), the towns that existed (named as they were called
+that year), sized by the model's population where the model has them, and the
+enterprises, mines, oil fields and power stations working by then, each branch with its
+own shape and colour. What opened that very year is ringed, and a caption says what
+opened or happened. Play runs the years once, from the year shown to 1940, and stops.
+"""
+
+from __future__ import annotations
+
+import math
+
+import xarray as xr
+from dash import Input, Output, State, dcc, html, no_update
+
+from kazind.explorer import charts, data
+from kazind.explorer import ids as I
+from kazind.explorer.components import chart_block, download_button, message_line, muted
+from kazind.explorer.guard import guarded
+from kazind.explorer.i18n import InputError, check_lang, fmt_number, safe_lang, translator
+from kazind.explorer.pages import Page
+
+RAIL_PERIODS = (
+    (1890, 1917, "before 1917", "#8d6a48", "solid"),
+    (1918, 1927, "1918-1927", "#6a4c93", "solid"),
+    (1928, 1932, "1928-1932 (Turksib)", "#c0392b", "solid"),
+    (1933, 1940, "1933-1940", "#1f5f99", "solid"),
+)
+HIGHLIGHT = "#ff8c00"
+LAT_SCALE = 1 / math.cos(math.radians(48.0))  # a degree of latitude against one of longitude at 48° N
+PRODUCING = ("enterprise", "mine", "oil_field", "power_station")
+TOWN_KINDS = ("city", "town")
+WATER = "#a9cfe8"
+WATER_LINE = "#5b9bd5"
+
+
+def _water_traces(waters: dict, lang: str) -> list[dict]:
+    _ = translator(lang)
+    traces = []
+    lx, ly = [], []
+    rx, ry = [], []
+    labels = {"lake": ([], [], []), "river": ([], [], [])}
+    for f in waters["features"]:
+        props, geom = f["properties"], f["geometry"]
+        if props["layer"] == "label":
+            xs, ys, names = labels[props["kind"]]
+            xs.append(geom["coordinates"][0])
+            ys.append(geom["coordinates"][1])
+            names.append(_(props["name"]))
+            continue
+        if geom["type"] in ("Polygon", "MultiPolygon"):
+            polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+            for poly in polys:
+                ring = poly[0]
+                lx += [p[0] for p in ring] + [None]
+                ly += [p[1] for p in ring] + [None]
+        else:
+            parts = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
+            for part in parts:
+                rx += [p[0] for p in part] + [None]
+                ry += [p[1] for p in part] + [None]
+    traces.append({"type": "scatter", "mode": "lines", "x": rx, "y": ry, "hoverinfo": "skip", "showlegend": False,
+                   "line": {"color": WATER_LINE, "width": 1}, "name": _("rivers")})  # fmt: skip
+    traces.append({"type": "scatter", "mode": "lines", "x": lx, "y": ly, "fill": "toself", "fillcolor": WATER,
+                   "line": {"color": WATER_LINE, "width": 0.6}, "hoverinfo": "skip", "showlegend": False,
+                   "name": _("seas and lakes")})  # fmt: skip
+    for kind, (xs, ys, names) in labels.items():
+        if xs:
+            traces.append({"type": "scatter", "mode": "text", "x": xs, "y": ys, "text": names,
+                           "textfont": {"size": 11 if kind == "lake" else 10, "color": "#1d4f7a",
+                                        "family": "Georgia, 'DejaVu Serif', serif"},
+                           "hoverinfo": "skip", "showlegend": False})  # fmt: skip
+    return traces
+
+
+def openings(year: int, gazetteer, railways) -> tuple[list, list]:
+    """(railway sections, producing places) that opened in ``year``."""
+    rails = [o for o in railways.sections_open(year) if o.section.year == year]
+    places = [p for p in gazetteer.places if p.kind in PRODUCING and p.first_year == year]
+    return rails, places
+
+
+def _town_exists(place, year: int) -> bool:
+    return place.exists_in(year)
+
+
+def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outline, waters: dict) -> dict:
+    """The map of ``year`` (see the module docstring)."""
+    _ = translator(lang)
+    gaz = gazetteer
+    traces = []
+    for outer, *_holes in outline.polygons:
+        traces.append(
+            {
+                "type": "scatter", "mode": "lines", "x": [p[0] for p in outer], "y": [p[1] for p in outer],
+                "fill": "toself", "fillcolor": "#f7f4ec", "line": {"color": "#9a9a9a", "width": 1, "dash": "dot"},
+                "hoverinfo": "skip", "showlegend": False, "name": _("Kazakhstan (today's borders)"),
+            }
+        )  # fmt: skip
+    traces += _water_traces(waters, lang)
+    open_km = 0.0
+    for lo, hi, label, colour, dash in RAIL_PERIODS:
+        xs, ys, hover = [], [], []
+        for o in railways.sections_open(year):
+            y = o.section.year
+            if y is None or not lo <= y <= hi:
+                continue
+            a, b = gaz[o.section.from_], gaz[o.section.to]
+            open_km += o.length_km
+            text = (
+                f"{o.line.names.get(lang, o.line.id)}: {data.place_name(a, lang, year)} – "
+                f"{data.place_name(b, lang, year)}<br>{_('opened in {year}').format(year=y)}"
+                f" · {fmt_number(o.length_km, lang)} {_('km')}"
+            )
+            xs += [a.lon, (a.lon + b.lon) / 2, b.lon, None]
+            ys += [a.lat, (a.lat + b.lat) / 2, b.lat, None]
+            hover += [text, text, text, ""]
+        if xs:
+            traces.append(
+                {
+                    "type": "scatter", "mode": "lines", "x": xs, "y": ys, "hovertext": hover,
+                    "hoverinfo": "text", "line": {"color": colour, "width": 3, "dash": dash},
+                    "name": _("railways") + " " + _(label), "legendgroup": "rail",
+                }
+            )  # fmt: skip
+    rails_new, places_new = openings(year, gaz, railways)
+    # what opened this year: a wide orange band under the new lines, a ring round new places
+    hx, hy = [], []
+    for o in rails_new:
+        a, b = gaz[o.section.from_], gaz[o.section.to]
+        hx += [a.lon, b.lon, None]
+        hy += [a.lat, b.lat, None]
+    ringx = [p.lon for p in places_new]
+    ringy = [p.lat for p in places_new]
+    if hx or ringx:
+        traces.insert(
+            len(traces) - sum(1 for t in traces if t.get("legendgroup") == "rail"),
+            {"type": "scatter", "mode": "lines", "x": hx or [None], "y": hy or [None], "hoverinfo": "skip",
+             "line": {"color": HIGHLIGHT, "width": 9}, "opacity": 0.55, "name": _("opened this year"),
+             "legendgroup": "new", "showlegend": bool(hx)},
+        )  # fmt: skip
+    # towns that existed: named as they were called that year; sized by the model where it has them
+    pops = ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
+    cx, cy, size, text, labels = [], [], [], [], []
+    for p in gaz.places:
+        if p.kind not in TOWN_KINDS or not _town_exists(p, year):
+            continue
+        name = data.place_name(p, lang, year)
+        pop = float(pops[p.id]) if p.id in pops else None
+        cx.append(p.lon)
+        cy.append(p.lat)
+        size.append(max(7.0, math.sqrt(max(pop, 0.0)) / 18) if pop is not None else 6.0)
+        labels.append(name)
+        text.append(f"<b>{name}</b>" + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else ""))
+    traces.append(
+        {
+            "type": "scatter", "mode": "markers+text", "x": cx, "y": cy, "text": labels,
+            "textposition": "top center", "textfont": {"size": 10, "color": "#333"},
+            "hovertext": text, "hoverinfo": "text", "cliponaxis": False,
+            "marker": {"size": size, "color": "rgba(31,95,153,0.2)", "line": {"color": "#1f5f99", "width": 1}},
+            "name": _("towns (size: population in the model)"),
+        }
+    )  # fmt: skip
+    for branch in (*charts.BRANCHES, "printing"):
+        ex, ey, et = [], [], []
+        for p in gaz.places:
+            if p.kind not in PRODUCING or p.branch != branch or not p.exists_in(year):
+                continue
+            ex.append(p.lon)
+            ey.append(p.lat)
+            et.append(
+                f"<b>{data.place_name(p, lang, year)}</b><br>{charts.branch_label(branch, lang)}"
+                + ("<br>" + _("from {year}").format(year=p.first_year) if p.first_year else "")
+            )
+        if ex:
+            traces.append(
+                {
+                    "type": "scatter", "mode": "markers", "x": ex, "y": ey, "hovertext": et,
+                    "hoverinfo": "text", "name": charts.branch_label(branch, lang),
+                    "marker": {"color": charts.BRANCH_COLOURS.get(branch, "#555"), "size": 11,
+                               "symbol": charts.BRANCH_SYMBOLS.get(branch, "circle"),
+                               "line": {"color": "white", "width": 1}},
+                    "legendgroup": "enterprises",
+                }
+            )  # fmt: skip
+    if ringx:
+        traces.append(
+            {"type": "scatter", "mode": "markers", "x": ringx, "y": ringy, "hoverinfo": "skip",
+             "marker": {"symbol": "circle-open", "size": 24, "color": HIGHLIGHT, "line": {"width": 3}},
+             "name": _("opened this year"), "legendgroup": "new", "showlegend": not hx},
+        )  # fmt: skip
+    layout = charts.base_layout(lang)
+    model_km = float(ds["railway_length"].sel(time=float(year))) if "railway_length" in ds else None
+    layout.update(
+        {
+            "title": {
+                "text": f"<b>{year}</b> · {_('railways of the record')}: {fmt_number(open_km, lang)} {_('km')}"
+                + (f" · {_('model')}: {fmt_number(model_km, lang)} {_('km')}" if model_km is not None else ""),
+                "x": 0.01, "xanchor": "left", "font": {"size": 14},
+            },
+            "xaxis": {"range": [46.0, 88.0], "showgrid": False, "zeroline": False, "visible": False},
+            "yaxis": {"range": [39.8, 56.2], "scaleanchor": "x", "scaleratio": LAT_SCALE,
+                      "showgrid": False, "zeroline": False, "visible": False},
+            "legend": {"orientation": "h", "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top",
+                       "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0)"},
+            "margin": {"l": 4, "r": 4, "t": 36, "b": 4},
+            "plot_bgcolor": "#eef3f7",
+            "dragmode": "pan",
+        }
+    )  # fmt: skip
+    return {"data": traces, "layout": layout}
+
+
+def year_caption(lang: str, year: int, gazetteer, railways) -> list:
+    """What opened (railway sections, enterprises) in ``year``, as sentences."""
+    _ = translator(lang)
+    rails, places = openings(year, gazetteer, railways)
+    items = []
+    for o in rails:
+        a, b = gazetteer[o.section.from_], gazetteer[o.section.to]
+        items.append(html.Li(f"{o.line.names.get(lang, o.line.id)}: {data.place_name(a, lang, year)} – "
+                             f"{data.place_name(b, lang, year)}"))  # fmt: skip
+    for p in places:
+        items.append(html.Li(f"{data.place_name(p, lang, year)} ({charts.branch_label(p.branch, lang)})"))
+    if not items:
+        return [html.B(str(year) + ": "), _("no railway or enterprise of the record opened this year.")]
+    return [html.B(str(year) + ": " + _("opened this year") + ":"), html.Ul(items)]
+
+
+def map_rows(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> list[dict]:
+    """What the map shows in ``year``, as rows for a CSV."""
+    rows = []
+    pops = ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
+    for p in gazetteer.places:
+        if p.kind in TOWN_KINDS and p.exists_in(year):
+            rows.append({"year": year, "kind": p.kind, "id": p.id, "name": data.place_name(p, lang, year),
+                         "lat": p.lat, "lon": p.lon, "branch": "",
+                         "population_model": round(float(pops[p.id])) if p.id in pops else "",
+                         "opened": ""})  # fmt: skip
+    for p in gazetteer.places:
+        if p.kind in PRODUCING and p.exists_in(year):
+            rows.append({"year": year, "kind": p.kind, "id": p.id, "name": data.place_name(p, lang, year),
+                         "lat": p.lat, "lon": p.lon, "branch": p.branch, "population_model": "",
+                         "opened": p.first_year})  # fmt: skip
+    for o in railways.sections_open(year):
+        rows.append({"year": year, "kind": "railway", "id": f"{o.line.id}:{o.section.from_}-{o.section.to}",
+                     "name": o.line.names.get(lang, o.line.id), "lat": "", "lon": "", "branch": "",
+                     "population_model": "", "opened": o.section.year})  # fmt: skip
+    return rows
+
+
+# ---------------------------------------------------------------- layout
+
+
+def layout(lang: str) -> list:
+    _ = translator(lang)
+    lo, hi = data.YEARS
+    return [
+        muted(_("Railways by the period they opened in, towns sized by their population in the model, "
+                "enterprises by branch (each branch its own shape and colour); what opened in the year "
+                "shown is ringed in orange. The dotted outline is today's border of Kazakhstan.")),
+        message_line(I.MAP_MESSAGE),
+        html.Div(
+            [
+                html.Button(_("Play"), id=I.PLAY, n_clicks=0, className="kz-play",
+                            **{"aria-controls": I.MAP_GRAPH}),  # fmt: skip
+                html.Div(
+                    [
+                        html.Label(_("Year"), htmlFor=I.YEAR_SLIDER, id=I.YEAR_SLIDER + "-label",
+                                   className="kz-visually-hidden"),  # fmt: skip
+                        dcc.Slider(
+                            id=I.YEAR_SLIDER, min=lo, max=hi, step=1, value=1926,
+                            marks={y: str(y) for y in range(lo, hi + 1) if y % 5 == 0 or y in (lo, hi)},
+                            tooltip={"placement": "top", "always_visible": True},
+                            persistence=True, persistence_type="session", updatemode="drag",
+                        ),  # fmt: skip
+                    ],
+                    className="kz-year-slider",
+                ),
+                dcc.Interval(id=I.MAP_INTERVAL, interval=1200, disabled=True, n_intervals=0),
+            ],
+            className="kz-play-row",
+        ),
+        html.Div(id=I.MAP_CAPTION, className="kz-caption", **{"aria-live": "polite"}),
+        chart_block(I.MAP_GRAPH, _("The republic in the year shown"), lang, "kazind-map", class_name="kz-map"),
+        download_button(I.DOWNLOAD_MAP, I.DOWNLOAD_MAP_DATA, lang),
+    ]
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+@guarded(lambda msg: (charts.empty_figure(), [], msg))
+def view(year, lang):
+    lang = check_lang(lang)
+    year = data.check_year(year)
+    gaz, rails = data.gazetteer(), data.railways()
+    fig = map_figure(lang, year, data.historical_run(), gaz, rails, data.outline(), data.waters())
+    return fig, year_caption(lang, year, gaz, rails), ""
+
+
+def toggle_play(n_clicks, disabled, year, lang):
+    """The play button: start (from 1913 if the year shown is 1940) or stop."""
+    _ = translator(safe_lang(lang))
+    if not isinstance(n_clicks, int) or n_clicks <= 0:
+        return True, _("Play"), no_update
+    start = bool(disabled)  # it was stopped: start it
+    restart = start and year == data.YEARS[1]
+    return (not start), (_("Pause") if start else _("Play")), (data.YEARS[0] if restart else no_update)
+
+
+def next_year(n_intervals, year, lang):
+    """One tick of play: the next year; at 1940 play stops (interval off, button says Play)."""
+    _ = translator(safe_lang(lang))
+    try:
+        year = data.check_year(year)
+    except InputError:
+        return data.YEARS[0], no_update, no_update
+    if year >= data.YEARS[1]:
+        return no_update, True, _("Play")
+    nxt = year + 1
+    if nxt >= data.YEARS[1]:
+        return nxt, True, _("Play")
+    return nxt, no_update, no_update
+
+
+def download(n_clicks, year, lang):
+    from kazind.explorer.components import csv_download
+
+    if not n_clicks:
+        return no_update
+    try:
+        year = data.check_year(year)
+    except InputError:
+        return no_update
+    return csv_download(map_rows(safe_lang(lang), year, data.historical_run(), data.gazetteer(), data.railways()),
+                        f"kazind-map-{year}.csv")  # fmt: skip
+
+
+def register(app) -> None:
+    lang = Input(I.PAGE_LANG, "data")
+    app.callback(
+        Output(I.MAP_GRAPH, "figure"), Output(I.MAP_CAPTION, "children"), Output(I.MAP_MESSAGE, "children"),
+        Input(I.YEAR_SLIDER, "value"), lang,
+    )(view)  # fmt: skip
+    app.callback(
+        Output(I.MAP_INTERVAL, "disabled"), Output(I.PLAY, "children"),
+        Output(I.YEAR_SLIDER, "value", allow_duplicate=True),
+        Input(I.PLAY, "n_clicks"), State(I.MAP_INTERVAL, "disabled"), State(I.YEAR_SLIDER, "value"),
+        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+    )(toggle_play)  # fmt: skip
+    app.callback(
+        Output(I.YEAR_SLIDER, "value"), Output(I.MAP_INTERVAL, "disabled", allow_duplicate=True),
+        Output(I.PLAY, "children", allow_duplicate=True),
+        Input(I.MAP_INTERVAL, "n_intervals"), State(I.YEAR_SLIDER, "value"), State(I.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )(next_year)  # fmt: skip
+    app.callback(
+        Output(I.DOWNLOAD_MAP_DATA, "data"), Input(I.DOWNLOAD_MAP, "n_clicks"), State(I.YEAR_SLIDER, "value"),
+        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+    )(download)  # fmt: skip
+
+
+PAGE = Page(key="map", label="Map", layout=layout, register=register)
