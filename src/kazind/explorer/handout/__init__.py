@@ -17,13 +17,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from kazind.common.atomic import atomic_write
 from kazind.common.errors import KazindError
 from kazind.explorer.handout.charts import PALETTE, SYMBOLS, Line, Panel, Point, panels_svg
 from kazind.explorer.lesson import Chapter, Lesson, Series, load_lesson
+from kazind.explorer.lesson.runs import departure_year
+from kazind.explorer.lesson.source import marked_paragraphs
 
 __all__ = ["FORMATS", "build_handout", "pick_chapters", "write_handout"]
 
@@ -88,28 +89,6 @@ class Run:
     colour: str
     dataset: object  # xarray.Dataset
     departs: float | None  # the first year the run differs from the historical one
-
-
-def departure_year(ds, historical) -> float | None:
-    """The first time at which ``ds`` differs from the historical run in any output."""
-    import numpy as np
-
-    first = None
-    times = ds["time"].values
-    for name in ds.data_vars:
-        if name not in historical:
-            continue
-        a, b = np.asarray(ds[name].values, float), np.asarray(historical[name].values, float)
-        if a.shape != b.shape:
-            continue
-        diff = np.abs(a - b) > 1e-9 * np.maximum(1.0, np.abs(b))
-        while diff.ndim > 1:
-            diff = diff.any(axis=-1)
-        hits = np.flatnonzero(diff)
-        if hits.size:
-            t = float(times[hits[0] - 1]) if hits[0] > 0 else float(times[0])
-            first = t if first is None else min(first, t)
-    return first
 
 
 def model_runs(names: list[str], lang: str) -> list[Run]:
@@ -345,45 +324,15 @@ def sources_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> str:
     return f'<section id="sources"><h2>{esc(t("Other sources"))}</h2><ul>{"".join(items)}</ul></section>'
 
 
-@lru_cache(maxsize=1)
-def _marked_source(doc_id: str, quotes: tuple[str, ...]) -> tuple[str, ...]:
-    """The source text's paragraphs as HTML, with the quoted sentences marked."""
-    from kazind.record.documents import document_text
-
-    text = document_text(doc_id)
-    spans = sorted((m, m + len(q)) for q in quotes for m in _all_positions(text, q))
-    merged: list[list[int]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    out, pos = [], 0
-    for a, b in merged:
-        out.append(esc(text[pos:a]) + "<mark>" + esc(text[a:b]) + "</mark>")
-        pos = b
-    out.append(esc(text[pos:]))
-    marked = "".join(out)
-    # a mark never spans a line break in this text (quotes are within one paragraph)
-    return tuple(p for p in marked.split("\n") if p.strip())
-
-
-def _all_positions(text: str, quote: str) -> list[int]:
-    out, i = [], text.find(quote)
-    while i >= 0:
-        out.append(i)
-        i = text.find(quote, i + 1)
-    return out
-
-
 def source_section(lesson: Lesson, lang: str) -> str:
     from kazind.record.documents import default_store
 
     t = _(lang)
     doc = default_store().get(lesson.document)
-    quotes = tuple(sorted({q.quote for c in lesson.chapters for q in c.quotes}
-                          | {q.quote for line in lesson.debate.lines for q in line.quotes}))  # fmt: skip
-    paragraphs = "".join(f'<p lang="kk">{p}</p>' for p in _marked_source(lesson.document, quotes))
+    paragraphs = "".join(
+        '<p lang="kk">' + "".join(f"<mark>{esc(t)}</mark>" if marked else esc(t) for t, marked in parts) + "</p>"
+        for parts in marked_paragraphs(lesson)
+    )
     return (f'<section id="source-text" class="source-text"><h2>{esc(t("The source text"))}: '
             f"«{esc(doc.title.kk)}»</h2>"
             f'<p class="muted">{esc(t("The sentences the lesson quotes are marked."))}</p>{paragraphs}</section>')  # fmt: skip

@@ -17,6 +17,7 @@ import xarray as xr
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from kazind.explorer import charts, data, factview
+from kazind.explorer.pages import events
 from kazind.explorer import ids as I
 from kazind.explorer.charts import VERDICT_STYLE, legend_below, value_text
 from kazind.explorer.components import (
@@ -282,6 +283,7 @@ def layout(lang: str) -> list:
             ],
             className="kz-with-panel",
         ),
+        events.events_block(lang),
         html.H3(_("More model variables with facts")),
         html.Label(_("Choose a variable"), htmlFor=I.TIMELINE_VAR, className="kz-label"),
         dcc.Dropdown(
@@ -403,6 +405,7 @@ def download(n_clicks, lang):
 
 
 def register(app) -> None:
+    events.register(app)
     lang = Input(I.PAGE_LANG, "data")
     graphs = [panel_id(k) for k, *_r in PANELS]
     app.callback(
