@@ -55,6 +55,9 @@ def table_messages() -> set[str]:
     out |= set(model.KIND_LABELS.values())
     out |= {v for v in record.VERDICTS.values() if v != "–"}
     out |= set(PLOTLY_MESSAGES)
+    from kazind.explorer.pages import events
+
+    out |= {name for *_r, name in events.KINDS.values()}
     return out
 
 

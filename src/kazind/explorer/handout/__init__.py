@@ -22,8 +22,8 @@ from pathlib import Path
 from kazind.common.atomic import atomic_write
 from kazind.common.errors import KazindError
 from kazind.explorer.handout.charts import PALETTE, SYMBOLS, Line, Panel, Point, panels_svg
-from kazind.explorer.lesson import Chapter, Lesson, Series, load_lesson
-from kazind.explorer.lesson.runs import departure_year
+from kazind.explorer.lesson import Chapter, Lesson, load_lesson
+from kazind.explorer.lesson.runs import scenario_departure
 from kazind.explorer.lesson.source import marked_paragraphs
 
 __all__ = ["FORMATS", "build_handout", "pick_chapters", "write_handout"]
@@ -33,7 +33,7 @@ STYLESHEET = Path(__file__).with_name("print.css")
 _ID = re.compile(r"\b((?:seed|ext)\.[a-z_]+\.[a-z0-9_]+)\b")
 
 
-def _(lang: str):
+def _tr(lang: str):
     from kazind.explorer.i18n import translator
 
     return translator(lang)
@@ -100,47 +100,19 @@ def model_runs(names: list[str], lang: str) -> list[Run]:
         names = list(data.check_scenarios(list(names)))
     except InputError as err:
         raise KazindError(f"report: {err}") from None
-    historical = data.scenario_run(data.HISTORICAL)
     out = []
     for i, name in enumerate(names):
         ds = data.scenario_run(name)
         scenario = load_scenario(name)
         out.append(Run(name, data.scenario_title(name, lang), scenario.description.get(lang, ""),
                        PALETTE[i % len(PALETTE)], ds,
-                       None if name == data.HISTORICAL else departure_year(ds, historical)))  # fmt: skip
+                       scenario_departure(name)))  # fmt: skip
     return out
-
-
-@dataclass(frozen=True)
-class Presentation:
-    """How a series is shown: its title in the reader's language, its scale, percent or log."""
-
-    title: str
-    scale: float = 1.0
-    percent: bool = False
-    log: bool = False
-
-
-def presentation(series: Series, lang: str) -> Presentation:
-    """The chart title and scale of a model series (labels from the explorer's catalogue)."""
-    from kazind.explorer import figures
-
-    t = _(lang)
-    for title, lines, scale, kind in figures.PANELS:
-        for variable, element, label in lines:
-            if (variable, element) == (series.variable, series.element):
-                name = figures.series_label(variable, element, label, lang)
-                return Presentation(f"{t(title)}: {name}" if len(lines) > 1 else t(title), scale, kind == "%",
-                                    kind == "log")  # fmt: skip
-    if series.variable in figures.EXTRA_VARIABLES:
-        label, scale, kind = figures.EXTRA_VARIABLES[series.variable]
-        title = t(label) + (f": {figures.element_label(series.element, lang)}" if series.element else "")
-        return Presentation(title, scale, kind == "%")
-    return Presentation(str(series), 1.0, "share" in series.variable)
 
 
 def chapter_panels(chapter: Chapter, runs: list[Run], lang: str) -> list[Panel]:
     from kazind.explorer import data
+    from kazind.explorer.pages.story import presentation
 
     points = data.fact_points()
     panels = []
@@ -164,7 +136,7 @@ def chapter_panels(chapter: Chapter, runs: list[Run], lang: str) -> list[Panel]:
             if (p.variable, p.element) == (series.variable, series.element)
         )  # fmt: skip
         departures = tuple((r.departs, r.colour) for r in runs if r.departs is not None)
-        panels.append(Panel(how.title, how.percent, tuple(lines), pts, how.log, departures))
+        panels.append(Panel(how.title, how.kind == "%", tuple(lines), pts, how.kind == "log", departures))
     return panels
 
 
@@ -190,20 +162,18 @@ def _marker(verdict: str, hollow: bool = False) -> str:
 
 
 def key_section(lang: str) -> str:
-    t = _(lang)
-    band = '<svg width="28" height="14" aria-hidden="true"><rect x="1" y="2" width="26" height="10" fill="#1f5f99" fill-opacity=".18"/><line x1="1" y1="7" x2="27" y2="7" stroke="#1f5f99" stroke-width="2"/></svg>'  # noqa: E501
+    _ = _tr(lang)
     departs = '<svg width="28" height="14" aria-hidden="true"><line x1="14" y1="0" x2="14" y2="14" stroke="#d1495b" stroke-dasharray="1.5 2" stroke-width="1.4"/></svg>'  # noqa: E501
     rows = [
-        (_swatch(PALETTE[0]), t("a scenario of the model (the historical run first)")),
-        (departs, t("the year a scenario departs from history")),
-        (band, t("uncertainty band: 90 of every 100 runs of the model")),
-        (_marker("yes"), t("a fact of the record that the model reproduces")),
-        (_marker("no"), t("a fact of the record that the model misses")),
-        (_marker("none"), t("a fact of the record that is not scored (an input, or a check)")),
-        (_marker("yes", hollow=True), t("a fact placed through a ratio or a change")),
+        (_swatch(PALETTE[0]), _("a scenario of the model (the historical run first)")),
+        (departs, _("the year a scenario departs from history")),
+        (_marker("yes"), _("a fact of the record that the model reproduces")),
+        (_marker("no"), _("a fact of the record that the model misses")),
+        (_marker("none"), _("a fact of the record that is not scored (an input, or a check)")),
+        (_marker("yes", hollow=True), _("a fact placed through a ratio or a change")),
     ]
     cells = "".join(f"<div>{icon}</div><div>{esc(text)}</div>" for icon, text in rows)
-    return f'<section id="key"><h2>{esc(t("Key to the symbols"))}</h2><div class="key">{cells}</div></section>'
+    return f'<section id="key"><h2>{esc(_("Key to the symbols"))}</h2><div class="key">{cells}</div></section>'
 
 
 def intro_section(lesson: Lesson) -> str:
@@ -227,17 +197,17 @@ def glossary_section(lesson: Lesson) -> str:
 
 
 def debate_section(lesson: Lesson, runs: list[Run], lang: str) -> str:
-    t = _(lang)
+    _ = _tr(lang)
     d = lesson.debate
     parts = [f'<section id="debate"><h2>{esc(d.title)}</h2>', *(f"<p>{esc(p)}</p>" for p in d.paragraphs)]
     for line in d.lines:
         parts.append(f"<h3>{esc(line.name)}</h3>")
         parts += [f"<p>{esc(p)}</p>" for p in line.paragraphs]
         parts += [_quote(q, lang) for q in line.quotes]
-    parts.append(f"<h3>{esc(t('The scenarios compared'))}</h3>")
+    parts.append(f"<h3>{esc(_('The scenarios compared'))}</h3>")
     for run in runs:
         bullets = "".join(f"<li>{with_ids(b)}</li>" for b in d.assumptions.get(run.name, ()))
-        departs = (f'<p class="muted">{esc(t("Departs from history in"))} {int(round(run.departs))}</p>'
+        departs = (f'<p class="muted">{esc(_("Departs from history in"))} {int(round(run.departs))}</p>'
                    if run.departs is not None else "")  # fmt: skip
         parts.append(
             f'<div class="scenario"><div class="swatch">{_swatch(run.colour)}<b>{esc(run.title)}</b></div>'
@@ -258,14 +228,14 @@ def _quote(q, lang: str) -> str:
 
 def chapter_section(chapter: Chapter, runs: list[Run], lesson: Lesson) -> str:
     lang = lesson.lang
-    t = _(lang)
+    _ = _tr(lang)
     panels = chapter_panels(chapter, runs, lang)
     summary = "; ".join(p.title for p in panels)
     svg = panels_svg(panels, lang, description=summary)
     swatches = "".join(f'<span class="swatch">{_swatch(r.colour)}{esc(r.title)}</span>' for r in runs)
     scored = [p for panel in panels for p in panel.points if p.verdict in ("yes", "no")]
     met = sum(p.verdict == "yes" for p in scored)
-    caption = t("Facts of the record on these charts reproduced by the model") + f": {met} / {len(scored)}"
+    caption = _("Facts of the record on these charts reproduced by the model") + f": {met} / {len(scored)}"
     questions = "".join(f'<li>{esc(q)}<div class="answer"></div><div class="answer"></div></li>'
                         for q in chapter.questions)  # fmt: skip
     return "".join([
@@ -273,11 +243,11 @@ def chapter_section(chapter: Chapter, runs: list[Run], lesson: Lesson) -> str:
         f"<h2>{chapter.number}. {esc(chapter.title)}</h2>",
         f'<p class="period">{chapter.period[0]}-{chapter.period[1]}</p>',
         *(f"<p>{esc(p)}</p>" for p in chapter.paragraphs),
-        f"<h3>{esc(t('What the text says'))}</h3>",
+        f"<h3>{esc(_('What the text says'))}</h3>",
         *(_quote(q, lang) for q in chapter.quotes),
-        f"<h3>{esc(t('What the model shows'))}</h3>",
+        f"<h3>{esc(_('What the model shows'))}</h3>",
         f'<figure><div class="swatches">{swatches}</div>{svg}<figcaption>{esc(caption)}</figcaption></figure>',
-        f"<h3>{esc(t('Questions'))}</h3>",
+        f"<h3>{esc(_('Questions'))}</h3>",
         f'<ol class="questions">{questions}</ol>',
         "</section>",
     ])  # fmt: skip
@@ -286,7 +256,7 @@ def chapter_section(chapter: Chapter, runs: list[Run], lesson: Lesson) -> str:
 def chronology_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> str:
     from kazind.explorer.i18n import fmt_date
 
-    t = _(lang)
+    _ = _tr(lang)
     lo = min(c.period[0] for c in chapters)
     hi = max(c.period[1] for c in chapters)
     rows = []
@@ -302,14 +272,14 @@ def chronology_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> st
         refs = ", ".join(e.facts)
         rows.append(f"<tr><td>{esc(when)}</td><td><b>{esc(e.label)}</b> {esc(e.text)}"
                     f'{f"<br><span class=id>{esc(refs)}</span>" if refs else ""}</td></tr>')  # fmt: skip
-    head = f"<tr><th>{esc(t('date'))}</th><th>{esc(t('event'))}</th></tr>"
-    return f'<section id="chronology"><h2>{esc(t("Chronology"))}</h2><table>{head}{"".join(rows)}</table></section>'
+    head = f"<tr><th>{esc(_('date'))}</th><th>{esc(_('event'))}</th></tr>"
+    return f'<section id="chronology"><h2>{esc(_("Chronology"))}</h2><table>{head}{"".join(rows)}</table></section>'
 
 
 def sources_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> str:
     from kazind.explorer import data
 
-    t = _(lang)
+    _ = _tr(lang)
     table = data.facts()
     items = []
     for fid in dict.fromkeys(f for c in chapters for f in c.cites):
@@ -321,21 +291,21 @@ def sources_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> str:
         items.append(f"<li>{esc(lesson.sources[sid].citation)}</li>")
     if not items:
         return ""
-    return f'<section id="sources"><h2>{esc(t("Other sources"))}</h2><ul>{"".join(items)}</ul></section>'
+    return f'<section id="sources"><h2>{esc(_("Other sources"))}</h2><ul>{"".join(items)}</ul></section>'
 
 
 def source_section(lesson: Lesson, lang: str) -> str:
     from kazind.record.documents import default_store
 
-    t = _(lang)
+    _ = _tr(lang)
     doc = default_store().get(lesson.document)
     paragraphs = "".join(
         '<p lang="kk">' + "".join(f"<mark>{esc(t)}</mark>" if marked else esc(t) for t, marked in parts) + "</p>"
         for parts in marked_paragraphs(lesson)
     )
-    return (f'<section id="source-text" class="source-text"><h2>{esc(t("The source text"))}: '
+    return (f'<section id="source-text" class="source-text"><h2>{esc(_("The source text"))}: '
             f"«{esc(doc.title.kk)}»</h2>"
-            f'<p class="muted">{esc(t("The sentences the lesson quotes are marked."))}</p>{paragraphs}</section>')  # fmt: skip
+            f'<p class="muted">{esc(_("The sentences the lesson quotes are marked."))}</p>{paragraphs}</section>')  # fmt: skip
 
 
 # ---------------------------------------------------------------- the whole
@@ -354,12 +324,12 @@ def build_handout(scenarios: list[str], lang: str, chapters: str | None = None) 
     lesson = load_lesson(lang)
     chosen = pick_chapters(lesson, chapters)
     runs = model_runs(scenarios, lang)
-    t = _(lang)
+    _ = _tr(lang)
     contents = "".join(f'<li><a href="#chapter-{c.id}">{esc(c.title)}</a></li>' for c in chosen)
     body = "".join([
         f"<header><h1>{esc(lesson.start.title)}</h1>",
-        f'<p class="muted">{esc(t("A handout for the lesson"))}: {esc(", ".join(r.title for r in runs))}</p></header>',
-        f'<nav class="contents" aria-label="{esc(t("Contents"))}"><h2>{esc(t("Contents"))}</h2><ol>{contents}</ol></nav>',
+        f'<p class="muted">{esc(_("A handout for the lesson"))}: {esc(", ".join(r.title for r in runs))}</p></header>',
+        f'<nav class="contents" aria-label="{esc(_("Contents"))}"><h2>{esc(_("Contents"))}</h2><ol>{contents}</ol></nav>',
         intro_section(lesson),
         key_section(lang),
         glossary_section(lesson),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from kazind.explorer import charts, data, state
 from kazind.explorer import ids as I
@@ -21,7 +21,13 @@ from kazind.explorer.components import chart_block, message_line, muted
 from kazind.explorer.guard import problem
 from kazind.explorer.i18n import check_lang, fmt_number, translator
 from kazind.explorer.lesson import load_lesson
-from kazind.explorer.lesson.runs import FACTORS, check_factors, lever_changes, lever_run, scenario_departure
+from kazind.explorer.lesson.runs import (
+    FACTORS,
+    check_factors,
+    lever_changes,
+    lever_run,
+    scenario_departure,
+)
 from kazind.explorer.pages import Page
 
 PICK = "debate-pick"
@@ -32,6 +38,7 @@ GRAPH = "debate-graph"
 LEVER_PREFIX = "debate-lever-"
 LEVER_NOTE = "debate-lever-note"
 RESET = "debate-reset"
+RENDERED = "debate-rendered"  # the controls the charts were drawn for
 #: The scenarios tab's charts that the debate shows: (key in scenarios.PANELS).
 PANEL_KEYS = ("industry", "processing", "workers", "kazakh-workers", "famine", "migration")
 #: The slider's positions: index -> factor.
@@ -130,7 +137,7 @@ def lever_control(name: str, lang: str, factor: float) -> html.Div:
             html.Label(label, htmlFor=lever_id(name), id=lever_id(name) + "-label", className="kz-lever-label",
                        title=tooltip),  # fmt: skip
             dcc.Slider(id=lever_id(name), min=0, max=len(FACTORS) - 1, step=1, value=index, included=False,
-                       marks={i: factor_text(f, lang) for i, f in POSITIONS.items()}),  # fmt: skip
+                       marks={i: factor_text(f, lang) for i, f in POSITIONS.items()}, allow_direct_input=False),  # fmt: skip
             html.Div(tooltip, id=lever_id(name) + "-help", className="kz-help", role="note"),
         ],
         className="kz-lever", title=tooltip,
@@ -182,13 +189,14 @@ def layout(lang: str) -> list:
                 html.Div(
                     [html.Div(id=KEY, className="kz-key", **{"aria-live": "polite"}),
                      muted(_("A dotted vertical line marks the year a scenario departs from history.")),
-                     html.Div([chart_block(panel_id(k), _(titles[k]), lang, f"kazind-debate-{k}") for k in PANEL_KEYS],
+                     html.Div([chart_block(panel_id(k), _(titles[k]), lang, f"kazind-debate-{k}", height=280) for k in PANEL_KEYS],
                               id=GRAPH, className="kz-grid")],
                     className="kz-results",
                 ),  # fmt: skip
             ],
             className="kz-controls-and-results",
         ),
+        dcc.Store(id=RENDERED, data=None),
     ]  # fmt: skip
 
 
@@ -252,13 +260,20 @@ def register(app) -> None:
     sliders = [Input(lever_id(n), "value") for n in I.LEVERS]
 
     def _view(names, on, *rest):
-        *positions, language = rest
-        return view(names, on, positions, language)
+        *positions, language, st, rendered = rest
+        if not isinstance(st, dict) or st.get("tab") != "debate":
+            return [no_update] * (len(PANEL_KEYS) + 4)  # drawn when the tab is first shown
+        key = [names, on, positions, language]
+        if key == rendered:
+            return [no_update] * (len(PANEL_KEYS) + 4)
+        return [*view(names, on, positions, language), key]
 
     app.callback(
         *[Output(panel_id(k), "figure") for k in PANEL_KEYS],
         Output(KEY, "children"), Output(LEVER_NOTE, "children"), Output(MESSAGE, "children"),
-        Input(PICK, "value"), Input(ON, "value"), *sliders, Input(I.PAGE_LANG, "data"),
+        Output(RENDERED, "data"),
+        Input(PICK, "value"), Input(ON, "value"), *sliders, Input(I.PAGE_LANG, "data"), Input(I.STATE, "data"),
+        State(RENDERED, "data"),
     )(_view)  # fmt: skip
     app.callback(
         [Output(lever_id(n), "value") for n in I.LEVERS], Input(RESET, "n_clicks"), prevent_initial_call=True,

@@ -118,7 +118,7 @@ def events_block(lang: str) -> html.Section:
             html.P(_("Click an event to read what happened and where the record holds it."), className="kz-muted"),
             html.Div(
                 [html.Figure(dcc.Graph(id=GRAPH, figure=_figure(lang), config=graph_config("kazind-events", lang),
-                                       className="kz-graph"),
+                                       className="kz-graph", style={"height": "300px"}),
                              className="kz-chart kz-events-chart", **{"aria-labelledby": GRAPH + "-title"}),
                  html.Aside(id=DETAIL, className="kz-fact-panel", **{"aria-live": "polite"})],
                 className="kz-with-panel",

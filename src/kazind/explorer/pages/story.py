@@ -131,7 +131,7 @@ def chapter_view(chapter_id: str, lang: str) -> list:
         html.Figure(
             [html.H4(title, className="kz-chart-title", id=chart_id(i) + "-title"),
              dcc.Graph(id=chart_id(i), figure=fig, config=graph_config(f"kazind-{c.id}-{i + 1}", lang),
-                       className="kz-graph")],
+                       className="kz-graph", style={"height": f"{fig['layout'].get('height', 260)}px"})],
             className="kz-chart", **{"aria-labelledby": chart_id(i) + "-title"},
         )
         for i, (title, fig) in enumerate(chapter_figures(c, lang))
@@ -157,6 +157,13 @@ def chapter_view(chapter_id: str, lang: str) -> list:
         html.H3(_("Questions")),
         html.Ol([html.Li(q) for q in c.questions], className="kz-questions", id="story-questions"),
     ]
+
+
+def warm_up(langs: tuple[str, ...] = ("kk",)) -> None:
+    """Build every chapter once (the charts and the map), so that a class's first clicks are quick."""
+    for lang in langs:
+        for c in CHAPTERS:
+            chapter_view(c, lang)
 
 
 def nav_buttons(lang: str) -> html.Div:
@@ -203,19 +210,22 @@ def nav_buttons_bottom(lang: str) -> html.Div:
 
 
 def _render_problem(msg):
-    return no_update, no_update, msg
+    return no_update, no_update, msg, no_update
 
 
 @guarded(_render_problem)
 def render(st, lang, rendered):
     """The chapter of the URL state, unless it is already on the page."""
     lang = check_lang(lang)
-    chapter = st.get("chapter") if isinstance(st, dict) else None
+    if not isinstance(st, dict) or st.get("tab") != "story":
+        return no_update, no_update, no_update, no_update  # built when the tab is first shown
+    chapter = st.get("chapter")
     chapter = chapter if chapter in CHAPTERS else CHAPTER.default
     key = [chapter, lang]
     if rendered == key:
-        return no_update, no_update, no_update
-    return chapter_view(chapter, lang), key, ""
+        return no_update, no_update, no_update, no_update
+    toc = ["kz-toc-item kz-toc-item--current" if c == chapter else "kz-toc-item" for c in CHAPTERS]
+    return chapter_view(chapter, lang), key, "", toc
 
 
 #: Previous, next and the chapter list: set ``chapter`` in the state and the URL, in the browser.
@@ -250,6 +260,7 @@ def go_js() -> str:
 def register(app) -> None:
     app.callback(
         Output(CONTENT, "children"), Output(RENDERED, "data"), Output(MESSAGE, "children"),
+        Output({"type": GOTO, "index": ALL}, "className"),
         Input(I.STATE, "data"), Input(I.PAGE_LANG, "data"), State(RENDERED, "data"),
     )(render)  # fmt: skip
     app.clientside_callback(

@@ -17,7 +17,6 @@ import xarray as xr
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from kazind.explorer import charts, data, factview
-from kazind.explorer.pages import events
 from kazind.explorer import ids as I
 from kazind.explorer.charts import VERDICT_STYLE, legend_below, value_text
 from kazind.explorer.components import (
@@ -30,7 +29,7 @@ from kazind.explorer.components import (
 )
 from kazind.explorer.guard import guarded
 from kazind.explorer.i18n import InputError, check_lang, translator
-from kazind.explorer.pages import Page
+from kazind.explorer.pages import Page, events
 from kazind.model.labels import label as variable_name
 
 #: (key, title, [(variable, element, label)], scale, kind) with kind "", "%", "log"
