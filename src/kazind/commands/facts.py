@@ -18,6 +18,9 @@ import sys
 import typer
 
 from kazind.common.errors import KazindError
+from kazind.common.langs import check_lang
+from kazind.record.display import format_value as reader_value
+from kazind.record.display import kind_label, source_label, topic_label, when_label
 from kazind.record.documents import default_store, sentence_around
 from kazind.record.facts import (
     Fact,
@@ -31,10 +34,15 @@ from kazind.record.facts import (
 from kazind.record.validate import YEAR_RANGE
 
 FORMATS = ("table", "csv", "json")
-LANGS = ("kk", "ru", "en")
+#: The table's title and column headings in the reader's language.
+TABLE_LABELS = {
+    "kk": {"title": "Деректер", "when": "уақыты", "value": "мәні", "statement": "тұжырым", "source": "дереккөз"},
+    "ru": {"title": "Факты", "when": "когда", "value": "значение", "statement": "утверждение", "source": "источник"},
+    "en": {"title": "Facts", "when": "when", "value": "value", "statement": "statement", "source": "source"},
+}
 CSV_COLUMNS = [
     "id", "kind", "topic", "branch", "quantity", "value", "value_low", "value_high", "qualifier", "unit",
-    "year", "period", "date", "places", "statement", "quote", "document", "citation",
+    "value_text", "year", "period", "date", "places", "statement", "quote", "document", "citation",
     "confidence", "borders", "alternatives",
 ]  # fmt: skip
 
@@ -59,6 +67,7 @@ def fact_row(fact: Fact, lang: str = "kk") -> dict[str, object]:
         "branch": fact.branch,
         "quantity": fact.quantity,
         "value": value,
+        "value_text": reader_value(fact, lang),
         "qualifier": fact.qualifier,
         "unit": fact.unit,
         "year": fact.year if fact.year is not None else (int(fact.date[:4]) if fact.date else None),
@@ -127,7 +136,7 @@ def list_facts(
     if ctx.invoked_subcommand is not None:
         return
     _check_choice("format", fmt, FORMATS)
-    _check_choice("language", lang, LANGS)
+    check_lang(lang)
     facts = default_table().filter(topic=topic, year=parse_year(year), place=place, kind=kind)
     rows = [fact_row(f, lang) for f in facts]
     if fmt == "json":
@@ -143,17 +152,20 @@ def list_facts(
 
 
 def _print_table(facts: list[Fact], lang: str, kind, topic, year, place) -> None:
+    """The facts for a reader of ``lang``: ids stay, everything else in the language."""
     from rich.console import Console
     from rich.table import Table
 
-    filters = ", ".join(
-        f"{k} {v}" for k, v in (("kind", kind), ("topic", topic), ("year", year), ("place", place)) if v
-    )
-    table = Table(title=f"Facts: {len(facts)}" + (f" ({filters})" if filters else ""))
-    for name in ("id", "when", "value", "statement"):
-        table.add_column(name, overflow="fold")
+    labels = TABLE_LABELS[lang]
+    shown = (kind_label(kind, lang) if kind else None, topic_label(topic, lang) if topic else None, year, place)
+    filters = ", ".join(str(v) for v in shown if v)
+    table = Table(title=f"{labels['title']}: {len(facts)}" + (f" ({filters})" if filters else ""))
+    table.add_column("id", overflow="fold")
+    for name in ("when", "value", "statement", "source"):
+        table.add_column(labels[name], overflow="fold")
     for f in facts:
-        table.add_row(f.id, format_when(f), format_value(f), getattr(f.statement, lang))
+        table.add_row(f.id, when_label(f, lang), reader_value(f, lang), getattr(f.statement, lang),
+                      source_label(f, lang))  # fmt: skip
     Console().print(table)
 
 

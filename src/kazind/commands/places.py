@@ -4,8 +4,11 @@
 power_station, region) or the pseudo-kind ``railway``, which lists railway sections
 instead of places (GeoJSON: the sections as LineStrings plus their stations as points).
 ``--year Y`` keeps what existed by the end of year Y: enterprises from their start year
-(or the year a source shows them existing), railway sections from their opening year;
-settlements and stations are not dated and always shown.
+(or the year a source shows them existing), railway sections from their opening year,
+settlements from their founding when the record dates it (Balkhash from 1932). ``--lang``
+(kk, ru, en; Kazakh by default) gives the ``name`` column: the name of year Y with today's
+beside it when they differ (``kazind places --year 1939 --lang ru``: ``Алма-Ата (Алматы)``),
+or today's name without ``--year``.
 """
 
 from __future__ import annotations
@@ -17,20 +20,23 @@ import json
 import typer
 
 from kazind.common.errors import KazindError
+from kazind.common.langs import check_lang
 from kazind.record.places import KINDS, Place, load_gazetteer
 
 RAILWAY = "railway"
 FORMATS = ("table", "csv", "geojson")
-PLACE_COLUMNS = ["id", "kind", "branch", "name_en", "name_kk", "city", "lat", "lon",
+PLACE_COLUMNS = ["id", "kind", "branch", "name_en", "name_kk", "name", "city", "lat", "lon",
                  "first_year", "coord_confidence", "coord_source"]
-RAILWAY_COLUMNS = ["line", "from", "to", "opened", "opened_by", "length_km", "length_basis", "source"]
+RAILWAY_COLUMNS = ["line", "line_name", "from", "to", "opened", "opened_by", "length_km", "length_basis", "source"]
 
 
-def _place_row(p: Place) -> dict[str, object]:
+def _place_row(p: Place, lang: str = "kk", year: int | None = None) -> dict[str, object]:
+    first = p.founded.year if p.founded and p.first_year is None else p.first_year
     return {
         "id": p.id, "kind": p.kind, "branch": p.branch or "", "name_en": p.names.en,
-        "name_kk": p.names.kk, "city": p.city or "", "lat": p.lat, "lon": p.lon,
-        "first_year": "" if p.first_year is None else p.first_year,
+        "name_kk": p.names.kk, "name": p.today_name(lang) if year is None else p.label_at(year, lang),
+        "city": p.city or "", "lat": p.lat, "lon": p.lon,
+        "first_year": "" if first is None else first,
         "coord_confidence": p.coord_confidence or "csv", "coord_source": p.coord_source,
     }
 
@@ -60,9 +66,11 @@ def places_command(
         None, "--kind", help=f"one of: {', '.join(KINDS)}, or '{RAILWAY}' for railway sections"
     ),
     fmt: str = typer.Option("table", "--format", help="table, csv or geojson"),
-    year: int | None = typer.Option(None, "--year", help="only what existed by year Y"),
+    year: int | None = typer.Option(None, "--year", help="only what existed by year Y, named as in Y"),
+    lang: str = typer.Option("kk", "--lang", help="language of the names: kk, ru or en"),
 ) -> None:
     """List the places of the record, or its railway sections (--kind railway)."""
+    check_lang(lang)
     if fmt not in FORMATS:
         raise KazindError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     if kind is not None and kind != RAILWAY and kind not in KINDS:
@@ -77,12 +85,17 @@ def places_command(
         if fmt == "geojson":
             collection = network.to_geojson(year)
             used = {o.section.from_ for o in sections} | {o.section.to for o in sections}
-            points = gazetteer.to_geojson([p for p in gazetteer.places if p.id in used])
+            points = gazetteer.to_geojson([p for p in gazetteer.places if p.id in used], year)
             collection["features"] = points["features"] + collection["features"]
             typer.echo(json.dumps(collection, ensure_ascii=False))
             return
+        def station(pid: str) -> str:
+            place = gazetteer[pid]
+            return place.today_name(lang) if year is None else place.label_at(year, lang)
+
         rows = [
-            {"line": o.line.id, "from": o.section.from_, "to": o.section.to,
+            {"line": o.line.id, "line_name": o.line.names.get(lang, o.line.id),
+             "from": station(o.section.from_), "to": station(o.section.to),
              "opened": "" if o.section.opened is None else o.section.opened,
              "opened_by": "" if o.section.opened_by is None else o.section.opened_by,
              "length_km": round(o.length_km), "length_basis": o.basis, "source": o.section.source}
@@ -95,14 +108,15 @@ def places_command(
             _table(f"Railway sections{when}: {len(rows)}, about {total:,.0f} km", RAILWAY_COLUMNS[:-1], rows)
         return
     places = gazetteer.select(kind, year)
+    rows = [_place_row(p, lang, year) for p in places]
     if fmt == "geojson":
-        typer.echo(json.dumps(gazetteer.to_geojson(places), ensure_ascii=False))
+        typer.echo(json.dumps(gazetteer.to_geojson(places, year), ensure_ascii=False))
     elif fmt == "csv":
-        typer.echo(_csv(PLACE_COLUMNS, [_place_row(p) for p in places]), nl=False)
+        typer.echo(_csv(PLACE_COLUMNS, rows), nl=False)
     else:
         title = f"Places{' of kind ' + kind if kind else ''}{when}: {len(places)}"
-        columns = [c for c in PLACE_COLUMNS if c not in ("name_kk", "coord_source")]
-        _table(title, columns, [_place_row(p) for p in places])
+        columns = [c for c in PLACE_COLUMNS if c not in ("name_en", "name_kk", "coord_source")]
+        _table(title, columns, rows)
 
 
 def register(app: typer.Typer) -> None:

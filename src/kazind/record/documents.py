@@ -17,8 +17,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kazind.common.errors import KazindError
+from kazind.common.suggest import did_you_mean
+from kazind.common.validation import located_error
 from kazind.common.yamlio import load_yaml
 
+Lang = Literal["kk", "ru", "en"]  # kazind.common.LANGS, as a type
 DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
 DOCUMENTS_FILE = DOCUMENTS_DIR / "documents.yaml"
 
@@ -38,7 +41,7 @@ class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     kind: Literal["text", "reference"]
-    language: Literal["kk", "ru", "en"]
+    language: Lang
     title: Title
     origin: str = Field(min_length=1)
     description: str = ""
@@ -75,9 +78,7 @@ class DocumentStore:
             try:
                 document = Document.model_validate(item)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                loc = ".".join(str(p) for p in first["loc"]) or "document"
-                raise doc.error(f"{loc}: {first['msg']}", ("documents", i), where=where) from None
+                raise located_error(doc, exc, ("documents", i), where) from None
             if document.id in documents:
                 raise doc.error("duplicate document id", ("documents", i), where=document.id)
             documents[document.id] = document
@@ -89,7 +90,8 @@ class DocumentStore:
             return self.documents[doc_id]
         except KeyError:
             known = ", ".join(sorted(self.documents))
-            raise KazindError(f"unknown document {doc_id!r} (known: {known})") from None
+            hint = did_you_mean(doc_id, self.documents)
+            raise KazindError(f"unknown document {doc_id!r} (known: {known}){hint}") from None
 
     def text(self, doc_id: str) -> str:
         """The text of a stored document, after checking its sha256."""

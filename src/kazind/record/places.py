@@ -2,8 +2,11 @@
 
 ``record/data/places.yaml`` holds one entry per place id of docs/record.md (cities,
 stations, enterprises, mines, oil fields, power stations and ``kazakhstan``), each with
-names, coordinates and where they come from, and for enterprises when they started and
-on what authority. :func:`load_gazetteer` reads and checks it; a broken entry fails with
+its names through time (the name of each period in kk, ru and en, with its source),
+coordinates and where they come from, when a settlement was founded or became a town,
+and for enterprises when they started and on what authority. A reader of 1939 sees
+"Алма-Ата" and "Семипалатинск": :meth:`Place.name_at` gives the name of a year,
+:meth:`Place.today_name` today's, :meth:`Place.label_at` both together. :func:`load_gazetteer` reads and checks it; a broken entry fails with
 a :class:`~kazind.common.KazindError` naming the file, the line and the place id.
 
 The outline of the republic (``kazakhstan_outline.geojson``, Natural Earth) and a small
@@ -20,11 +23,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
 from kazind.common.errors import KazindError
+from kazind.common.langs import check_lang
+from kazind.common.suggest import did_you_mean
 from kazind.common.units import parse_unit, ureg
-from kazind.common.yamlio import YamlDocument, load_yaml
+from kazind.common.validation import located_error
+from kazind.common.yamlio import load_yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_FILE = DATA_DIR / "places.yaml"
@@ -46,13 +52,122 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Names(_Strict):
-    """Modern names in Kazakh, Russian and English, plus former names in any language."""
+class NamePeriod(_Strict):
+    """The place's name in kk, ru and en from year ``from`` up to (not including) ``to``.
 
+    ``from: null`` means since the place was first named; ``to: null`` means still today.
+    A renaming year belongs to the new name (Dzhambul from 1938, so 1938 reads Dzhambul).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: int | None = Field(default=None, alias="from")
+    to: int | None = None
     kk: str = Field(min_length=1)
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
-    historical: tuple[str, ...] = ()
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NamePeriod:
+        for year in (self.from_, self.to):
+            if year is not None and not YEAR_RANGE[0] <= year <= 2100:
+                raise ValueError(f"name year {year} is outside {YEAR_RANGE[0]}..2100")
+        if self.from_ is not None and self.to is not None and self.from_ >= self.to:
+            raise ValueError(f"name period {self.from_}-{self.to} is empty or runs backwards")
+        return self
+
+    def holds(self, year: int) -> bool:
+        return (self.from_ is None or self.from_ <= year) and (self.to is None or year < self.to)
+
+
+class PlaceNames(RootModel[tuple[NamePeriod, ...]]):
+    """A place's names through time, oldest first; the last period is today's name.
+
+    The periods must follow each other without gap or overlap (each ``to`` is the next
+    ``from``); only the first may be open at its start and only the last at its end.
+    ``names.kk`` (``.ru``, ``.en``) is today's name, as before names had periods.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> PlaceNames:
+        periods = self.root
+        if not periods:
+            raise ValueError("a place needs at least one name period")
+        for k, (a, b) in enumerate(zip(periods, periods[1:], strict=False)):
+            if a.to is None or b.from_ is None:
+                raise ValueError(f"name periods {k + 1} and {k + 2} overlap: only the last may run to today")
+            if b.from_ < a.to:
+                raise ValueError(f"name periods {k + 1} and {k + 2} overlap ({a.to} > {b.from_})")
+            if b.from_ > a.to:
+                raise ValueError(f"name periods {k + 1} and {k + 2} leave a gap ({a.to}-{b.from_})")
+        if periods[-1].to is not None:
+            raise ValueError("the last name period must run to today (to: null)")
+        return self
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    def at(self, year: int) -> NamePeriod:
+        """The period holding ``year``; before the first, the first (the earliest name known)."""
+        for period in self.root:
+            if period.holds(year):
+                return period
+        return self.root[0]
+
+    @property
+    def today(self) -> NamePeriod:
+        return self.root[-1]
+
+    @property
+    def kk(self) -> str:
+        return self.today.kk
+
+    @property
+    def ru(self) -> str:
+        return self.today.ru
+
+    @property
+    def en(self) -> str:
+        return self.today.en
+
+    @property
+    def historical(self) -> tuple[str, ...]:
+        """Every earlier name, in any language, once each (oldest first)."""
+        out: list[str] = []
+        today = {self.today.kk, self.today.ru, self.today.en}
+        for period in self.root[:-1]:
+            for name in (period.en, period.ru, period.kk):
+                if name not in today and name not in out:
+                    out.append(name)
+        return tuple(out)
+
+
+class YearSource(_Strict):
+    """A dated event of a place (founding, town status) with its source."""
+
+    year: int
+    source: str = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _in_range(self) -> YearSource:
+        if not YEAR_RANGE[0] <= self.year <= 2100:
+            raise ValueError(f"year {self.year} is outside {YEAR_RANGE[0]}..2100")
+        return self
+
+
+class Capital(_Strict):
+    """Years a place was the republic's capital, ``from`` up to ``to`` (null: still)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: int = Field(alias="from")
+    to: int | None = None
+    source: str = Field(min_length=1)
 
 
 class Capacity(_Strict):
@@ -80,7 +195,12 @@ class Place(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: Kind
     branch: Branch | None = None
-    names: Names
+    names: PlaceNames
+    other_names: tuple[str, ...] = ()  # spellings and former names whose years no source here gives
+    founded: YearSource | None = None
+    town_from: YearSource | None = None
+    discovered: YearSource | None = None  # an oil field or deposit found before it produced
+    capital: tuple[Capital, ...] = ()
     city: str | None = None
     city_note: str | None = None
     lat: float
@@ -138,14 +258,31 @@ class Place(_Strict):
     def exists_in(self, year: int) -> bool:
         """Whether the record shows this place existing in ``year``.
 
-        Settlements, stations and the republic always count (the record does not date
-        them). Enterprises count from their start year or the year a source shows them
+        Settlements and stations count from their founding when the record dates it
+        (Balkhash from 1932, Kentau from 1955), otherwise always; the republic always.
+        Enterprises count from their start year or the year a source shows them
         existing; an undated one (e.g. Karatau, only prepared by 1940) never counts.
         """
         if self.kind in SETTLEMENT_KINDS:
-            return True
+            return self.founded is None or self.founded.year <= year
         first = self.first_year
         return first is not None and first <= year
+
+    def name_at(self, year: int, lang: str) -> str:
+        """The place's name in ``year`` in ``lang`` (kk, ru, en): ``Алма-Ата`` for 1939 in ru."""
+        return getattr(self.names.at(year), check_lang(lang))
+
+    def today_name(self, lang: str) -> str:
+        """Today's name in ``lang``: ``Алматы``."""
+        return getattr(self.names.today, check_lang(lang))
+
+    def label_at(self, year: int, lang: str) -> str:
+        """The name of ``year`` with today's beside it when they differ: ``Алма-Ата (Алматы)``."""
+        then, now = self.name_at(year, lang), self.today_name(lang)
+        return then if then == now else f"{then} ({now})"
+
+    def is_capital_in(self, year: int) -> bool:
+        return any(c.from_ <= year and (c.to is None or year < c.to) for c in self.capital)
 
 
 @dataclass(frozen=True)
@@ -163,7 +300,8 @@ class Gazetteer:
         try:
             return self.by_id[place_id]
         except KeyError:
-            raise KazindError(f"unknown place id {place_id!r}", file=self.file) from None
+            hint = did_you_mean(place_id, self.by_id)
+            raise KazindError(f"unknown place id {place_id!r}{hint}", file=self.file) from None
 
     def __contains__(self, place_id: object) -> bool:
         return place_id in self.by_id
@@ -181,12 +319,24 @@ class Gazetteer:
             if (kind is None or p.kind == kind) and (year is None or p.exists_in(year))
         ]
 
-    def to_geojson(self, places: list[Place] | None = None) -> dict[str, Any]:
-        """A GeoJSON FeatureCollection of points (longitude first, as RFC 7946 wants)."""
+    def to_geojson(self, places: list[Place] | None = None, year: int | None = None) -> dict[str, Any]:
+        """A GeoJSON FeatureCollection of points (longitude first, as RFC 7946 wants).
+
+        With ``year``, each feature also carries the names of that year (``name_ru_1939``).
+        """
         features = []
         for p in self.places if places is None else places:
-            props = p.model_dump(exclude={"lat", "lon", "names", "capacity"}, exclude_none=True)
+            props = p.model_dump(
+                exclude={"lat", "lon", "names", "capacity", "founded", "town_from", "capital", "other_names",
+                         "discovered"},
+                exclude_none=True,
+            )
             props["name_en"], props["name_kk"], props["name_ru"] = p.names.en, p.names.kk, p.names.ru
+            if year is not None:
+                for lang in ("kk", "ru", "en"):
+                    props[f"name_{lang}_{year}"] = p.name_at(year, lang)
+            if p.founded:
+                props["founded"] = p.founded.year
             if p.capacity:
                 props["capacity"] = f"{p.capacity.value:g} {p.capacity.unit}"
             features.append(
@@ -198,18 +348,6 @@ class Gazetteer:
                 }
             )
         return {"type": "FeatureCollection", "features": features}
-
-
-def raise_validation(doc: YamlDocument, exc: ValidationError, base: tuple, where: str) -> None:
-    errors = exc.errors()
-    # An unknown field usually explains a "missing" one (a misspelt key): report it first.
-    err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
-    loc = tuple(err.get("loc", ()))
-    field = ".".join(str(x) for x in loc)
-    msg = err.get("msg", "invalid").removeprefix("Value error, ")
-    if err.get("type") == "extra_forbidden":
-        msg = "unknown field"
-    raise doc.error(f"{field + ': ' if field else ''}{msg}", base + loc, where=where) from None
 
 
 def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
@@ -233,7 +371,7 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
         try:
             place = Place.model_validate(raw)
         except ValidationError as exc:
-            raise_validation(doc, exc, ("places", i), where)
+            raise located_error(doc, exc, ("places", i), where) from None
         except KazindError as exc:  # from parse_unit inside a validator
             raise doc.error(exc.message, ("places", i, "capacity", "unit"), where=where) from None
         if place.id in seen:

@@ -12,6 +12,15 @@ steppe main lines run some 10-20 % longer than the straight line between their s
 Every figure says which basis it used. Sections joining the same two stations in two
 lines are counted once.
 
+Inside today's Kazakhstan. A line may carry ``inside_km``, a sourced length of the line
+inside today's borders (the Trans-Siberian's 190 km through Petropavlovsk); measured
+against the outline, the line then gives exactly that, shared out over its sections in
+proportion to the part of each that lies inside. Otherwise a section counts for the
+share of its straight line that lies inside the outline.
+
+Gauge. A line is ``broad`` (the Russian 1,524 mm, the default) or ``narrow`` (the
+Ekibastuz - Ermak coal line); network lengths count the broad-gauge lines unless asked.
+
 Years. A section counts from ``opened``; when no source gives a year it counts from
 ``opened_by``, the year by which the sources imply it was open, so the network before
 that year is, if anything, understated. A section with neither never counts.
@@ -23,12 +32,13 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kazind.common.validation import located_error
 from kazind.common.yamlio import load_yaml
-from kazind.record.places import DATA_DIR, Gazetteer, Outline, load_gazetteer, raise_validation
+from kazind.record.places import DATA_DIR, Gazetteer, Outline, load_gazetteer
 
 RAILWAYS_FILE = DATA_DIR / "railways.yaml"
 CURVATURE_FACTOR = 1.15
@@ -95,11 +105,20 @@ class LineLength(_Strict):
         return self
 
 
+class InsideLength(_Strict):
+    """A sourced length of a line inside today's Kazakhstan."""
+
+    km: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
 class Line(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     names: dict[str, str]
+    gauge: Literal["broad", "narrow"] = "broad"
     stations: tuple[str, ...] = Field(min_length=2)
     length_km: LineLength | None = None
+    inside_km: InsideLength | None = None
     seed_says: str = Field(min_length=1)
     note: str | None = None
     sections: tuple[Section, ...] = Field(min_length=1)
@@ -181,19 +200,40 @@ class RailwayNetwork:
 
     def inside_fraction(self, section: Section, outline: Outline) -> float:
         """Share of the straight section (in lat/lon) that lies inside ``outline``."""
-        a, b = self.gazetteer[section.from_], self.gazetteer[section.to]
-        hits = 0
-        for k in range(_SAMPLES):
-            t = (k + 0.5) / _SAMPLES
-            hits += outline.contains(a.lat + t * (b.lat - a.lat), a.lon + t * (b.lon - a.lon))
-        return hits / _SAMPLES
+        key = (section.from_, section.to, id(outline))
+        if key not in self._fractions:
+            a, b = self.gazetteer[section.from_], self.gazetteer[section.to]
+            hits = 0
+            for k in range(_SAMPLES):
+                t = (k + 0.5) / _SAMPLES
+                hits += outline.contains(a.lat + t * (b.lat - a.lat), a.lon + t * (b.lon - a.lon))
+            self._fractions[key] = hits / _SAMPLES
+        return self._fractions[key]
 
-    def length_open_km(self, year: int, outline: Outline | None = None) -> float:
-        """Route length open in ``year``; only the part inside ``outline`` if given."""
+    @cached_property
+    def _fractions(self) -> dict[tuple, float]:
+        return {}
+
+    def inside_km(self, o: OpenSection, outline: Outline) -> float:
+        """The part of section ``o`` inside ``outline`` (see the module docstring)."""
+        line = o.line
+        if line.inside_km is None:
+            return o.length_km * self.inside_fraction(o.section, outline)
+        weights = {id(s): self._gc(s) * self.inside_fraction(s, outline) for s in line.sections}
+        if not sum(weights.values()):  # the straight lines miss the outline: share by length
+            weights = {id(s): self._gc(s) for s in line.sections}
+        return line.inside_km.km * weights[id(o.section)] / sum(weights.values())
+
+    def length_open_km(
+        self, year: int, outline: Outline | None = None, gauge: str | None = "broad"
+    ) -> float:
+        """Route length open in ``year`` (broad gauge unless ``gauge`` says otherwise, None
+        for all); only the part inside ``outline`` if given."""
         total = 0.0
         for o in self.sections_open(year):
-            share = 1.0 if outline is None else self.inside_fraction(o.section, outline)
-            total += o.length_km * share
+            if gauge is not None and o.line.gauge != gauge:
+                continue
+            total += o.length_km if outline is None else self.inside_km(o, outline)
         return total
 
     def to_geojson(self, year: int | None = None) -> dict[str, Any]:
@@ -206,6 +246,7 @@ class RailwayNetwork:
                 "kind": "railway",
                 "line": o.line.id,
                 "line_name_en": o.line.names.get("en", o.line.id),
+                "gauge": o.line.gauge,
                 "from": s.from_,
                 "to": s.to,
                 "opened": s.opened,
@@ -246,7 +287,7 @@ def load_railways(path: str | Path | None = None, gazetteer: Gazetteer | None = 
         try:
             line = Line.model_validate(raw)
         except ValidationError as exc:
-            raise_validation(doc, exc, ("lines", i), where)
+            raise located_error(doc, exc, ("lines", i), where) from None
         if any(other.id == line.id for other in lines):
             raise doc.error("duplicate line id", ("lines", i, "id"), where=where)
         for k, station in enumerate(line.stations):

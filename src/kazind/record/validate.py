@@ -19,9 +19,11 @@ from pydantic import ValidationError
 
 from kazind.common.errors import KazindError
 from kazind.common.units import parse_unit
+from kazind.common.validation import located_error
 from kazind.common.yamlio import YamlDocument, load_yaml
 from kazind.record.documents import DocumentStore, default_store
-from kazind.record.facts import DATA_DIR, ExternalSource, Fact, Range, SeedSource
+from kazind.record.places import DATA_DIR
+from kazind.record.schema import ExternalSource, Fact, Range, SeedSource
 
 YEAR_RANGE = (1890, 1960)  # the 1897 census to Karlag's 1959
 PLACE_FILES = (DATA_DIR / "places.yaml", DATA_DIR / "railways.yaml")
@@ -127,11 +129,7 @@ def _parse(doc: YamlDocument, i: int, item: object) -> Fact:
     try:
         return Fact.model_validate(item)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-        # A failed union lists one branch per type; name the field, not the branch.
-        field = ".".join(str(p) for p in loc if not str(p)[:1].isupper()) or "record"
-        raise doc.error(f"{field}: {err['msg']}", (i, *loc), where) from None
+        raise located_error(doc, exc, (i,), where) from None
 
 
 def _check_source(fact: Fact, doc: YamlDocument, path: tuple, documents: DocumentStore) -> None:
