@@ -40,11 +40,11 @@ NAMED = (
 #: river's line as Natural Earth draws it).
 RIVER_LABELS = (
     ("Irtysh", 77.6, 52.6),
-    ("Syr Darya", 64.2, 45.3),
+    ("Syr Darya", 62.6, 46.1),
     ("Ural", 51.9, 49.2),
     ("Ili", 77.9, 44.0),
     ("Ishim", 69.4, 51.8),
-    ("Tobol", 63.0, 53.6),
+    ("Tobol", 64.9, 54.4),
 )
 ATTRIBUTION = {
     "source": "Natural Earth (naturalearthdata.com) 1:50m physical vectors, version 4.1.0, public domain",

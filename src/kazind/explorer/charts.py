@@ -72,7 +72,7 @@ def element_label(element: str, lang: str, places=None) -> str:
     if element in ELEMENT_NAMES:
         return _(ELEMENT_NAMES[element])
     if places is not None and element in places:
-        return getattr(places[element].names, lang)
+        return places[element].today_name(lang)
     return element
 
 
@@ -100,7 +100,7 @@ def time_axis() -> dict:
 
 
 def value_axis(kind: str) -> dict:
-    axis = {"gridcolor": "#eee", "zeroline": False, "rangemode": "tozero"}
+    axis = {"gridcolor": "#eee", "zeroline": False, "rangemode": "tozero", "separatethousands": True}
     if kind == "%":
         axis["tickformat"] = ".0%"
     return axis

@@ -48,7 +48,6 @@ def graph_config(filename: str, lang: str) -> dict:
         "locale": lang,
         "toImageButtonOptions": {**PNG, "filename": filename},
         "modeBarButtonsToRemove": REMOVED_BUTTONS,
-        "responsive": True,
     }
 
 
@@ -62,14 +61,17 @@ def message_line(component_id: str) -> html.Div:
 
 
 def chart_block(graph_id: str, title: str, lang: str, filename: str, table_id: str | None = None,
-                height: int | None = None, class_name: str = "") -> html.Figure:  # fmt: skip
-    """A chart with its heading and, when ``table_id`` is given, the table of its numbers."""
+                height: int = 320, class_name: str = "") -> html.Figure:  # fmt: skip
+    """A chart with its heading and, when ``table_id`` is given, the table of its numbers.
+
+    The graph fills its box (``responsive``): as wide as the column, ``height`` pixels
+    high (a stylesheet may change it for phones), whatever height the figure asks."""
     _ = translator(lang)
     parts = [
         html.H3(title, id=graph_id + "-title", className="kz-chart-title"),
         dcc.Graph(
-            id=graph_id, config=graph_config(filename, lang), className="kz-graph",
-            style={"height": f"{height}px"} if height else None,
+            id=graph_id, config=graph_config(filename, lang), className="kz-graph", responsive=True,
+            style={"height": f"{height}px"},
         ),  # fmt: skip
     ]
     if table_id:

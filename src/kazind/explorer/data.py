@@ -18,6 +18,7 @@ complement.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -510,16 +511,14 @@ def source_text(fact, lang: str) -> str:
     display = _display()
     if display is not None:
         return display.source_label(fact, lang)
-    from kazind.record.documents import default_store
+    from kazind.explorer.i18n import translator
     from kazind.record.facts import SeedSource
 
     src = fact.source
     if isinstance(src, SeedSource):
-        try:
-            return getattr(default_store().get(src.document).title, lang)
-        except Exception:  # noqa: BLE001 - the id will do
-            return src.document
-    return src.citation
+        return translator(lang)("the source text")
+    short = re.split(r"[,(;]", src.citation, maxsplit=1)[0].strip()
+    return short if len(short) <= 40 else short[:38].rstrip() + "…"
 
 
 def citation_text(fact, lang: str) -> str:
@@ -558,11 +557,12 @@ def is_share(variable: str) -> bool:
 
 def place_name(place, lang: str, year: int | None = None) -> str:
     """The place's name in ``lang`` as it was in ``year`` (the record's period names), or today's."""
-    if year is not None and hasattr(place, "name_at"):
-        return place.name_at(year, lang)
-    if hasattr(place, "today_name"):
-        return place.today_name(lang)
-    return getattr(place.names, lang)
+    return place.name_at(year, lang) if year is not None else place.today_name(lang)
+
+
+def place_label(place, lang: str, year: int) -> str:
+    """The name of ``year`` with today's beside it when they differ: ``Алма-Ата (Алматы)``."""
+    return place.label_at(year, lang)
 
 
 @lru_cache(maxsize=1)

@@ -76,6 +76,9 @@ class ExplorerServer(BaseApplication):
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "kazind-serve",
+            # no control socket in the home directory: nothing to manage from outside, and
+            # several servers (tests, a classroom's second port) must not share one
+            "control_socket_disable": True,
         }
         super().__init__()
 

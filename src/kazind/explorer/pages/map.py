@@ -154,7 +154,8 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
         cy.append(p.lat)
         size.append(max(7.0, math.sqrt(max(pop, 0.0)) / 18) if pop is not None else 6.0)
         labels.append(name)
-        text.append(f"<b>{name}</b>" + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else ""))
+        text.append(f"<b>{data.place_label(p, lang, year)}</b>"
+                    + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else ""))  # fmt: skip
     traces.append(
         {
             "type": "scatter", "mode": "markers+text", "x": cx, "y": cy, "text": labels,
@@ -172,7 +173,7 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
             ex.append(p.lon)
             ey.append(p.lat)
             et.append(
-                f"<b>{data.place_name(p, lang, year)}</b><br>{charts.branch_label(branch, lang)}"
+                f"<b>{data.place_label(p, lang, year)}</b><br>{charts.branch_label(branch, lang)}"
                 + ("<br>" + _("from {year}").format(year=p.first_year) if p.first_year else "")
             )
         if ex:
@@ -198,7 +199,7 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
         {
             "title": {
                 "text": f"<b>{year}</b> · {_('railways of the record')}: {fmt_number(open_km, lang)} {_('km')}"
-                + (f" · {_('model')}: {fmt_number(model_km, lang)} {_('km')}" if model_km is not None else ""),
+                + (f"<br>{_('model')}: {fmt_number(model_km, lang)} {_('km')}" if model_km is not None else ""),
                 "x": 0.01, "xanchor": "left", "font": {"size": 14},
             },
             "xaxis": {"range": [46.0, 88.0], "showgrid": False, "zeroline": False, "visible": False},
@@ -206,7 +207,7 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
                       "showgrid": False, "zeroline": False, "visible": False},
             "legend": {"orientation": "h", "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top",
                        "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0)"},
-            "margin": {"l": 4, "r": 4, "t": 36, "b": 4},
+            "margin": {"l": 4, "r": 4, "t": 52, "b": 4},
             "plot_bgcolor": "#eef3f7",
             "dragmode": "pan",
         }
@@ -273,7 +274,7 @@ def layout(lang: str) -> list:
                                    className="kz-visually-hidden"),  # fmt: skip
                         dcc.Slider(
                             id=I.YEAR_SLIDER, min=lo, max=hi, step=1, value=1926,
-                            marks={y: str(y) for y in range(lo, hi + 1) if y % 5 == 0 or y in (lo, hi)},
+                            marks={y: str(y) for y in range(lo, hi + 1) if (y % 5 == 0 and y - lo > 3) or y in (lo, hi)},
                             tooltip={"placement": "top", "always_visible": True},
                             persistence=True, persistence_type="session", updatemode="drag",
                         ),  # fmt: skip
@@ -285,7 +286,7 @@ def layout(lang: str) -> list:
             className="kz-play-row",
         ),
         html.Div(id=I.MAP_CAPTION, className="kz-caption", **{"aria-live": "polite"}),
-        chart_block(I.MAP_GRAPH, _("The republic in the year shown"), lang, "kazind-map", class_name="kz-map"),
+        chart_block(I.MAP_GRAPH, _("The republic in the year shown"), lang, "kazind-map", height=660, class_name="kz-map"),
         download_button(I.DOWNLOAD_MAP, I.DOWNLOAD_MAP_DATA, lang),
     ]
 

@@ -261,7 +261,8 @@ def layout(lang: str) -> list:
                         html.Div(id=I.SCENARIO_KEY, className="kz-key", **{"aria-live": "polite"}),
                         dcc.Loading(
                             html.Div(
-                                [chart_block(panel_id(k), _(t), lang, f"kazind-scenario-{k}", panel_table_id(k))
+                                [chart_block(panel_id(k), _(t), lang, f"kazind-scenario-{k}", panel_table_id(k),
+                                             height=260)
                                  for k, _v, t, *_r in PANELS],
                                 id=I.SCENARIO_GRAPH, className="kz-grid kz-grid-4",
                             ),  # fmt: skip

@@ -270,8 +270,9 @@ def layout(lang: str) -> list:
         html.Div(
             [
                 html.Div(
-                    [chart_block(panel_id(k), _(t), lang, f"kazind-timeline-{k}", panel_table_id(k))
-                     for k, t, *_r in PANELS],
+                    [chart_block(panel_id(k), _(t), lang, f"kazind-timeline-{k}", panel_table_id(k),
+                                 height=360 if len(series) > 3 else 320)
+                     for k, t, series, *_r in PANELS],
                     id=I.TIMELINE_GRAPH, className="kz-grid",
                 ),  # fmt: skip
                 html.Aside(
@@ -291,7 +292,7 @@ def layout(lang: str) -> list:
             value=(offered or [None])[0], clearable=False, persistence=True, persistence_type="session",
             placeholder=_("Choose a variable"), labels=dropdown_labels(lang), className="kz-dropdown-wide",
         ),  # fmt: skip
-        chart_block(I.TIMELINE_EXTRA_GRAPH, "", lang, "kazind-variable", I.TIMELINE_EXTRA_TABLE),
+        chart_block(I.TIMELINE_EXTRA_GRAPH, "", lang, "kazind-variable", I.TIMELINE_EXTRA_TABLE, height=400),
         download_button(I.DOWNLOAD_TIMELINE, I.DOWNLOAD_TIMELINE_DATA, lang),
     ]
 
