@@ -105,13 +105,37 @@ def test_pdf_without_chromium_is_one_clear_line(tmp_path, monkeypatch):
     assert not out.exists()
 
 
+def test_report_command_chooses_the_handout_and_says_what_is_wrong(monkeypatch, capsys, tmp_path):
+    from conftest import run_cli
+
+    out = tmp_path / "h.html"
+    code, stdout, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "historical", "--chapters", "2",
+                                "--lang", "ru", "--out", str(out))  # fmt: skip
+    assert code == 0 and "html, ru" in stdout and out.read_text(encoding="utf-8").count('class="chapter"') == 1
+    for args, message in [
+        (["--format", "docx"], "--format must be html, pdf or interactive"),
+        (["--lang", "kk,ru"], "the handout is in one language"),
+        (["--chapters", "0"], "there is no chapter 0"),
+        (["--format", "interactive", "--chapters", "1"], "--chapters is for the handout"),
+    ]:
+        code, _o, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "historical", "--out",
+                                str(tmp_path / "x.html"), *args)  # fmt: skip
+        assert code == 2 and message in err and err.count("\n") == 1, (args, err)
+    assert not (tmp_path / "x.html").exists()
+
+
 @pytest.mark.slow
-def test_the_pdf_holds_the_introduction_chapters_and_questions_in_kazakh(tmp_path):
-    """The brief's check: a Kazakh handout printed by Chromium, read back with pypdf."""
+def test_the_pdf_holds_the_introduction_chapters_and_questions_in_kazakh(monkeypatch, capsys, tmp_path):
+    """The brief's check: `kazind report historical integrated-development --format pdf
+    --lang kk --out handout.pdf`, printed by Chromium and read back with pypdf."""
+    from conftest import run_cli
+
     pypdf = pytest.importorskip("pypdf")
     out = tmp_path / "handout.pdf"
-    size = write_handout(["historical", "integrated-development"], out, "kk", fmt="pdf")
-    assert size > 50_000 and out.read_bytes().startswith(b"%PDF")
+    code, _o, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "historical", "integrated-development",
+                            "--format", "pdf", "--lang", "kk", "--out", str(out))  # fmt: skip
+    assert code == 0, err
+    assert out.stat().st_size > 50_000 and out.read_bytes().startswith(b"%PDF")
     reader = pypdf.PdfReader(str(out))
     text = plain(" ".join(page.extract_text() for page in reader.pages))
     lesson = load_lesson("kk")

@@ -159,7 +159,7 @@ def chapter_view(chapter_id: str, lang: str) -> list:
     ]
 
 
-def warm_up(langs: tuple[str, ...] = ("kk",)) -> None:
+def warm_up(langs: tuple[str, ...] = ("kk", "ru", "en")) -> None:
     """Build every chapter once (the charts and the map), so that a class's first clicks are quick."""
     for lang in langs:
         for c in CHAPTERS:
