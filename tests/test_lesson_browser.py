@@ -139,3 +139,14 @@ def test_an_event_marker_is_on_the_timeline_and_tells_what_happened(lesson_page)
     pg.locator(f"[data-event='{famine.id}']").click()
     expect(pg.locator(f"#{events.DETAIL}")).to_contain_text(famine.text)
     expect(pg.locator(f"#{events.DETAIL}")).to_contain_text("seed.population.famine_1932_1933")
+
+
+def test_the_map_year_is_in_the_link(lesson_page):
+    pg, url, _errors = lesson_page
+    pg.goto(url + "?tab=map&year=1931")
+    thumb = pg.locator(f"#{I.YEAR_SLIDER} [role=slider]")
+    expect(thumb).to_have_attribute("aria-valuenow", "1931")
+    thumb.focus()
+    thumb.press("End")
+    expect(thumb).to_have_attribute("aria-valuenow", "1940")
+    expect(pg).to_have_url(re.compile(r"year=1940"))

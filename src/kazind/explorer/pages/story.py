@@ -23,7 +23,7 @@ from kazind.explorer.components import graph_config, message_line
 from kazind.explorer.guard import guarded
 from kazind.explorer.i18n import check_lang, translator
 from kazind.explorer.lesson import Chapter, Series, load_lesson
-from kazind.explorer.pages import Page
+from kazind.explorer.pages import Page, map_year  # map_year declares its key of the URL state
 
 CONTENT = "story-content"
 RENDERED = "story-rendered"  # the (chapter, lang) on the page, so a change of tab renders nothing
@@ -258,6 +258,7 @@ def go_js() -> str:
 
 
 def register(app) -> None:
+    map_year.register(app)  # the map's year in the links a teacher shares
     app.callback(
         Output(CONTENT, "children"), Output(RENDERED, "data"), Output(MESSAGE, "children"),
         Output({"type": GOTO, "index": ALL}, "className"),
