@@ -102,7 +102,7 @@ def panels_svg(panels: list[Panel], lang: str, width_cm: float = 17.0, panel_hei
 
 
 def _draw(ax, panel: Panel, lang: str) -> None:
-    ax.set_title("\n".join(textwrap.wrap(panel.title, 48)), loc="left", fontweight="bold")
+    ax.set_title("\n".join(textwrap.wrap(panel.title, 40)), loc="left", fontweight="bold")
     for line in panel.lines:
         if line.band is not None:
             ax.fill_between(line.times, line.band[0], line.band[1], color=line.colour, alpha=0.15, linewidth=0)
