@@ -4,7 +4,8 @@ counterfactual, an event found on the timeline.
 
 The server and the browser are those of :mod:`test_browser` (``kazind serve`` on a free
 loopback port, Debian's Chromium through Playwright); each test gets a fresh page that
-fails on any uncaught page error and leaves a screenshot in ``test-artifacts/``.
+fails on any console error or uncaught page error and leaves a screenshot in
+``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def lesson_page(browser, server, request):  # noqa: F811 - the fixtures above
     context.set_default_timeout(TIMEOUT_MS * 2)
     pg = context.new_page()
     errors: list[str] = []
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            errors.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
+
+    pg.on("console", on_console)
     pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     yield pg, server, errors
     ARTIFACTS.mkdir(exist_ok=True)

@@ -210,7 +210,7 @@ def nav_buttons_bottom(lang: str) -> html.Div:
 
 
 def _render_problem(msg):
-    return no_update, no_update, msg, no_update
+    return no_update, no_update, msg, [no_update] * len(CHAPTERS)
 
 
 @guarded(_render_problem)
@@ -218,12 +218,12 @@ def render(st, lang, rendered):
     """The chapter of the URL state, unless it is already on the page."""
     lang = check_lang(lang)
     if not isinstance(st, dict) or st.get("tab") != "story":
-        return no_update, no_update, no_update, no_update  # built when the tab is first shown
+        return no_update, no_update, no_update, [no_update] * len(CHAPTERS)  # built when the tab is first shown
     chapter = st.get("chapter")
     chapter = chapter if chapter in CHAPTERS else CHAPTER.default
     key = [chapter, lang]
     if rendered == key:
-        return no_update, no_update, no_update, no_update
+        return no_update, no_update, no_update, [no_update] * len(CHAPTERS)
     toc = ["kz-toc-item kz-toc-item--current" if c == chapter else "kz-toc-item" for c in CHAPTERS]
     return chapter_view(chapter, lang), key, "", toc
 
