@@ -131,7 +131,10 @@ def events_block(lang: str) -> html.Section:
 
 def show(click, item_clicks, lang):
     lang = check_lang(lang)
-    trig = ctx.triggered_id if ctx.triggered else None
+    try:
+        trig = ctx.triggered_id
+    except Exception:  # noqa: BLE001 - called outside a request (tests): no trigger
+        trig = None
     event_id = None
     if isinstance(trig, dict) and trig.get("type") == ITEM:
         event_id = trig.get("index")
