@@ -26,12 +26,17 @@ run: $(VENV)/.run-deps
 	@echo "Opening the explorer: http://127.0.0.1:8050 (Ctrl+C to stop)"
 	$(BIN)/kazind serve --host 127.0.0.1 --port 8050
 
+# axe-core for the browser tests (and the Node packages the data scripts read), as
+# package-lock.json pins them.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests benchmarks scripts
 
 # pytest exits 5 when it collected no test, which fails this target as it should.
-test: lint
+test: lint node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis node_modules

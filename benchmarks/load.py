@@ -20,8 +20,9 @@ change is a fresh model run (the app caches 256 lever settings).
 
 An answer counts as an error if the status is not 200, the body is not the callback's
 JSON, the outcome table is empty, or the page's message line is not empty (the app
-turns exceptions into a message). The server runs as ``kazind serve`` ships (Flask's
-threaded development server) or, with ``--workers N``, as ``kazind serve --workers N``.
+turns exceptions into a message). The server runs as ``kazind serve --workers N`` ships
+it: gunicorn, the app preloaded in its master and N worker processes of a few threads
+each.
 
 It prints p50/p95 latency, requests and errors for both phases, then machine-readable
 lines::
@@ -158,7 +159,8 @@ class LeverCallback:
                 p = props[cid]
                 self.levers[cid] = (float(p["min"]), float(p["max"]), float(p.get("step") or 1))
         self.table_id = next((cid for cid, prop in self.outputs if prop == "data"), None)
-        self.message_id = next((cid for cid, prop in self.outputs if prop == "children"), None)
+        # the tab's alert line (the charts' number tables are 'children' outputs too)
+        self.message_id = next((cid for cid, prop in self.outputs if prop == "children" and cid.endswith("message")), None)
 
     @staticmethod
     def _outputs(output: str) -> list[tuple[str, str]]:

@@ -174,7 +174,7 @@ def test_one_value_per_fact_in_tooltip_and_panel():
 
 @pytest.mark.parametrize("year", [1913, 1931, 1940])
 def test_map_each_year(year):
-    fig, caption, msg = M.view(year, "kk")
+    fig, caption, table, msg = M.view(year, "kk")
     assert msg == ""
     names = [t.get("name", "") for t in fig["data"]]
     assert fig["layout"]["yaxis"]["scaleanchor"] == "x"
@@ -184,7 +184,7 @@ def test_map_each_year(year):
 
 
 def test_map_has_seas_lakes_and_rivers_and_branch_shapes():
-    fig, _c, _m = M.view(1935, "ru")
+    fig, _c, _t, _m = M.view(1935, "ru")
     _ = translator("ru")
     texts = [x for t in fig["data"] if t.get("mode") == "text" for x in t["text"]]
     for water in ("Caspian Sea", "Aral Sea", "Lake Balkhash", "Irtysh", "Syr Darya"):
@@ -195,17 +195,17 @@ def test_map_has_seas_lakes_and_rivers_and_branch_shapes():
 
 
 def test_map_rings_what_opened_that_year():
-    fig, caption, _m = M.view(1931, "en")
+    fig, caption, _t, _m = M.view(1931, "en")
     new = [t for t in fig["data"] if t.get("legendgroup") == "new"]
     assert new, "Karaganda's railway opened in 1931"
     assert "opened this year" in str(caption)
-    fig, caption, _m = M.view(1914, "en")
+    fig, caption, _t, _m = M.view(1914, "en")
     assert not [t for t in fig["data"] if t.get("legendgroup") == "new" and t.get("x") != [None]]
 
 
 @pytest.mark.parametrize("year", [1800, 3000, "x", None, 1926.5, True, 10**400])
 def test_map_absurd_year_is_a_message(year):
-    fig, caption, msg = M.view(year, "en")
+    fig, caption, table, msg = M.view(year, "en")
     assert fig["data"] == [] and _is_message(msg)
 
 
@@ -535,7 +535,7 @@ def test_server_answers_on_localhost_in_the_language_of_the_url(workers):
         with urllib.request.urlopen(req, timeout=10) as resp:
             text = json.dumps(json.loads(resp.read()), ensure_ascii=False)
         assert f'"{translator("ru")("Timeline")}"' in text  # the layout is rendered for the page's URL
-        with urllib.request.urlopen(server.base + "/_kazind/plotly-locales.js", timeout=10) as resp:
+        with urllib.request.urlopen(server.base + "/_kazind/locales.js", timeout=10) as resp:
             script = resp.read().decode()
         assert '"name": "kk"' in script and '"name": "ru"' in script
         children = server.workers()
@@ -768,6 +768,7 @@ def test_outcome_caches_equal_a_fresh_computation():
         (data.scenario_outcomes(data.HISTORICAL), data.scenario_run(data.HISTORICAL)),
         (data.scenario_outcomes(data.scenario_names()[-1]), data.scenario_run(data.scenario_names()[-1])),
         (data.lever_outcomes(levers), data.lever_run(levers)),
+        (data.lever_outcomes(levers, S.FAN_VARIABLES), data.lever_run(levers)),  # the tab's lighter run
     ):
         assert cached == pytest.approx(fresh(ds), rel=1e-12, abs=1e-12)
     # the table built from the caches is the table built from the datasets
@@ -796,3 +797,23 @@ def test_pages_registry_is_the_tab_order():
     for p in PAGES:
         assert callable(p.layout) and callable(p.register)
         assert catalog("kk").get(p.label), p.label
+
+
+def test_serve_on_all_interfaces_says_so(monkeypatch, capsys):
+    """``--host 0.0.0.0`` (a classroom's network) is allowed and said on stderr; the default
+    stays this machine only."""
+    import kazind.explorer.server as server
+    from kazind.commands.explorer import serve_command
+
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda **kw: calls.append(kw))
+    port = _free_port()
+    serve_command(host="0.0.0.0", port=port, workers=2)
+    err = capsys.readouterr().err
+    assert calls == [{"host": "0.0.0.0", "port": port, "workers": 2}]
+    assert "other machines of the network" in err and "http://127.0.0.1:" in err
+    serve_command(host="127.0.0.1", port=port, workers=1)
+    assert "other machines" not in capsys.readouterr().err
+    import inspect
+
+    assert inspect.signature(serve_command).parameters["host"].default.default == "127.0.0.1"

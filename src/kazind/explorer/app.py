@@ -22,8 +22,9 @@ from kazind.explorer import data, frame
 from kazind.explorer.i18n import DEFAULT_LANG, plotly_locales_js, translator
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-#: Where the app serves plotly's locales (kk from the .po files, ru from plotly.js-locales).
-LOCALES_URL = "/_kazind/plotly-locales.js"
+#: Where the app serves plotly's locales (kk from the .po files, ru from plotly.js-locales)
+#: and the texts of the page's own script.
+LOCALES_URL = "/_kazind/locales.js"
 #: The largest request body the app accepts (a callback's JSON is a few kB).
 MAX_BODY_BYTES = 2 * 1024 * 1024
 

@@ -123,6 +123,12 @@ def empty_figure(message: str = "") -> dict:
     }  # fmt: skip
 
 
+def hover_format(kind: str) -> str:
+    """plotly's template for a value in a tooltip: a percentage for shares, else three
+    significant figures, written with the layout's (the locale's) separators."""
+    return "%{y:.1%}" if kind == "%" else "%{y:,.3~r}"
+
+
 def value_text(v: float, kind: str, lang: str) -> str:
     """A value as the chart's tooltips and tables write it (percentages for shares)."""
     return fmt_percent(v, lang) if kind == "%" else fmt_sig(v, lang)

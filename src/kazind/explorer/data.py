@@ -18,7 +18,6 @@ complement.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -138,13 +137,22 @@ def check_levers(values: object) -> tuple[float, ...]:
 
 
 @lru_cache(maxsize=256)
-def lever_run(values: tuple[float, ...]) -> xr.Dataset:
-    """The historical model run with the levers set to ``values`` (in :data:`LEVERS` order)."""
+def lever_run(values: tuple[float, ...], keep: tuple[str, ...] | None = None) -> xr.Dataset:
+    """The historical model run with the levers set to ``values`` (in :data:`LEVERS` order),
+    keeping ``keep`` and the outcomes' variables (every output the explorer uses if None:
+    a lever change keeps only what the scenarios tab draws, which makes the run cheaper)."""
     values = check_levers(values)
     params = {
         name: v for name, v in zip(LEVERS, values, strict=True) if v != levers()[name].default
     }
-    ds = historical_model().run(params=params or None, outputs=list(outputs()))
+    if keep is None:
+        kept = list(outputs())
+    else:
+        from kazind.scenarios.outcomes import OUTPUTS
+
+        known = set(historical_model().spec.names())
+        kept = sorted((set(keep) | set(OUTPUTS)) & known)
+    ds = historical_model().run(params=params or None, outputs=kept)
     return _squeeze(ds)
 
 
@@ -202,7 +210,10 @@ def scenario_description(name: str, lang: str) -> str:
     return _scenario_text(name, "description", lang)
 
 
+@lru_cache(maxsize=256)
 def _scenario_text(name: str, field: str, lang: str) -> str:
+    """A scenario's title or description in ``lang``, read once (its file is YAML: parsing
+    it on every lever change cost more than the model run)."""
     try:
         from kazind.scenarios import load_scenario
 
@@ -266,9 +277,9 @@ def scenario_outcomes(name: str) -> tuple[float | None, ...]:
 
 
 @lru_cache(maxsize=256)
-def lever_outcomes(values: tuple[float, ...]) -> tuple[float | None, ...]:
+def lever_outcomes(values: tuple[float, ...], keep: tuple[str, ...] | None = None) -> tuple[float | None, ...]:
     """The outcomes of the levers' run, cached like the run itself."""
-    return run_outcomes(lever_run(values))
+    return run_outcomes(lever_run(values, keep))
 
 
 #: Smallest ensemble: fewer runs give no meaningful 5-95 % band.
@@ -469,64 +480,82 @@ def check_year(year: object) -> int:
 
 
 # ---------------------------------------------------------------- how the record's facts read
+# The record formats its facts for readers itself (kazind.record.display); these wrap it
+# for the explorer: the tables' and panels' few extra needs (a citation's English part
+# marked as English, the model's own units) are here, nothing is formatted twice.
 
 #: The languages' own short names, for the translations of a statement.
 LANG_SHORT = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
+#: Units of the model that the record does not use (message ids of the .po files).
+MODEL_UNITS = (
+    "1/year", "person/year", "year", "million rouble/year", "Mt/year", "kWh/year", "person/km",
+    "person/(million rouble/year)",
+)  # fmt: skip
+
 
 def _display():
-    """The record's own formatting of facts for readers (``kazind.record.display``)."""
-    try:
-        from kazind.record import display
-    except ImportError:
-        return None
+    from kazind.record import display
+
     return display
 
 
-def fact_value_text(fact, lang: str) -> str:
-    """The fact's value in ``lang``: the record's localised value (number by Babel, unit by name)."""
+def unit_text(unit: str | None, lang: str) -> str:
+    """A unit in ``lang`` (``million kWh`` -> ``млн кВт·сағ``): the record's names for its
+    units, the .po files' for the model's own ('' for dimensionless)."""
+    if not unit or unit == "dimensionless":
+        return ""
     display = _display()
-    if display is not None:
-        return display.format_value(fact, lang)
-    from kazind.record.facts import format_value
+    if unit in display.UNIT_LABELS:
+        return display.unit_label(unit, lang)
+    from kazind.explorer.i18n import translator
 
-    text = format_value(fact)
-    if isinstance(fact.value, int | float) and not isinstance(fact.value, bool):
-        from babel.numbers import format_decimal
+    return translator(lang)(unit)
 
-        number = repr(fact.value).removesuffix(".0") if isinstance(fact.value, float) else str(fact.value)
-        return text.replace(number, format_decimal(fact.value, locale=lang), 1)
-    return text
+
+def fact_value_text(fact, lang: str) -> str:
+    """The fact's value in ``lang`` as the record writes it (``115,5 мыңнан астам адам``)."""
+    return _display().format_value(fact, lang)
 
 
 def when_text(fact, lang: str) -> str:
-    """The fact's date or period ('1926', '1928-1932')."""
-    from kazind.record.facts import format_when
+    """The fact's date, year or period as the record writes it."""
+    return _display().when_label(fact, lang)
 
-    return format_when(fact).replace("-", "–")
+
+def topic_text(topic: str, lang: str) -> str:
+    return _display().topic_label(topic, lang)
+
+
+def borders_text(fact, lang: str) -> str:
+    """The territory a population count covers ('' when the fact is not a count)."""
+    return _display().borders_label(getattr(fact, "borders", None), lang)
 
 
 def source_text(fact, lang: str) -> str:
-    """A short name of the fact's source in ``lang`` (the seed text's title, or the citation)."""
-    display = _display()
-    if display is not None:
-        return display.source_label(fact, lang)
-    from kazind.explorer.i18n import translator
+    """A compact source label in ``lang`` (the record's ``source_label``)."""
+    return _display().source_label(fact, lang)
+
+
+def source_parts(fact, lang: str) -> tuple[str, str, str]:
+    """The compact source label cut round its English citation: (before, citation, after),
+    so that a page can mark the citation as English; ('', '', label) for the source text."""
     from kazind.record.facts import SeedSource
 
-    src = fact.source
-    if isinstance(src, SeedSource):
-        return translator(lang)("the source text")
-    short = re.split(r"[,(;]", src.citation, maxsplit=1)[0].strip()
-    return short if len(short) <= 40 else short[:38].rstrip() + "…"
+    label = source_text(fact, lang)
+    if isinstance(fact.source, SeedSource) or lang == "en":
+        return "", "", label
+    short = _display().source_label(fact, "en").rsplit(" · ", 1)[0]
+    i = label.find(short)
+    return ("", "", label) if i < 0 else (label[:i], short, label[i + len(short) :])
 
 
-def citation_text(fact, lang: str) -> str:
-    """The full citation of an outside fact, labelled with the language it is written in."""
-    display = _display()
-    if display is not None:
-        return display.citation_label(fact, lang)
-    return fact.source.citation
+def citation_parts(fact, lang: str) -> tuple[str, str]:
+    """The full citation of an outside fact, labelled by the record with its language and
+    confidence, as (citation, the rest): the citation is in its own language (English)."""
+    label = _display().citation_label(fact, lang)
+    citation = fact.source.citation
+    return (citation, label[len(citation) :]) if label.startswith(citation) else ("", label)
 
 
 def citation_lang(fact) -> str:
@@ -536,9 +565,7 @@ def citation_lang(fact) -> str:
 
 
 def confidence_text(level: str, lang: str) -> str:
-    from kazind.explorer.i18n import translator
-
-    return translator(lang)(level)
+    return _display().confidence_label(level, lang)
 
 
 def fit_rows_of(fact_id: str) -> list:

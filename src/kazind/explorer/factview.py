@@ -72,10 +72,12 @@ def fact_panel(fact_id: str, lang: str) -> list:
     except Exception:  # noqa: BLE001 - KazindError for an unknown id
         raise InputError("unknown fact {fact}", fact=fact_id) from None
     muted = CSS["muted"]
+    borders = data.borders_text(fact, lang)
     out = [
         html.H4(getattr(fact.statement, lang), style={"marginTop": "0"}),
         html.P([html.B(_("value") + ": "), fact_value(fact, lang), "  ", html.B(_("when") + ": "),
-                data.when_text(fact, lang) or format_when(fact) or "–"]),  # fmt: skip
+                data.when_text(fact, lang) or format_when(fact) or "–",
+                *([html.Br(), borders] if borders else [])]),  # fmt: skip
     ]
     src = fact.source
     if isinstance(src, SeedSource):
@@ -96,10 +98,10 @@ def fact_panel(fact_id: str, lang: str) -> list:
             html.P([_("Source") + ": ", html.I(data.source_text(fact, lang))], style=muted),
         ]
     else:
+        citation, rest = data.citation_parts(fact, lang)
         out += [
             html.H5(_("Outside source")),
-            html.P(data.citation_text(fact, lang), lang=data.citation_lang(fact)),
-            html.P([_("confidence") + ": ", html.B(data.confidence_text(src.confidence, lang))], style=muted),
+            html.P([html.Span(citation, lang=data.citation_lang(fact)), rest]),
         ]
     out.append(html.H5(_("Translations")))
     for other in ("kk", "ru", "en"):

@@ -75,10 +75,12 @@ def top_bar(lang: str) -> html.Header:
             html.H1(title(lang), id=I.TITLE, className="kz-title"),
             html.Div(
                 [
-                    html.Label(_("Language") + " / Тіл / Язык", htmlFor=I.LANG, className="kz-visually-hidden"),
-                    dcc.Dropdown(
-                        id=I.LANG, options=[{"label": LANG_NAMES[x], "value": x} for x in LANGS], value=lang,
-                        clearable=False, searchable=False, className="kz-lang",
+                    html.Span(_("Language"), id=I.LANG + "-label", className="kz-visually-hidden"),
+                    # each language named in itself, all three always in view (a phone too)
+                    dcc.RadioItems(
+                        id=I.LANG,
+                        options=[{"label": html.Span(LANG_NAMES[x], lang=x), "value": x} for x in LANGS],
+                        value=lang, inline=True, className="kz-lang", labelClassName="kz-lang-option",
                     ),  # fmt: skip
                 ],
                 className="kz-lang-box",

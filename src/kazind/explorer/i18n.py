@@ -188,8 +188,13 @@ def plotly_locale(lang: str) -> dict:
     return {"moduleType": "locale", "name": lang, "dictionary": dictionary, "format": fmt}
 
 
-def plotly_locales_js() -> str:
-    """A script that registers the kk and ru locales with plotly.js, before or after it loads."""
+#: Texts the page's own script (assets/kazind.js) writes into Dash's controls.
+SCRIPT_MESSAGES = ("First page", "Previous page", "Next page", "Last page", "Match case", "Page")
+
+
+def plotly_locales_js(page_texts: bool = True) -> str:
+    """A script that registers the kk and ru locales with plotly.js, before or after it
+    loads, and (``page_texts``) gives the page's script its texts in each language."""
     import json
 
     parts = []
@@ -197,8 +202,11 @@ def plotly_locales_js() -> str:
         if lang == "en":
             continue
         parts.append(json.dumps(plotly_locale(lang), ensure_ascii=False))
+    texts = {lang: {m: translator(lang)(m) for m in SCRIPT_MESSAGES} for lang in LANGS}
     return (
         "(function(){var ls=[" + ",".join(parts) + "];"
         "if(typeof Plotly!=='undefined'&&Plotly.register){ls.forEach(function(l){Plotly.register(l);});}"
-        "else{window.PlotlyLocales=(window.PlotlyLocales||[]).concat(ls);}})();\n"
+        "else{window.PlotlyLocales=(window.PlotlyLocales||[]).concat(ls);}"
+        + ("window.KAZIND_TEXTS=" + json.dumps(texts, ensure_ascii=False) + ";" if page_texts else "")
+        + "})();\n"
     )

@@ -45,6 +45,7 @@ DOWNLOAD_TIMELINE_DATA = "download-timeline"
 # -- map
 MAP_GRAPH = "map-graph"
 MAP_CAPTION = "map-caption"  # what opened in the year shown
+MAP_TABLE = "map-table"  # the map's numbers
 YEAR_SLIDER = "year-slider"
 PLAY = "play-button"
 MAP_INTERVAL = "map-interval"

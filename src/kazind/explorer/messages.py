@@ -33,10 +33,9 @@ def source_messages() -> set[str]:
 def table_messages() -> set[str]:
     """Message ids kept in tables rather than in ``_()`` calls."""
     from kazind.explorer import charts, frame
-    from kazind.explorer.i18n import PLOTLY_MESSAGES
+    from kazind.explorer.i18n import PLOTLY_MESSAGES, SCRIPT_MESSAGES
     from kazind.explorer.pages import PAGES, model, record, scenarios, timeline
     from kazind.explorer.pages import map as map_page
-    from kazind.record.facts import TOPICS
 
     out = {p.label for p in PAGES}
     out.add(frame.TITLE)
@@ -49,12 +48,11 @@ def table_messages() -> set[str]:
     out |= {f["properties"]["name"] for f in map_page.data.waters()["features"] if "name" in f["properties"]}
     out |= set(charts.BRANCH_NAMES.values()) | set(charts.ELEMENT_NAMES.values())
     out |= {name for _s, _c, name in charts.VERDICT_STYLE.values()}
-    out |= set(TOPICS)
-    out |= {"high", "medium-high", "medium", "low"}
     out |= {label for _key, label in model.COLUMNS}
     out |= set(model.KIND_LABELS.values())
     out |= {v for v in record.VERDICTS.values() if v != "–"}
-    out |= set(PLOTLY_MESSAGES)
+    out |= set(PLOTLY_MESSAGES) | set(SCRIPT_MESSAGES)
+    out |= set(map_page.data.MODEL_UNITS)
     from kazind.explorer.pages import events
 
     out |= {name for *_r, name in events.KINDS.values()}

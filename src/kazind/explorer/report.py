@@ -63,7 +63,7 @@ class _Charts:
             config={**graph_config(filename, lang), "responsive": True},
         )
         if self.count == 1:  # plotly's texts in kk and ru, registered once plotly.js is there
-            chart = chart.replace("</script>", "</script><script>" + plotly_locales_js() + "</script>", 1)
+            chart = chart.replace("</script>", "</script><script>" + plotly_locales_js(page_texts=False) + "</script>", 1)
         return chart
 
 

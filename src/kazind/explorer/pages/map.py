@@ -215,10 +215,27 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
     return {"data": traces, "layout": layout}
 
 
-def year_caption(lang: str, year: int, gazetteer, railways) -> list:
-    """What opened (railway sections, enterprises) in ``year``, as sentences."""
+#: At most this many of the record's events of a year in the caption (the record tab has all).
+CAPTION_EVENTS = 3
+
+
+def year_events(year: int, facts) -> list:
+    """The source text's own statements dated to ``year`` alone (not to a longer period)."""
+    out = []
+    for f in facts:
+        if f.is_seed and f.first_year == year and not f.period and f.kind in ("entity", "claim"):
+            out.append(f)
+    return out[:CAPTION_EVENTS]
+
+
+def year_caption(lang: str, year: int, gazetteer, railways, facts=None) -> list:
+    """What opened (railway sections, enterprises) in ``year``, and what the source text
+    says happened that year, as lists."""
     _ = translator(lang)
     rails, places = openings(year, gazetteer, railways)
+    events = year_events(year, facts) if facts is not None else []
+    tail = ([html.B(_("The source text on this year") + ":"),
+             html.Ul([html.Li(getattr(f.statement, lang)) for f in events])] if events else [])  # fmt: skip
     items = []
     for o in rails:
         a, b = gazetteer[o.section.from_], gazetteer[o.section.to]
@@ -227,8 +244,29 @@ def year_caption(lang: str, year: int, gazetteer, railways) -> list:
     for p in places:
         items.append(html.Li(f"{data.place_name(p, lang, year)} ({charts.branch_label(p.branch, lang)})"))
     if not items:
-        return [html.B(str(year) + ": "), _("no railway or enterprise of the record opened this year.")]
-    return [html.B(str(year) + ": " + _("opened this year") + ":"), html.Ul(items)]
+        return [html.P([html.B(str(year) + ": "), _("no railway or enterprise of the record opened this year.")]),
+                *tail]  # fmt: skip
+    return [html.B(str(year) + ": " + _("opened this year") + ":"), html.Ul(items), *tail]
+
+
+def year_summary(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> html.Table:
+    """The map's numbers: railways open (record and model), towns, enterprises by branch."""
+    from kazind.explorer.components import data_table
+
+    _ = translator(lang)
+    rows = []
+    km = sum(o.length_km for o in railways.sections_open(year))
+    model_km = float(ds["railway_length"].sel(time=float(year))) if "railway_length" in ds else None
+    rows.append([_("railways of the record"), f"{fmt_number(km, lang)} {_('km')}"])
+    if model_km is not None:
+        rows.append([_("railways") + " (" + _("model") + ")", f"{fmt_number(model_km, lang)} {_('km')}"])
+    towns = [p for p in gazetteer.places if p.kind in TOWN_KINDS and p.exists_in(year)]
+    rows.append([_("towns (size: population in the model)"), fmt_number(len(towns), lang)])
+    for branch in (*charts.BRANCHES, "printing"):
+        n = sum(1 for p in gazetteer.places if p.kind in PRODUCING and p.branch == branch and p.exists_in(year))
+        if n:
+            rows.append([charts.branch_label(branch, lang), fmt_number(n, lang)])
+    return data_table(str(year), [_("on the map"), _("number")], rows)
 
 
 def map_rows(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> list[dict]:
@@ -286,7 +324,8 @@ def layout(lang: str) -> list:
             className="kz-play-row",
         ),
         html.Div(id=I.MAP_CAPTION, className="kz-caption", **{"aria-live": "polite"}),
-        chart_block(I.MAP_GRAPH, _("The republic in the year shown"), lang, "kazind-map", height=660, class_name="kz-map"),
+        chart_block(I.MAP_GRAPH, _("The republic in the year shown"), lang, "kazind-map", I.MAP_TABLE, height=660,
+                    class_name="kz-map"),  # fmt: skip
         download_button(I.DOWNLOAD_MAP, I.DOWNLOAD_MAP_DATA, lang),
     ]
 
@@ -294,13 +333,14 @@ def layout(lang: str) -> list:
 # ---------------------------------------------------------------- callbacks
 
 
-@guarded(lambda msg: (charts.empty_figure(), [], msg))
+@guarded(lambda msg: (charts.empty_figure(), [], [], msg))
 def view(year, lang):
     lang = check_lang(lang)
     year = data.check_year(year)
-    gaz, rails = data.gazetteer(), data.railways()
-    fig = map_figure(lang, year, data.historical_run(), gaz, rails, data.outline(), data.waters())
-    return fig, year_caption(lang, year, gaz, rails), ""
+    gaz, rails, ds = data.gazetteer(), data.railways(), data.historical_run()
+    fig = map_figure(lang, year, ds, gaz, rails, data.outline(), data.waters())
+    caption = year_caption(lang, year, gaz, rails, data.facts())
+    return fig, caption, year_summary(lang, year, ds, gaz, rails), ""
 
 
 def toggle_play(n_clicks, disabled, year, lang):
@@ -344,8 +384,8 @@ def download(n_clicks, year, lang):
 def register(app) -> None:
     lang = Input(I.PAGE_LANG, "data")
     app.callback(
-        Output(I.MAP_GRAPH, "figure"), Output(I.MAP_CAPTION, "children"), Output(I.MAP_MESSAGE, "children"),
-        Input(I.YEAR_SLIDER, "value"), lang,
+        Output(I.MAP_GRAPH, "figure"), Output(I.MAP_CAPTION, "children"), Output(I.MAP_TABLE, "children"),
+        Output(I.MAP_MESSAGE, "children"), Input(I.YEAR_SLIDER, "value"), lang,
     )(view)  # fmt: skip
     app.callback(
         Output(I.MAP_INTERVAL, "disabled"), Output(I.PLAY, "children"),

@@ -46,16 +46,6 @@ def first_sector() -> str | None:
     return found or (sectors[0] if sectors else None)
 
 
-def unit_text(unit: str, lang: str) -> str:
-    display = data._display()
-    if display is not None and unit:
-        try:
-            return display.unit_label(unit, lang)
-        except Exception:  # noqa: BLE001 - a unit the record does not name: as written
-            return unit
-    return unit
-
-
 def model_rows(lang: str | None = None, sector: str | None = None) -> list[dict]:
     """The model table's rows (of one sector if given); without ``lang`` the model file's
     own English names (the CSV download)."""
@@ -75,7 +65,7 @@ def model_rows(lang: str | None = None, sector: str | None = None) -> list[dict]
             "id": v.name,
             "label": label(v.name, lang),
             "kind": _(KIND_LABELS.get(v.kind, v.kind)),
-            "unit": unit_text(v.unit, lang),
+            "unit": data.unit_text(v.unit, lang),
             "description": description(v.name, lang) or v.description,
             "definition": f"<code>{html_text.escape(definition)}</code>" if definition else "",
             "source": f'<span lang="en">{html_text.escape(v.source)}</span>' if v.source else "",

@@ -30,7 +30,7 @@ def columns(lang: str) -> list[dict]:
         {"name": _("statement"), "id": "statement"},
         {"name": _("value"), "id": "value"},
         {"name": _("places"), "id": "places"},
-        {"name": _("source"), "id": "source"},
+        {"name": _("source"), "id": "source", "presentation": "markdown"},
         {"name": _("reproduced by the model"), "id": "reproduced"},
     ]
 
@@ -43,13 +43,24 @@ def fact_row(fact, lang: str) -> dict:
     return {
         "id": fact.id,
         "year": year,
-        "topic": _(fact.topic),
+        "topic": data.topic_text(fact.topic, lang),
         "statement": getattr(fact.statement, lang),
         "value": factview.fact_value(fact, lang) if fact.value is not None else "",
         "places": ", ".join(_place(p, lang, year, gaz) for p in fact.places),
-        "source": data.source_text(fact, lang),
+        "source": _source_cell(fact, lang),
         "reproduced": _(VERDICTS[data.reproduced(fact.id)]) if data.reproduced(fact.id) != "none" else "–",
     }
+
+
+def _source_cell(fact, lang: str) -> str:
+    """The source's short label, marked with the language it is written in (an English
+    citation stays English, and says so to the browser and to screen readers)."""
+    import html as html_text
+
+    before, citation, after = (html_text.escape(x) for x in data.source_parts(fact, lang))
+    if not citation:
+        return after
+    return f'{before}<span lang="{data.citation_lang(fact)}">{citation}</span>{after}'
 
 
 def _place(place_id: str, lang: str, year: int | None, gaz) -> str:
@@ -78,13 +89,14 @@ def layout(lang: str) -> list:
                   className="kz-search"),  # fmt: skip
         table(
             I.FACT_TABLE, columns(lang), lang, data=[], filter_action="native", sort_action="native",
-            page_action="native", page_size=25, font_size=13,
+            page_action="native", page_size=25, font_size=13, markdown_options={"html": True},
             style_cell={"maxWidth": "380px"},
             style_cell_conditional=[
                 {"if": {"column_id": "year"}, "width": "52px", "minWidth": "52px"},
                 {"if": {"column_id": "topic"}, "minWidth": "90px", "maxWidth": "120px"},
                 {"if": {"column_id": "statement"}, "minWidth": "240px"},
-                {"if": {"column_id": "value"}, "minWidth": "80px", "maxWidth": "140px"},
+                {"if": {"column_id": "value"}, "minWidth": "80px", "maxWidth": "130px"},
+                {"if": {"column_id": "places"}, "maxWidth": "190px"},
                 {"if": {"column_id": "source"}, "maxWidth": "150px", "fontSize": "12px"},
                 {"if": {"column_id": "reproduced"}, "maxWidth": "90px"},
             ],

@@ -76,6 +76,43 @@ def run_style(index: int, key: str) -> tuple[str, str]:
     return charts.PALETTE[index % len(charts.PALETTE)], charts.DASHES[(index * 2) % len(charts.DASHES)]
 
 
+def _run_traces(lang: str, key: str, label: str, ds: xr.Dataset, variable: str, scale: float, index: int,
+                fan=None) -> list[dict]:  # fmt: skip
+    """The traces of one run on one chart: its fan bands (if any) and its line."""
+    colour, dash = run_style(index, key)
+    times = ds["time"].values.tolist()
+    traces = []
+    if fan is not None:
+        qs = fan.sel(time=ds["time"]).values * scale  # (quantile, time)
+        for (lo, hi), alpha in (((0, 4), 0.13), ((1, 3), 0.28)):
+            traces.append(
+                {"type": "scatter", "x": times + times[::-1], "y": qs[lo].tolist() + qs[hi].tolist()[::-1],
+                 "fill": "toself", "fillcolor": charts.rgba(colour, alpha), "line": {"width": 0},
+                 "hoverinfo": "skip", "showlegend": False, "legendgroup": key}
+            )  # fmt: skip
+    traces.append(
+        {
+            "type": "scatter", "mode": "lines", "x": times, "y": (ds[variable].values * scale).tolist(),
+            "name": label, "legendgroup": key, "line": {"color": colour, "width": 2.2, "dash": dash},
+            # plotly writes the number with the layout's separators (the locale's): no
+            # formatting of every point here, which would cost more than the model run
+            "hovertemplate": "%{fullData.name}, %{x:d}: " + charts.hover_format(kind_of(variable)) + "<extra></extra>",
+        }
+    )  # fmt: skip
+    return traces
+
+
+@lru_cache(maxsize=512)
+def _scenario_traces(lang: str, name: str, variable: str, scale: float, index: int) -> tuple[dict, ...]:
+    """A shipped scenario's line on one chart: it never changes, so it is built once."""
+    return tuple(_run_traces(lang, name, data.scenario_title(name, lang), data.scenario_run(name), variable,
+                             scale, index))  # fmt: skip
+
+
+def kind_of(variable: str) -> str:
+    return next((kind for _k, v, _t, _s, kind in PANELS if v == variable), "")
+
+
 def panel_figure(lang: str, variable: str, scale: float, kind: str, runs: dict[str, tuple[str, xr.Dataset]],
                  fans: dict | None = None, height: int = 280) -> dict:  # fmt: skip
     """One chart: the paths of ``variable`` in every run (label, dataset by key), with fan bands."""
@@ -87,38 +124,35 @@ def panel_figure(lang: str, variable: str, scale: float, kind: str, runs: dict[s
     for j, (key, (label, ds)) in enumerate(runs.items()):
         if variable not in ds:
             continue
-        colour, dash = run_style(j, key)
-        times = ds["time"].values.tolist()
         fan = (fans or {}).get(key, {}).get(variable)
-        if fan is not None:
-            qs = fan.sel(time=ds["time"]).values * scale  # (quantile, time)
-            for (lo, hi), alpha in (((0, 4), 0.13), ((1, 3), 0.28)):
-                traces.append(
-                    {"type": "scatter", "x": times + times[::-1], "y": qs[lo].tolist() + qs[hi].tolist()[::-1],
-                     "fill": "toself", "fillcolor": charts.rgba(colour, alpha), "line": {"width": 0},
-                     "hoverinfo": "skip", "showlegend": False, "legendgroup": key}
-                )  # fmt: skip
-        ys = (ds[variable].values * scale).tolist()
-        traces.append(
-            {
-                "type": "scatter", "mode": "lines", "x": times, "y": ys, "name": label, "legendgroup": key,
-                "line": {"color": colour, "width": 2.2, "dash": dash},
-                "hovertext": [f"{label}, {int(t)}: {value_text(y, kind, lang)}" for t, y in zip(times, ys, strict=True)],
-                "hoverinfo": "text",
-            }
-        )  # fmt: skip
+        shipped = key != data.LEVERS_RUN and fan is None and key in data.scenario_names()
+        if shipped and label == data.scenario_title(key, lang):
+            traces += [dict(t) for t in _scenario_traces(lang, key, variable, scale, j)]
+        else:
+            traces += _run_traces(lang, key, label, ds, variable, scale, j, fan)
     return {"data": traces, "layout": layout}
+
+
+@lru_cache(maxsize=512)
+def _scenario_row(lang: str, name: str, variable: str, scale: float, kind: str) -> tuple[str, ...]:
+    ds = data.scenario_run(name)
+    idx = charts.sample_years(ds["time"].values)
+    ys = ds[variable].values * scale
+    return tuple(value_text(float(ys[i]), kind, lang) for i in idx)
 
 
 def panel_table(lang: str, variable: str, scale: float, kind: str, runs: dict, caption: str) -> html.Table:
     _ = translator(lang)
     header, rows = None, []
-    for _key, (label, ds) in runs.items():
+    for key, (label, ds) in runs.items():
         if variable not in ds:
             continue
         times = ds["time"].values
         idx = charts.sample_years(times)
         header = header or [_("run")] + [str(int(times[i])) for i in idx]
+        if key != data.LEVERS_RUN and key in data.scenario_names():
+            rows.append([label, *_scenario_row(lang, key, variable, scale, kind)])
+            continue
         ys = ds[variable].values * scale
         rows.append([label] + [value_text(float(ys[i]), kind, lang) for i in idx])
     return data_table(caption, header or [_("run")], rows)
@@ -244,8 +278,8 @@ def layout(lang: str) -> list:
         ),  # fmt: skip
         html.Label(_("Ensemble size"), htmlFor=I.ENSEMBLE_SIZE, className="kz-label"),
         dcc.Input(
-            id=I.ENSEMBLE_SIZE, type="number", value=200, debounce=True, persistence=True,
-            persistence_type="session", inputMode="numeric", className="kz-number",
+            id=I.ENSEMBLE_SIZE, type="text", value="200", debounce=True, persistence=True,
+            persistence_type="session", inputMode="numeric", className="kz-number", maxLength=12,
         ),  # fmt: skip
         muted(_("Runs drawn from the calibrated parameters' uncertainty: a whole number from {low} to {high} "
                 "per scenario.").format(low=data.MIN_ENSEMBLE, high=data.MAX_ENSEMBLE),
@@ -291,7 +325,7 @@ def _runs(names: tuple[str, ...], levers: tuple[float, ...], lang: str) -> dict:
     runs = {n: (data.scenario_title(n, lang), data.scenario_run(n)) for n in names}
     defaults = tuple(lever.default for lever in data.levers().values())
     if levers != defaults or not names:
-        runs[data.LEVERS_RUN] = (_("your levers"), data.lever_run(levers))
+        runs[data.LEVERS_RUN] = (_("your levers"), data.lever_run(levers, FAN_VARIABLES))
     return runs
 
 
@@ -313,7 +347,7 @@ def view(names, lever_values, ensemble, size, lang):
         tables = [panel_table(lang, v, scale, kind, runs, _(t)) for _k, v, t, scale, kind in PANELS]
         outcomes = {n: data.scenario_outcomes(n) for n in names}
         if data.LEVERS_RUN in runs:
-            outcomes[data.LEVERS_RUN] = data.lever_outcomes(levers)
+            outcomes[data.LEVERS_RUN] = data.lever_outcomes(levers, FAN_VARIABLES)
         cols, rows = outcome_rows(lang, runs, outcomes)
         return [*figs, *tables, run_key(lang, runs), cols, rows, ""]
     except Exception as err:  # noqa: BLE001 - every failure becomes a visible message
