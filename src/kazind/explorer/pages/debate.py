@@ -29,6 +29,7 @@ from kazind.explorer.lesson.runs import (
     scenario_departure,
 )
 from kazind.explorer.pages import Page
+from kazind.explorer.pages.start import with_ids
 
 PICK = "debate-pick"
 ON = "debate-on"
@@ -118,9 +119,10 @@ def scenario_option(name: str, lang: str) -> dict:
     assumes = load_lesson(lang).debate.assumptions.get(name, ())
     label = html.Div(
         [html.B(data.scenario_title(name, lang)),
-         html.Ul([html.Li(a) for a in assumes], className="kz-assumes") if assumes else None,
+         html.Ul([html.Li(with_ids(a)) for a in assumes], className="kz-assumes") if assumes else None,
          html.Details([html.Summary(_("The scenario file's description")),
-                       html.P(data.scenario_description(name, lang), className="kz-help")], className="kz-details")],
+                       html.P(with_ids(data.scenario_description(name, lang)), className="kz-help")],
+                      className="kz-details")],
         className="kz-scenario-option", id=f"debate-option-{name}",
     )  # fmt: skip
     return {"label": label, "value": name}

@@ -9,6 +9,8 @@ the tab has no callbacks.
 
 from __future__ import annotations
 
+import re
+
 from dash import html
 
 from kazind.explorer.i18n import translator
@@ -16,15 +18,31 @@ from kazind.explorer.lesson import load_lesson
 from kazind.explorer.lesson.source import marked_paragraphs
 from kazind.explorer.pages import Page
 
+#: The record's ids and the model's constant names inside a text: set as code, in English.
+IDENTIFIER = re.compile(r"\b((?:seed|ext)\.[a-z_]+\.[a-z0-9_]+|ext\.…|[a-z]+(?:_[a-z0-9]+)+)")
+
 SOURCE_TEXT = "start-source-text"  # the whole source text (a <details> that opens in place)
 GLOSSARY = "start-glossary"
+
+
+def with_ids(text: str) -> list:
+    """``text`` with each id of the record or name of a model constant in it as
+    ``<code lang="en">`` (an id, not a word of the reader's language)."""
+    parts, pos = [], 0
+    for m in IDENTIFIER.finditer(text):
+        if m.start() > pos:
+            parts.append(text[pos : m.start()])
+        parts.append(html.Code(m.group(1), lang="en", className="kz-fact-id"))
+        pos = m.end()
+    parts.append(text[pos:])
+    return [p for p in parts if p != ""]
 
 
 def section(sec, lang: str) -> html.Section:
     _ = translator(lang)
     children = [html.H2(sec.title, className="kz-lesson-h2")]
     for i, p in enumerate(sec.paragraphs):
-        children.append(html.P(p))
+        children.append(html.P(with_ids(p)))
         if sec.id == "source" and i == len(sec.paragraphs) - 1:
             children.append(source_text(lang))
     return html.Section(children, className="kz-lesson-section", id=f"start-{sec.id}")
@@ -45,7 +63,7 @@ def source_text(lang: str) -> html.Details:
 
 def glossary(lang: str) -> html.Section:
     s = load_lesson(lang).start
-    items = [html.Div([html.Dt(t.term), html.Dd(t.definition)], id=f"term-{t.id}") for t in s.glossary]
+    items = [html.Div([html.Dt(t.term), html.Dd(with_ids(t.definition))], id=f"term-{t.id}") for t in s.glossary]
     return html.Section([html.H2(s.glossary_title, className="kz-lesson-h2"), html.Dl(items, className="kz-glossary")],
                         id=GLOSSARY, className="kz-lesson-section")  # fmt: skip
 
