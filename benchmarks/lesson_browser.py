@@ -123,10 +123,9 @@ def main() -> None:
                     lambda before=before: expect(page.locator("#story-title")).not_to_have_text(before)))
             for lang, title in [("ru", "Индустриализация"), ("kk", "Қазақстанды"), ("en", "Industrialization"),
                                 ("kk", "Қазақстанды")][: max(2, args.repeat)]:
-                def switch(lang=lang):
-                    page.locator("#lang-select").click()
-                    page.get_by_role("option", name={"ru": "Русский", "kk": "Қазақша", "en": "English"}[lang],
-                                     exact=True).click()  # fmt: skip
+                def switch(lang=lang):  # the language is a group of radio buttons
+                    page.locator("#lang-select").get_by_label(
+                        {"ru": "Русский", "kk": "Қазақша", "en": "English"}[lang], exact=True).check()
                 results["language switch"].append(timed(
                     switch, lambda title=title: expect(page.locator("#page-title")).to_contain_text(title)))
             page.goto(url + "?tab=debate&on=integrated-development")
