@@ -447,6 +447,7 @@ def test_tabs_by_keyboard(page):
 
 
 def test_chart_toolbar_in_the_language_without_cloud_or_editing(page):
+    open_tab(page, "timeline")  # a bare URL opens the lesson's start tab
     graph = page.locator(f"#{I.panel('timeline')} .js-plotly-plot").first
     expect(graph.locator(".scatterlayer .trace").first).to_be_attached()
     graph.hover()

@@ -97,8 +97,10 @@ def test_body_unknown_language_is_refused():
 def test_url_state_parses_defaults_and_bad_values():
     from kazind.explorer import state
 
-    assert state.parse("?lang=ru&tab=map") == {"lang": "ru", "tab": "map"}
-    assert state.parse("") == {"lang": "kk", "tab": frame.page_keys()[0]}
+    # the frame's two keys (the lesson's tabs declare more: chapter, year, scenarios, levers...)
+    defaults = {k.name: k.default for k in state.keys().values()}
+    assert state.parse("?lang=ru&tab=map") == {**defaults, "lang": "ru", "tab": "map"}
+    assert state.parse("") == {**defaults, "lang": "kk", "tab": frame.page_keys()[0]}
     assert state.parse("?lang=de&tab=<script>&zzz=1") == state.parse("")
     assert state.parse("x" * 5000) == state.parse("")
     assert state.to_search({"lang": "kk", "tab": frame.page_keys()[0]}) == ""

@@ -4,9 +4,11 @@
 scenarios once and serves the explorer on gunicorn (the app preloaded, N workers forked
 from it); it binds 127.0.0.1 unless told otherwise (``--host 0.0.0.0`` for a classroom's
 network: every machine that reaches this one can then open the page).
-``kazind report SCENARIO... --out FILE.html [--lang kk|ru|en]`` writes the timeline, the
-map at a few years, the fit report and the scenario comparison as one self-contained
-HTML file (plotly's JavaScript inlined once), atomically.
+``kazind report SCENARIO... --out FILE [--lang kk|ru|en] [--format html|pdf|interactive]
+[--chapters 1,3]`` writes the lesson's handout (:mod:`kazind.explorer.handout`) as one
+offline HTML file or an A4 PDF; ``--format interactive`` writes the explorer's charts,
+the map at a few years, the fit report and the scenario comparison as one
+self-contained HTML file (plotly's JavaScript inlined once). Both are written atomically.
 """
 
 from __future__ import annotations
@@ -55,27 +57,47 @@ def serve_command(
     serve(host=host, port=port, workers=workers)
 
 
+REPORT_FORMATS = ("html", "pdf", "interactive")
+
+
 def report_command(
     scenarios: list[str] = typer.Argument(None, help="scenario names to compare (historical first is usual)"),
-    out: Path = typer.Option(None, "--out", help="HTML file to write"),
-    lang: str = typer.Option("kk", "--lang", help="kk, ru or en (several: kk,ru,en)"),
+    out: Path = typer.Option(None, "--out", help="file to write (.html, or .pdf with --format pdf)"),
+    lang: str = typer.Option("kk", "--lang", help="kk, ru or en (interactive: several, e.g. kk,ru,en)"),
+    fmt: str = typer.Option("html", "--format", help="html: the lesson's handout; pdf: the same on A4 (needs "
+                            "Chromium); interactive: the explorer's charts and fit report"),
+    chapters: str = typer.Option(None, "--chapters", help="the story's chapters to include: 1,3,5 or 2-4 or ids "
+                                 "(default: all)"),
 ) -> None:
-    """Write the explorer's charts, the fit report and a scenario comparison as one offline HTML file."""
-    from kazind.explorer.report import write_report
-
+    """Write the lesson's handout (introduction, chapters, key, scenarios, source sentences, questions) as one
+    offline HTML file or an A4 PDF, or the explorer's interactive charts (--format interactive)."""
     langs = [part.strip() for part in lang.split(",") if part.strip()]
     bad = [x for x in langs if x not in LANGS]
     if not langs or bad:
         raise KazindError(f"unknown language {(bad or [lang])[0]!r}; choose kk, ru or en")
+    if fmt not in REPORT_FORMATS:
+        raise KazindError(f"--format must be html, pdf or interactive, got {fmt!r}")
     if not scenarios:
         raise KazindError("report: name at least one scenario, e.g. 'kazind report historical --out report.html'")
     if out is None:
-        raise KazindError("report: --out FILE.html is required")
+        raise KazindError(f"report: --out FILE.{'pdf' if fmt == 'pdf' else 'html'} is required")
     from kazind.common.atomic import check_output_file
 
     check_output_file(out)
-    size = write_report(scenarios, out, langs)
-    typer.echo(f"wrote {out} ({size / 1e6:.1f} MB, {', '.join(langs)})")
+    if fmt == "interactive":
+        if chapters is not None:
+            raise KazindError("--chapters is for the handout (--format html or pdf), not --format interactive")
+        from kazind.explorer.report import write_report
+
+        size = write_report(scenarios, out, langs)
+        typer.echo(f"wrote {out} ({size / 1e6:.1f} MB, {', '.join(langs)})")
+        return
+    if len(langs) > 1:
+        raise KazindError("the handout is in one language: give one of kk, ru, en to --lang (run once per language)")
+    from kazind.explorer.handout import write_handout
+
+    size = write_handout(scenarios, out, langs[0], fmt=fmt, chapters=chapters)
+    typer.echo(f"wrote {out} ({size / 1e6:.2f} MB, {fmt}, {langs[0]})")
 
 
 def register(app: typer.Typer) -> None:

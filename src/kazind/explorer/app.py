@@ -35,6 +35,9 @@ def warm_up() -> None:
     data.fact_points()
     for name in data.scenario_names():  # a broken user scenario is left out and logged here
         data.scenario_run(name)
+    from kazind.explorer.pages import story
+
+    story.warm_up()
 
 
 class ExplorerDash(dash.Dash):

@@ -65,7 +65,9 @@ def historical_model():
 @lru_cache(maxsize=1)
 def outputs() -> tuple[str, ...]:
     """Every output the explorer keeps: the timeline's, the targets', the outcomes'."""
-    names = set(TIMELINE_OUTPUTS) | set(targets().variables())
+    from kazind.explorer.pages.story import chart_variables
+
+    names = set(TIMELINE_OUTPUTS) | set(targets().variables()) | chart_variables()
     try:
         from kazind.scenarios.outcomes import OUTPUTS
 

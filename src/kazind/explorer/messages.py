@@ -53,6 +53,9 @@ def table_messages() -> set[str]:
     out |= {v for v in record.VERDICTS.values() if v != "–"}
     out |= set(PLOTLY_MESSAGES) | set(SCRIPT_MESSAGES)
     out |= set(map_page.data.MODEL_UNITS)
+    from kazind.explorer.pages import events
+
+    out |= {name for *_r, name in events.KINDS.values()}
     return out
 
 

@@ -31,10 +31,12 @@ class Page:
 
 
 def _pages() -> tuple[Page, ...]:
+    from kazind.explorer.pages import debate, model, record, scenarios, start, story, timeline
     from kazind.explorer.pages import map as map_page
-    from kazind.explorer.pages import model, record, scenarios, timeline
 
-    return (timeline.PAGE, map_page.PAGE, scenarios.PAGE, record.PAGE, model.PAGE)
+    # the lesson's tabs first (a bare URL opens the start tab), then the explorer's
+    return (start.PAGE, story.PAGE, debate.PAGE, timeline.PAGE, map_page.PAGE, scenarios.PAGE, record.PAGE,
+            model.PAGE)
 
 
 PAGES: tuple[Page, ...] = _pages()

@@ -30,7 +30,7 @@ from kazind.explorer.components import (
 )
 from kazind.explorer.guard import guarded
 from kazind.explorer.i18n import InputError, check_lang, translator
-from kazind.explorer.pages import Page
+from kazind.explorer.pages import Page, events
 from kazind.model.labels import label as variable_name
 
 #: (key, title, [(variable, element, label)], scale, kind) with kind "", "%", "log"
@@ -284,6 +284,7 @@ def layout(lang: str) -> list:
             ],
             className="kz-with-panel",
         ),
+        events.events_block(lang),
         html.H3(_("More model variables with facts")),
         html.Label(_("Choose a variable"), htmlFor=I.TIMELINE_VAR, className="kz-label"),
         dcc.Dropdown(
@@ -401,6 +402,7 @@ def download(n_clicks, lang):
 
 
 def register(app) -> None:
+    events.register(app)
     lang = Input(I.PAGE_LANG, "data")
     graphs = [panel_id(k) for k, *_r in PANELS]
     app.callback(

@@ -1,0 +1,278 @@
+"""The story tab: nine chapters through 1913-1940, one at a time, each with its own URL.
+
+A chapter (``?tab=story&chapter=the-debate``) shows its paragraphs, the source text's own
+sentences with their fact ids (and, for a Russian or English reader, the record's
+translation), the model's chart of what it speaks of with the record's points on it
+(the timeline's chart builder), the map at the chapter's year (the map tab's builder)
+and the questions for students. Previous and next, and the list of chapters, change the
+``chapter`` key of the URL state in the browser; the server renders a chapter once per
+language and keeps it (a switch costs one small request).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dash import ALL, Input, Output, State, dcc, html, no_update
+
+from kazind.explorer import data, state
+from kazind.explorer import ids as I
+from kazind.explorer.components import graph_config, message_line
+from kazind.explorer.guard import guarded
+from kazind.explorer.i18n import check_lang, translator
+from kazind.explorer.lesson import Chapter, Series, load_lesson
+from kazind.explorer.pages import Page, map_year  # map_year declares its key of the URL state
+
+CONTENT = "story-content"
+RENDERED = "story-rendered"  # the (chapter, lang) on the page, so a change of tab renders nothing
+PREV, NEXT = "story-prev", "story-next"
+GOTO = "story-goto"  # pattern id of the chapter list's buttons: {"type": GOTO, "index": chapter id}
+MESSAGE = "story-message"
+CHAPTERS = [c.id for c in load_lesson("kk").chapters]
+CHAPTER = state.declare("chapter", CHAPTERS[0], tuple(CHAPTERS))
+
+
+def chart_id(i: int) -> str:
+    return f"story-chart-{i}"
+
+
+MAP_ID = "story-map"
+
+
+# ---------------------------------------------------------------- how a series is drawn
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """A model series as a chart shows it: its title in the reader's language, scale, kind."""
+
+    title: str
+    scale: float = 1.0
+    kind: str = ""  # "", "%" or "log"
+
+
+def presentation(series: Series, lang: str) -> Presentation:
+    """The title, scale and kind of a chapter's series: as the timeline draws it where it
+    does, else from the model's catalogue of labels and the variable's unit."""
+    from kazind.explorer.charts import element_label
+    from kazind.explorer.pages import timeline
+    from kazind.model.labels import label as variable_name
+
+    _ = translator(lang)
+    for _key, title, lines, scale, kind in timeline.PANELS:
+        for variable, element, label in lines:
+            if (variable, element) == (series.variable, series.element):
+                name = timeline.series_label(element, label, lang)
+                return Presentation(f"{_(title)}: {name}" if len(lines) > 1 else _(title), scale, kind)
+    name = variable_name(series.variable, lang)
+    if series.element is not None:
+        name += ": " + element_label(series.element, lang, data.gazetteer())
+    if series.variable in timeline.EXTRA_VARIABLES:
+        scale, kind, unit = timeline.EXTRA_VARIABLES[series.variable]
+        return Presentation(f"{name} ({_(unit)})" if unit else name, scale, kind)
+    unit = data.historical_model().spec.variable(series.variable).unit
+    if data.is_share(series.variable):
+        return Presentation(name, 1.0, "%")
+    if unit == "person":
+        return Presentation(f"{name} ({_('thousand')})", 1e-3, "")
+    return Presentation(name, 1.0, "")
+
+
+def chart_variables() -> set[str]:
+    """Every model variable a chapter draws (the explorer keeps them in its runs)."""
+    return {s.variable for c in load_lesson("kk").chapters for s in c.chart}
+
+
+# ---------------------------------------------------------------- chapter parts
+
+
+def quote_block(q, lang: str) -> html.Blockquote:
+    """A sentence of the source text, verbatim in Kazakh, with its fact id (and translation)."""
+    fact = data.facts().get(q.fact)
+    parts = [html.P(f"«{q.quote}»", lang="kk", className="kz-quote-kk")]
+    if lang != "kk":
+        parts.append(html.P(getattr(fact.statement, lang), className="kz-quote-tr"))
+    parts.append(html.P(q.fact, className="kz-fact-id", lang="en"))
+    return html.Blockquote(parts, className="kz-lesson-quote", **{"data-fact": q.fact})
+
+
+def chapter_figures(chapter: Chapter, lang: str) -> list[tuple[str, dict]]:
+    """(title, figure) of each of the chapter's series: the historical run and its facts."""
+    from kazind.explorer.pages import timeline
+
+    ds, points, facts = data.historical_run(), data.fact_points(), data.facts()
+    out = []
+    for s in chapter.chart:
+        how = presentation(s, lang)
+        label = s.element or "model"
+        fig = timeline.panel_figure(lang, ((s.variable, s.element, label),), how.scale, how.kind, ds, points, facts,
+                                    height=260)  # fmt: skip
+        out.append((how.title, fig))
+    return out
+
+
+def chapter_map(chapter: Chapter, lang: str) -> dict:
+    from kazind.explorer.pages import map as map_page
+
+    return map_page.map_figure(lang, chapter.map_year, data.historical_run(), data.gazetteer(), data.railways(),
+                               data.outline(), data.waters())  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def chapter_view(chapter_id: str, lang: str) -> list:
+    """The whole chapter in ``lang`` (built once and kept)."""
+    _ = translator(lang)
+    lesson = load_lesson(lang)
+    c = lesson.chapter(chapter_id)
+    n = len(lesson.chapters)
+    charts = [
+        html.Figure(
+            [html.H4(title, className="kz-chart-title", id=chart_id(i) + "-title"),
+             dcc.Graph(id=chart_id(i), figure=fig, config=graph_config(f"kazind-{c.id}-{i + 1}", lang),
+                       className="kz-graph", style={"height": f"{fig['layout'].get('height', 260)}px"})],
+            className="kz-chart", **{"aria-labelledby": chart_id(i) + "-title"},
+        )
+        for i, (title, fig) in enumerate(chapter_figures(c, lang))
+    ]  # fmt: skip
+    the_map = html.Figure(
+        [html.H4(_("The map in {year}").format(year=c.map_year), className="kz-chart-title", id=MAP_ID + "-title"),
+         dcc.Graph(id=MAP_ID, figure=chapter_map(c, lang), config=graph_config(f"kazind-{c.id}-map", lang),
+                   className="kz-graph kz-story-map")],
+        className="kz-chart", **{"aria-labelledby": MAP_ID + "-title"},
+    )  # fmt: skip
+    return [
+        html.P(_("Chapter {number} of {count}").format(number=c.number, count=n), className="kz-chapter-number"),
+        html.H2(c.title, className="kz-lesson-title", id="story-title"),
+        html.P(f"{c.period[0]}-{c.period[1]}", className="kz-period"),
+        html.Div([html.P(p) for p in c.paragraphs], className="kz-lesson-text"),
+        html.H3(_("What the text says")),
+        html.Div([quote_block(q, lang) for q in c.quotes], className="kz-quotes"),
+        html.H3(_("What the model shows")),
+        html.P(_("The lines are the model's historical run; the points are facts of the record. "),
+               className="kz-muted"),
+        html.Div(charts, className="kz-grid"),
+        the_map,
+        html.H3(_("Questions")),
+        html.Ol([html.Li(q) for q in c.questions], className="kz-questions", id="story-questions"),
+    ]
+
+
+def warm_up(langs: tuple[str, ...] = ("kk", "ru", "en")) -> None:
+    """Build every chapter once (the charts and the map), so that a class's first clicks are quick."""
+    for lang in langs:
+        for c in CHAPTERS:
+            chapter_view(c, lang)
+
+
+def nav_buttons(lang: str) -> html.Div:
+    _ = translator(lang)
+    return html.Div(
+        [html.Button("← " + _("Previous chapter"), id=PREV, n_clicks=0, className="kz-button", type="button"),
+         html.Button(_("Next chapter") + " →", id=NEXT, n_clicks=0, className="kz-button", type="button")],
+        className="kz-story-nav",
+    )  # fmt: skip
+
+
+def layout(lang: str) -> list:
+    _ = translator(lang)
+    lesson = load_lesson(lang)
+    contents = html.Nav(
+        [html.H2(lesson.story_title, className="kz-toc-title"),
+         html.Ol([html.Li(html.Button(c.title, id={"type": GOTO, "index": c.id}, n_clicks=0, type="button",
+                                      className="kz-toc-item", **{"data-chapter": c.id}))
+                  for c in lesson.chapters], className="kz-toc")],
+        className="kz-story-toc", **{"aria-label": lesson.story_title},
+    )  # fmt: skip
+    return [
+        message_line(MESSAGE),
+        html.Div(
+            [contents,
+             html.Article([nav_buttons(lang), html.Div(id=CONTENT, **{"aria-live": "polite"}), nav_buttons_bottom(lang)],
+                          className="kz-story-chapter")],
+            className="kz-story",
+        ),
+        dcc.Store(id=RENDERED, data=None),
+    ]  # fmt: skip
+
+
+def nav_buttons_bottom(lang: str) -> html.Div:
+    _ = translator(lang)
+    return html.Div(
+        [html.Button("← " + _("Previous chapter"), id=PREV + "-bottom", n_clicks=0, className="kz-button", type="button"),
+         html.Button(_("Next chapter") + " →", id=NEXT + "-bottom", n_clicks=0, className="kz-button", type="button")],
+        className="kz-story-nav",
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+def _render_problem(msg):
+    return no_update, no_update, msg, [no_update] * len(CHAPTERS)
+
+
+@guarded(_render_problem)
+def render(st, lang, rendered):
+    """The chapter of the URL state, unless it is already on the page."""
+    lang = check_lang(lang)
+    if not isinstance(st, dict) or st.get("tab") != "story":
+        return no_update, no_update, no_update, [no_update] * len(CHAPTERS)  # built when the tab is first shown
+    chapter = st.get("chapter")
+    chapter = chapter if chapter in CHAPTERS else CHAPTER.default
+    key = [chapter, lang]
+    if rendered == key:
+        return no_update, no_update, no_update, [no_update] * len(CHAPTERS)
+    toc = ["kz-toc-item kz-toc-item--current" if c == chapter else "kz-toc-item" for c in CHAPTERS]
+    return chapter_view(chapter, lang), key, "", toc
+
+
+#: Previous, next and the chapter list: set ``chapter`` in the state and the URL, in the browser.
+GO_JS = """
+function(...args) {
+    const CHAPTERS = __CHAPTERS__, DEFAULTS = __DEFAULTS__;
+    const st = Object.assign({}, args[args.length - 1] || {});
+    const i = Math.max(0, CHAPTERS.indexOf(st.chapter || CHAPTERS[0]));
+    const trig = (window.dash_clientside.callback_context.triggered || []).filter(t => t.value);
+    if (!trig.length) { return [window.dash_clientside.no_update, window.dash_clientside.no_update]; }
+    const id = trig[0].prop_id.split('.n_clicks')[0];
+    let next = CHAPTERS[i];
+    if (id.startsWith('__PREV__')) { next = CHAPTERS[Math.max(0, i - 1)]; }
+    else if (id.startsWith('__NEXT__')) { next = CHAPTERS[Math.min(CHAPTERS.length - 1, i + 1)]; }
+    else { try { next = JSON.parse(id).index; } catch (e) { return [window.dash_clientside.no_update, window.dash_clientside.no_update]; } }
+    st.chapter = next; st.tab = 'story';
+    const p = new URLSearchParams();
+    for (const [k, d] of Object.entries(DEFAULTS)) { if (st[k] !== undefined && st[k] !== d) { p.set(k, st[k]); } }
+    const s = p.toString();
+    window.scrollTo({top: 0});
+    return [st, s ? '?' + s : ''];
+}
+"""
+
+
+def go_js() -> str:
+    defaults = {k.name: k.default for k in state.keys().values()}
+    return (GO_JS.replace("__CHAPTERS__", json.dumps(CHAPTERS)).replace("__DEFAULTS__", json.dumps(defaults))
+            .replace("__PREV__", PREV).replace("__NEXT__", NEXT))  # fmt: skip
+
+
+def register(app) -> None:
+    map_year.register(app)  # the map's year in the links a teacher shares
+    app.callback(
+        Output(CONTENT, "children"), Output(RENDERED, "data"), Output(MESSAGE, "children"),
+        Output({"type": GOTO, "index": ALL}, "className"),
+        Input(I.STATE, "data"), Input(I.PAGE_LANG, "data"), State(RENDERED, "data"),
+    )(render)  # fmt: skip
+    app.clientside_callback(
+        go_js(),
+        Output(I.STATE, "data", allow_duplicate=True),
+        Output(I.URL, "search", allow_duplicate=True),
+        Input(PREV, "n_clicks"), Input(NEXT, "n_clicks"), Input(PREV + "-bottom", "n_clicks"),
+        Input(NEXT + "-bottom", "n_clicks"), Input({"type": GOTO, "index": ALL}, "n_clicks"),
+        State(I.STATE, "data"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+
+
+PAGE = Page(key="story", label="Story", layout=layout, register=register)

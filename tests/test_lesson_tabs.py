@@ -1,0 +1,95 @@
+"""The lesson's tabs without a browser: their callbacks, the teacher's levers, the events."""
+
+from __future__ import annotations
+
+import pytest
+
+from kazind.explorer import data, state
+from kazind.explorer import ids as I
+from kazind.explorer.i18n import InputError
+from kazind.explorer.lesson import load_lesson
+from kazind.explorer.lesson.runs import check_factors, lever_changes, lever_run, scenario_departure
+from kazind.explorer.pages import PAGES, debate, events, story
+
+
+def test_the_lesson_tabs_come_first_and_declare_their_keys_of_the_url():
+    assert [p.key for p in PAGES][:3] == ["start", "story", "debate"]
+    keys = state.keys()
+    for name in ("chapter", "year", "scenarios", "on", "levers"):
+        assert name in keys
+    st = state.parse("?tab=story&chapter=the-debate&scenarios=historical,integrated-development&levers=1,1,2,1,1,1")
+    assert st["chapter"] == "the-debate" and st["levers"] == "1,1,2,1,1,1"
+    assert state.parse("?chapter=nope&levers=7,7")["chapter"] == story.CHAPTER.default
+    assert state.parse("?levers=7,7")["levers"] == debate.LEVERS.default
+
+
+def test_a_chapter_is_built_only_on_its_tab_and_once():
+    view, key, msg, toc = story.render({"tab": "story", "chapter": "the-debate"}, "ru", None)
+    assert key == ["the-debate", "ru"] and msg == ""
+    assert sum("kz-toc-item--current" in c for c in toc) == 1
+    again = story.render({"tab": "story", "chapter": "the-debate"}, "ru", key)
+    assert all(x is not None for x in again) and again[1] is not key  # no_update: nothing re-sent
+    hidden = story.render({"tab": "map", "chapter": "the-debate"}, "ru", None)
+    assert len(hidden[3]) == len(story.CHAPTERS)
+
+
+def test_every_chapter_has_its_charts_and_map_in_every_language():
+    for lang in ("kk", "ru", "en"):
+        for c in load_lesson(lang).chapters:
+            figs = story.chapter_figures(c, lang)
+            assert len(figs) == len(c.chart)
+            for title, fig in figs:
+                assert title and "_" not in title, (lang, c.id, title)  # a reader's name, not an id
+                assert any(t.get("mode") == "lines" for t in fig["data"]), (c.id, title)
+            assert story.chapter_map(c, lang)["data"]
+
+
+def test_the_debate_draws_departures_and_the_levers_on_a_counterfactual():
+    names = ["historical", "integrated-development"]
+    out = debate.view(names, "integrated-development", [1, 1, 2, 1, 1, 1], "kk")
+    figs, key, _note, msg = out[: len(debate.PANEL_KEYS)], *out[len(debate.PANEL_KEYS):]
+    assert msg == ""
+    assert "сіздің тетіктеріңізбен" in str(key)
+    lines = [t for t in figs[0]["data"] if t.get("mode") == "lines"]
+    assert len(lines) == 3  # history, the scenario, the scenario with the teacher's levers
+    if scenario_departure("integrated-development") is not None:
+        assert figs[0]["layout"]["shapes"]
+    bad = debate.view(names, "integrated-development", [1, 1, 7, 1, 1, 1], "kk")
+    assert bad[-1]  # a message, no crash
+
+
+def test_a_lever_step_multiplies_the_chosen_scenarios_own_value_within_bounds():
+    recruitment = I.LEVERS.index("organised_recruitment_level")
+    factors = [1.0] * len(I.LEVERS)
+    factors[recruitment] = 2.0
+    params, series, capped = lever_changes("integrated-development", tuple(factors))
+    times, values = series["organised_recruitment_level"]
+    from kazind.scenarios.run import compiled_scenario
+
+    own = {v.name: v for v in compiled_scenario("integrated-development").spec.variables}["organised_recruitment_level"]
+    assert values == [min(2 * v, data.levers()["organised_recruitment_level"].high) for v in own.values]
+    hiring = I.LEVERS.index("local_hiring_priority")
+    factors = [1.0] * len(I.LEVERS)
+    factors[hiring] = 3.0
+    params, _s, capped = lever_changes("integrated-development", tuple(factors))
+    assert params["local_hiring_priority"] <= data.levers()["local_hiring_priority"].high
+    ds = lever_run("integrated-development", tuple(factors))
+    base = data.scenario_run("integrated-development")
+    assert float(ds["kazakh_share_of_workers"].values[-1]) != float(base["kazakh_share_of_workers"].values[-1])
+
+
+@pytest.mark.parametrize("bad", [[1, 1], [1, 1, 1, 1, 1, 1.5], ["x"] * 6, [True] * 6])
+def test_a_bad_lever_step_is_refused(bad):
+    with pytest.raises(InputError):
+        check_factors(bad)
+
+
+def test_an_event_click_tells_what_happened_and_its_facts():
+    e = next(e for e in load_lesson("en").events if e.id == "karlag-1931")
+    click = {"points": [{"customdata": e.id}]}
+    detail = events.show(click, [], "en")
+    text = str(detail)
+    assert e.text in text and "ext.migration.karlag_founded_1931" in text
+    fig = events.events_figure("kk", load_lesson("kk").events)
+    labels = [x for t in fig["data"] for x in t.get("text", [])]
+    assert "Ашаршылық" in labels and "Түрксіб" in labels
