@@ -33,7 +33,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +46,95 @@ from kazind.analysis.outcomes import OUTCOMES_1940, Outcome, resolve_outcomes
 from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
 
-METHODS = ("sobol", "morris")
 SPREAD = 2.0  # ranges: calibrated value +- SPREAD std, clipped to the bounds
 MORRIS_LEVELS = 4
+
+
+@dataclass(frozen=True)
+class Method:
+    """One row of :data:`METHOD_TABLE`: how SALib samples and analyses by this method.
+
+    ``runs_per_group(d)`` is the number of runs that stand or fall together (a Saltelli
+    group, a Morris trajectory); ``indices`` names each index the method returns with
+    its description (``{conf}`` is the confidence level); ``bars`` the pairs
+    (index, its confidence half-width or None) that the charts draw, headline first;
+    ``attrs`` the method's settings recorded on the result.
+    """
+
+    name: str
+    runs_per_group: Callable[[int], int]
+    sample: Callable[[dict, int, int], np.ndarray]
+    analyze: Callable[..., Mapping]
+    indices: Mapping[str, str]
+    bars: tuple[tuple[str, str | None], ...]
+    attrs: Mapping[str, int] = field(default_factory=dict)
+
+
+def _sobol_sample(problem: dict, n: int, seed: int) -> np.ndarray:
+    from SALib.sample import sobol
+
+    return sobol.sample(problem, n, calc_second_order=False, seed=seed)
+
+
+def _sobol_analyze(problem, x, y, *, num_resamples, conf_level, seed):
+    from SALib.analyze import sobol
+
+    return sobol.analyze(problem, y, calc_second_order=False, num_resamples=num_resamples,
+                         conf_level=conf_level, seed=seed)  # fmt: skip
+
+
+def _morris_sample(problem: dict, n: int, seed: int) -> np.ndarray:
+    from SALib.sample import morris
+
+    return morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
+
+
+def _morris_analyze(problem, x, y, *, num_resamples, conf_level, seed):
+    from SALib.analyze import morris
+
+    return morris.analyze(problem, x, y, num_resamples=num_resamples, conf_level=conf_level,
+                          num_levels=MORRIS_LEVELS, seed=seed)  # fmt: skip
+
+
+#: The sensitivity methods, one row each: a new method is one row here.
+METHOD_TABLE: dict[str, Method] = {
+    "sobol": Method(
+        name="sobol",
+        runs_per_group=lambda d: d + 2,
+        sample=_sobol_sample,
+        analyze=_sobol_analyze,
+        indices={
+            "S1": "first-order Sobol index",
+            "S1_conf": "half-width of the {conf} interval of S1",
+            "ST": "total Sobol index",
+            "ST_conf": "half-width of the {conf} interval of ST",
+        },
+        bars=(("ST", "ST_conf"), ("S1", "S1_conf")),
+    ),
+    "morris": Method(
+        name="morris",
+        runs_per_group=lambda d: d + 1,
+        sample=_morris_sample,
+        analyze=_morris_analyze,
+        indices={
+            "mu": "mean elementary effect",
+            "mu_star": "mean absolute elementary effect",
+            "mu_star_conf": "half-width of the {conf} interval of mu_star",
+            "sigma": "standard deviation of the elementary effects",
+        },
+        bars=(("mu_star", "mu_star_conf"), ("sigma", None)),
+        attrs={"num_levels": MORRIS_LEVELS},
+    ),
+}
+METHODS = tuple(METHOD_TABLE)
+
+
+def get_method(name: str) -> Method:
+    """The row of :data:`METHOD_TABLE` called ``name``; an unknown name is one clear error."""
+    try:
+        return METHOD_TABLE[name]
+    except KeyError:
+        raise KazindError(f"unknown method {name!r}; choose {' or '.join(METHODS)}") from None
 
 
 def calibrated_ranges(spread: float = SPREAD) -> dict[str, tuple[float, float]]:
@@ -82,7 +169,7 @@ def _check_fits(target, method, samples, d, outcomes, batch_size, workers, num_r
     (``num_resamples`` indices per base sample) and the engine's batches."""
     from kazind.common.resources import memory_budget, require_memory
 
-    runs = samples * (d + 2 if method == "sobol" else d + 1)
+    runs = samples * get_method(method).runs_per_group(d)
     k = len(outcomes)
     job = batches.make_job(target.spec, [], tuple(dict.fromkeys(o.variable for o in outcomes)), outcomes)
     engine = batches.batch_memory(job, batch_size, runs) * (workers or 1)
@@ -110,8 +197,7 @@ def sensitivity(
     conf_level: float = 0.95,
 ) -> xr.Dataset:
     """Sobol or Morris indices of each outcome to each parameter: a Dataset (outcome, parameter)."""
-    if method not in METHODS:
-        raise KazindError(f"unknown method {method!r}; choose {' or '.join(METHODS)}")
+    how = get_method(method)
     samples = batches._check_count("samples", samples)
     seed = check_seed(seed)
     target = batches.resolve_target(scenario)
@@ -133,16 +219,8 @@ def sensitivity(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if method == "sobol":
-            from SALib.sample import sobol as sampler
-
-            x = sampler.sample(problem, samples, calc_second_order=False, seed=int(seed))
-            group = d + 2
-        else:
-            from SALib.sample import morris as sampler
-
-            x = sampler.sample(problem, samples, num_levels=MORRIS_LEVELS, seed=int(seed))
-            group = d + 1
+        x = how.sample(problem, samples, int(seed))
+    group = how.runs_per_group(d)
     notes = list(dict.fromkeys(_warning_text(w) for w in caught))
 
     variables = tuple(dict.fromkeys(o.variable for o in outcomes))
@@ -160,7 +238,7 @@ def sensitivity(
     rows = np.repeat(keep, group)
     x_ok, y_ok = x[rows], y[rows]
 
-    names = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu", "mu_star", "mu_star_conf", "sigma"]
+    names = list(how.indices)
     out = {name: np.full((len(outcomes), d), np.nan) for name in names}
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
@@ -170,27 +248,13 @@ def sensitivity(
                 for name in names:
                     out[name][k] = 0.0
                 continue
-            if method == "sobol":
-                from SALib.analyze import sobol as analyzer
-
-                res = analyzer.analyze(problem, yk, calc_second_order=False, num_resamples=num_resamples,
-                                       conf_level=conf_level, seed=int(seed))
-            else:
-                from SALib.analyze import morris as analyzer
-
-                res = analyzer.analyze(problem, x_ok, yk, num_resamples=num_resamples, conf_level=conf_level,
-                                       num_levels=MORRIS_LEVELS, seed=int(seed))
+            res = how.analyze(problem, x_ok, yk, num_resamples=num_resamples, conf_level=conf_level,
+                              seed=int(seed))  # fmt: skip
             for name in names:
                 out[name][k] = np.asarray(res[name], dtype=float)
     notes += [n for n in dict.fromkeys(_warning_text(w) for w in caught) if n not in notes]
 
-    descriptions = {
-        "S1": "first-order Sobol index", "S1_conf": f"half-width of the {conf_level:.0%} interval of S1",
-        "ST": "total Sobol index", "ST_conf": f"half-width of the {conf_level:.0%} interval of ST",
-        "mu": "mean elementary effect", "mu_star": "mean absolute elementary effect",
-        "mu_star_conf": f"half-width of the {conf_level:.0%} interval of mu_star",
-        "sigma": "standard deviation of the elementary effects",
-    }
+    descriptions = {name: text.format(conf=f"{conf_level:.0%}") for name, text in how.indices.items()}
     ds = xr.Dataset(
         {name: (("outcome", "parameter"), out[name], {"description": descriptions[name]}) for name in names},
         coords={
@@ -221,8 +285,7 @@ def sensitivity(
             "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         }
     )
-    if method == "morris":
-        ds.attrs["num_levels"] = MORRIS_LEVELS
+    ds.attrs.update(how.attrs)
     return ds
 
 
@@ -232,16 +295,15 @@ def sensitivity_chart(ds: xr.Dataset, top: int = 15):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    sobol = ds.attrs.get("method") == "sobol"
-    key = "ST" if sobol else "mu_star"
+    how = get_method(ds.attrs.get("method"))
+    key = how.bars[0][0]
     outcomes = [str(o) for o in ds["outcome"].values]
     titles = [str(t) for t in ds["outcome_label"].values]
     cols = 2 if len(outcomes) > 1 else 1
     rows = math.ceil(len(outcomes) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / max(rows, 1))
-    bars = [("ST", "ST_conf", "rgb(31, 119, 180)"), ("S1", "S1_conf", "rgb(255, 127, 14)")] if sobol else [
-        ("mu_star", "mu_star_conf", "rgb(31, 119, 180)"), ("sigma", None, "rgb(255, 127, 14)")
-    ]
+    colours = ("rgb(31, 119, 180)", "rgb(255, 127, 14)")
+    bars = [(name, conf, colour) for (name, conf), colour in zip(how.bars, colours, strict=True)]
     for i, o in enumerate(outcomes):
         row, col = i // cols + 1, i % cols + 1
         values = ds[key].sel(outcome=o).values
@@ -252,7 +314,7 @@ def sensitivity_chart(ds: xr.Dataset, top: int = 15):
             fig.add_trace(go.Bar(x=names, y=ds[name].sel(outcome=o).values[order], name=name, error_y=err,
                                  marker_color=colour, legendgroup=name, showlegend=i == 0),
                           row=row, col=col)
-    what = "total (ST) and first-order (S1) Sobol indices" if sobol else "Morris mu* and sigma"
+    what = " and ".join(how.indices[name].format(conf="") for name, _ in how.bars)
     fig.update_layout(
         title=f"{ds.attrs.get('scenario')}: {what}, N = {ds.attrs.get('N')}, seed {ds.attrs.get('seed')} "
         f"({ds.attrs.get('runs'):,} runs)",
@@ -265,8 +327,7 @@ def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Pa
     """The bar charts of :func:`sensitivity_chart` as a PNG (matplotlib), atomically."""
     from kazind.analysis.charts import panel_grid
 
-    sobol = ds.attrs.get("method") == "sobol"
-    bars = [("ST", "ST_conf"), ("S1", "S1_conf")] if sobol else [("mu_star", "mu_star_conf"), ("sigma", None)]
+    bars = get_method(ds.attrs.get("method")).bars
     outcomes = [str(o) for o in ds["outcome"].values]
     with panel_grid(path, len(outcomes), (7.0, 3.4)) as (fig, axes):
         for ax, o in zip(axes, outcomes, strict=True):
