@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from kazind.common.atomic import atomic_write
 from kazind.common.errors import KazindError
+from kazind.common.validation import located_error
 from kazind.common.yamlio import YamlDocument, load_yaml, parse_yaml
 from kazind.engine.errors import EngineError
 from kazind.engine.spec import ModelSpec
@@ -98,25 +99,21 @@ def _from_document(doc: YamlDocument) -> ModelSpec:
 
 
 def _located(doc: YamlDocument, errors: list[dict]) -> EngineError:
-    """The first pydantic error as an :class:`EngineError` with file and line."""
+    """The first pydantic error as an :class:`EngineError` with file, line and variable."""
     data = doc.data
-    err = errors[0]
-    path = _clean_loc(err.get("loc", ()))
-    message = err.get("msg", "invalid")
-    if err.get("type") == "union_tag_invalid":
-        kind = _get(data, path + ("kind",))
-        message = f"unknown variable kind {kind!r} (expected one of {', '.join(sorted(_KINDS))})"
-        path = path + ("kind",)
-    elif err.get("type") == "union_tag_not_found":
-        message = "a variable needs a 'kind'"
-    elif err.get("type") == "extra_forbidden":
-        message = f"unknown key {path[-1]!r}"
-    text = ".".join(str(p) for p in path)
-    return EngineError(
-        f"{text}: {message}" if text else message,
-        file=doc.file or None,
-        line=doc.line_of(path),
-        where=_where(data, path),
+
+    def explain(err: dict, path: tuple) -> tuple[str, tuple] | None:
+        if err.get("type") == "union_tag_invalid":
+            kind = _get(data, path + ("kind",))
+            return f"unknown variable kind {kind!r} (expected one of {', '.join(sorted(_KINDS))})", path + ("kind",)
+        if err.get("type") == "union_tag_not_found":
+            return "a variable needs a 'kind'", path
+        if err.get("type") == "extra_forbidden":
+            return f"unknown key {path[-1]!r}", path
+        return None
+
+    return located_error(
+        doc, errors, where=lambda path: _where(data, path), error=EngineError, clean=_clean_loc, explain=explain
     )
 
 

@@ -15,7 +15,6 @@ checks and applies labels:
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from kazind.common.suggest import suggest
 from kazind.engine.errors import EngineError
 from kazind.engine.spec import Constant, ModelSpec
 
@@ -53,7 +53,7 @@ class Label:
 
 def did_you_mean(name: str, candidates: Sequence[str]) -> str:
     """`` (did you mean 'a', 'b'?)`` for the closest candidates, or an empty string."""
-    close = difflib.get_close_matches(str(name), list(candidates), n=3, cutoff=0.6)
+    close = suggest(str(name), candidates)
     return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
 
 
