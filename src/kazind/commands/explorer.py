@@ -18,8 +18,7 @@ from pathlib import Path
 import typer
 
 from kazind.common.errors import KazindError
-
-LANGS = ("kk", "ru", "en")
+from kazind.common.langs import LANGS
 
 
 def serve_command(

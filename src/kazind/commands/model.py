@@ -11,6 +11,7 @@ from rich.table import Table
 from kazind.commands import plain_console
 from kazind.common.atomic import atomic_write, check_output_file
 from kazind.common.errors import KazindError
+from kazind.common.langs import LANGS
 
 FORMATS = ("table", "json", "html")
 
@@ -86,7 +87,7 @@ def fit_report(
     the history check of every figure, and each parameter's prior against its posterior."""
     if format not in FORMATS:
         raise KazindError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
-    if lang not in ("kk", "ru", "en"):
+    if lang not in LANGS:
         raise KazindError(f"unknown language {lang!r}; choose kk, ru or en")
     if part not in PARTS:
         raise KazindError(f"unknown --part {part!r}; choose one of {', '.join(PARTS)}")

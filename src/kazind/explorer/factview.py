@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dash import html
 
+from kazind.common.langs import LANGS
 from kazind.explorer import data
 from kazind.explorer.charts import MISS, OK
 from kazind.explorer.components import CSS
@@ -104,7 +105,7 @@ def fact_panel(fact_id: str, lang: str) -> list:
             html.P([html.Span(citation, lang=data.citation_lang(fact)), rest]),
         ]
     out.append(html.H5(_("Translations")))
-    for other in ("kk", "ru", "en"):
+    for other in LANGS:
         if other != lang:
             out.append(html.P([html.B(data.LANG_SHORT[other] + ": "), getattr(fact.statement, other)], lang=other))
     out.append(html.H5(_("The model")))

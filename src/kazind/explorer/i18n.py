@@ -19,8 +19,9 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
-LANGS = ("kk", "ru", "en")
-DEFAULT_LANG = "kk"
+from kazind.common.langs import LANGS
+
+DEFAULT_LANG = LANGS[0]
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "kazind"

@@ -19,6 +19,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from kazind.common.errors import KazindError
+from kazind.common.langs import LANGS
 from kazind.common.yamlio import load_yaml
 from kazind.engine import ModelSpec, load_model
 from kazind.record.facts import default_table
@@ -32,7 +33,6 @@ LEVERS_FILE = DATA_DIR / "levers.yaml"
 PROJECTS_FILE = DATA_DIR / "projects.yaml"
 CALIBRATED_FILE = CALIBRATED_DIR / "calibrated.yaml"
 
-LANGS = ("kk", "ru", "en")
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from kazind.common.errors import KazindError
+from kazind.common.langs import LANGS
 from kazind.common.yamlio import load_yaml
 
 __all__ = ["LABELS_FILE", "LANGS", "Labels", "load_labels", "label", "description", "sector_label",
            "missing_labels"]  # fmt: skip
 
 LABELS_FILE = Path(__file__).resolve().parent / "data" / "labels.yaml"
-LANGS = ("kk", "ru", "en")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
 
 from kazind.common.errors import KazindError
-from kazind.common.langs import check_lang
+from kazind.common.langs import LANGS, check_lang
 from kazind.common.suggest import did_you_mean
 from kazind.common.units import parse_unit, ureg
 from kazind.common.validation import located_error
@@ -333,7 +333,7 @@ class Gazetteer:
             )
             props["name_en"], props["name_kk"], props["name_ru"] = p.names.en, p.names.kk, p.names.ru
             if year is not None:
-                for lang in ("kk", "ru", "en"):
+                for lang in LANGS:
                     props[f"name_{lang}_{year}"] = p.name_at(year, lang)
             if p.founded:
                 props["founded"] = p.founded.year
