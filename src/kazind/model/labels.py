@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from kazind.common.errors import KazindError
@@ -25,7 +26,7 @@ from kazind.common.yamlio import load_yaml
 __all__ = ["LABELS_FILE", "LANGS", "Labels", "load_labels", "label", "description", "sector_label",
            "missing_labels"]  # fmt: skip
 
-LABELS_FILE = Path(__file__).resolve().parent / "data" / "labels.yaml"
+LABELS_FILE = Path(str(files("kazind.model").joinpath("data", "labels.yaml")))
 
 
 @dataclass(frozen=True)
