@@ -28,6 +28,32 @@ def load_model(path: str | Path, check: bool = True) -> ModelSpec:
 
     With ``check`` (the default) the equations are compiled once too, so that a syntax,
     name, unit or loop error is reported at the line of the variable's equation.
+
+    Parameters
+    ----------
+    path
+        The model file (YAML, as :func:`dump_model` writes it).
+    check
+        Compile the equations once to locate their errors (default True).
+
+    Returns
+    -------
+    ModelSpec
+        The validated spec.
+
+    Raises
+    ------
+    EngineError
+        One line naming the file, the line and the variable.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kazind.engine.examples import exponential_growth
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "growth.yaml"
+    >>> dump_model(exponential_growth(), path)
+    >>> load_model(path).names()
+    ['population', 'births', 'growth_rate', 'initial_population']
     """
     try:
         doc = load_yaml(path)
@@ -37,7 +63,34 @@ def load_model(path: str | Path, check: bool = True) -> ModelSpec:
 
 
 def loads_model(text: str, file: str = "<string>", check: bool = True) -> ModelSpec:
-    """Parse a model from YAML text (``file`` is used in messages); see :func:`load_model`."""
+    """Parse a model from YAML text (``file`` is used in messages); see :func:`load_model`.
+
+    Parameters
+    ----------
+    text
+        The model as YAML text.
+    file
+        The name messages give the text.
+    check
+        Compile the equations once to locate their errors (default True).
+
+    Returns
+    -------
+    ModelSpec
+        The validated spec.
+
+    Examples
+    --------
+    >>> spec = loads_model('''
+    ... name: decay
+    ... time: {start: 0, stop: 4, dt: 1}
+    ... variables:
+    ...   - {name: stock, kind: stock, initial: "10", outflows: [loss]}
+    ...   - {name: loss, kind: flow, equation: stock * 0.5}
+    ... ''', check=False)
+    >>> spec.names()
+    ['stock', 'loss']
+    """
     try:
         doc = parse_yaml(text, file=file)
     except KazindError as exc:
@@ -69,7 +122,31 @@ def _checked(doc: YamlDocument, spec: ModelSpec, check: bool) -> ModelSpec:
 
 
 def model_from_dict(data: Any) -> ModelSpec:
-    """Build a spec from plain data; errors name the key path."""
+    """Build a spec from plain data (as parsed from YAML or JSON); errors name the key path.
+
+    Parameters
+    ----------
+    data
+        A mapping with ``name``, ``time`` and ``variables`` (each with ``name`` and ``kind``).
+
+    Returns
+    -------
+    ModelSpec
+        The validated spec.
+
+    Raises
+    ------
+    EngineError
+        One line naming the variable and the key.
+
+    Examples
+    --------
+    >>> model_from_dict({"name": "x", "time": {"start": 0, "stop": 1},
+    ...                  "variables": [{"name": "a", "kind": "stok"}]})
+    Traceback (most recent call last):
+    ...
+    kazind.engine.errors.EngineError: variable 'a': variables.0.kind: unknown variable kind 'stok' (expected one of aux, constant, flow, lookup, series, stock)
+    """
     return _from_document(YamlDocument(data=data, file="", lines={}))
 
 
@@ -174,7 +251,24 @@ def model_to_dict(spec: ModelSpec) -> dict[str, Any]:
 
 
 def dump_model(spec: ModelSpec, path: str | Path) -> None:
-    """Write ``spec`` as YAML to ``path`` atomically (a failure leaves ``path`` untouched)."""
+    """Write ``spec`` as YAML to ``path`` atomically (a failure leaves ``path`` untouched).
+
+    Parameters
+    ----------
+    spec
+        The model.
+    path
+        The file to write (its folder must exist); fields at their defaults are left out.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kazind.engine.examples import exponential_growth
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "growth.yaml"
+    >>> dump_model(exponential_growth(), path)
+    >>> path.read_text().splitlines()[0]
+    'name: exponential_growth'
+    """
     text = yaml.safe_dump(model_to_dict(spec), sort_keys=False, allow_unicode=True, width=100)
     with atomic_write(path) as fh:
         fh.write(text)

@@ -101,6 +101,30 @@ def with_values(spec: ModelSpec, values: Mapping[str, Any]) -> ModelSpec:
     the elements it names (``*`` as default); ``name[*]`` sets every element that no
     label of ``values`` names on its own. Values must be finite numbers; a constant's
     bounds are checked when the new spec is built.
+
+    Parameters
+    ----------
+    spec
+        The model (left unchanged).
+    values
+        Label -> number (or, for a bare arrayed name, element -> number).
+
+    Returns
+    -------
+    ModelSpec
+        A new spec with those constants' values.
+
+    Raises
+    ------
+    EngineError
+        An unknown name or element (with "did you mean"), a value that is not a finite
+        number, or one outside the constant's bounds.
+
+    Examples
+    --------
+    >>> from kazind.engine.examples import exponential_growth
+    >>> with_values(exponential_growth(), {"growth_rate": 0.05}).variable("growth_rate").value
+    0.05
     """
     by_name: dict[str, list[tuple[Label, Any]]] = {}
     for text, value in values.items():
@@ -170,6 +194,27 @@ def engine_params(
     A scalar constant gets its column as a ``(B,)`` array; an arrayed one a ``(B, n)``
     array with the named elements from their columns and the others at the spec's values
     (``name[*]`` fills every element no other column names; a bare name fills all).
+
+    Parameters
+    ----------
+    spec
+        The model whose constants the labels name.
+    labels
+        One label per column (``name``, ``name[element]``, ``name[*]``).
+    matrix
+        ``(B, p)`` values: a row per run, a column per label.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Constant name -> ``(B,)`` or ``(B, n)`` values, ready for ``run(params=...)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kazind.engine.examples import exponential_growth
+    >>> engine_params(exponential_growth(), ["growth_rate"], np.array([[0.01], [0.02]]))
+    {'growth_rate': array([0.01, 0.02])}
     """
     values = np.asarray(matrix, dtype=float)
     if values.ndim != 2 or values.shape[1] != len(labels):

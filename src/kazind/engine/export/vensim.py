@@ -128,7 +128,26 @@ def _lookup_points(xs: Sequence[float], ys: Sequence[float], where: str) -> str:
 def to_vensim(spec: ModelSpec) -> str:
     """The model as the text of a Vensim ``.mdl`` file (arrays included).
 
-    Raises :class:`EngineError`, naming the variable, for anything Vensim cannot express.
+    Parameters
+    ----------
+    spec
+        The model.
+
+    Returns
+    -------
+    str
+        The ``.mdl`` text (UTF-8 header, equations, units, comments, control section).
+
+    Raises
+    ------
+    EngineError
+        Naming the variable, for anything Vensim cannot express.
+
+    Examples
+    --------
+    >>> from kazind.engine.examples import exponential_growth
+    >>> to_vensim(exponential_growth()).splitlines()[1]
+    'population = INTEG(births, initial_population)'
     """
     series_lookups = _series_lookup_names(spec)
     check_names(spec, VENSIM_RESERVED, "Vensim", extra=series_lookups.values())

@@ -101,7 +101,26 @@ def _gf(parent: ET.Element, xs: list[float], ys: list[float], where: str) -> ET.
 def to_xmile(spec: ModelSpec) -> str:
     """The model as an XMILE 1.0 document (text, with an XML declaration).
 
-    Raises :class:`EngineError`, naming the variable, for anything XMILE cannot express.
+    Parameters
+    ----------
+    spec
+        The model.
+
+    Returns
+    -------
+    str
+        The XMILE document.
+
+    Raises
+    ------
+    EngineError
+        Naming the variable, for anything XMILE cannot express.
+
+    Examples
+    --------
+    >>> from kazind.engine.examples import exponential_growth
+    >>> to_xmile(exponential_growth()).splitlines()[0]
+    '<?xml version="1.0" encoding="utf-8"?>'
     """
     check_names(spec, XMILE_RESERVED, "XMILE")
     printer = _XmilePrinter(spec)
