@@ -21,7 +21,7 @@ from pathlib import Path
 from kazind.common.errors import KazindError
 from kazind.common.langs import LANGS
 from kazind.common.yamlio import load_yaml
-from kazind.engine import ModelSpec, load_model
+from kazind.engine import EngineError, ModelSpec, load_model, with_values
 from kazind.record.facts import default_table
 from kazind.record.places import Gazetteer, Place, load_gazetteer, load_outline
 from kazind.record.railways import RailwayNetwork, load_railways
@@ -287,20 +287,6 @@ def calibrated_values(path: str | Path = CALIBRATED_FILE) -> dict[str, float]:
         raise doc.error("each parameter needs a numeric 'value'", ("parameters",)) from None
 
 
-def _apply(var, values: dict[str, float]):
-    """``var`` with its calibrated value(s), if any."""
-    if var.kind != "constant":
-        return var
-    if var.name in values:
-        return var.model_copy(update={"value": values[var.name]})
-    if var.dims:
-        mine = {k[len(var.name) + 1 : -1]: v for k, v in values.items() if k.startswith(var.name + "[")}
-        if mine:
-            base = dict(var.value) if isinstance(var.value, dict) else {"*": var.value}
-            return var.model_copy(update={"value": {**base, **mine}})
-    return var
-
-
 def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True,
                values: dict[str, float] | None = None) -> ModelSpec:
     """The model's spec with the record's schedules filled in and, unless
@@ -309,9 +295,6 @@ def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True,
     schedules = record_schedules()
     if values is None:
         values = calibrated_values() if calibrated else {}
-    unknown = sorted(k.split("[")[0] for k in values if k.split("[")[0] not in spec.names())
-    if unknown:
-        raise KazindError(f"calibrated.yaml names parameters the model lacks: {', '.join(unknown)}")
     variables = []
     for var in spec.variables:
         if var.name in schedules.series:
@@ -322,8 +305,12 @@ def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True,
             if isinstance(value, dict):
                 value = {**(var.value if isinstance(var.value, dict) else {"*": var.value}), **value}
             var = var.model_copy(update={"value": value})
-        variables.append(_apply(var, values))
-    return ModelSpec(**{**spec.model_dump(exclude={"variables"}), "variables": variables})
+        variables.append(var)
+    spec = ModelSpec(**{**spec.model_dump(exclude={"variables"}), "variables": variables})
+    try:
+        return with_values(spec, values)
+    except EngineError as exc:
+        raise KazindError(f"calibrated values: {exc.message}") from None
 
 
 @lru_cache(maxsize=1)
