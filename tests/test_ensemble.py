@@ -12,6 +12,7 @@ from kazind.analysis import batches
 from kazind.analysis import ensemble as E
 from kazind.analysis.outcomes import OUTCOMES, outcome
 from kazind.common.errors import KazindError
+from kazind.common.writers import write_netcdf
 
 N = 120
 
@@ -213,7 +214,7 @@ def test_outcomes_agree_with_kazind_compare(one_batch):
 
 
 def test_netcdf_round_trip_with_attributes(tmp_path, one_batch):
-    path = E.write_netcdf(one_batch, tmp_path / "e.nc")
+    path = write_netcdf(one_batch, tmp_path / "e.nc")
     back = xr.open_dataset(path, engine="netcdf4")
     for key in ("scenario", "method", "seed", "N", "parameters", "kazind_version", "date"):
         assert key in back.attrs

@@ -612,20 +612,6 @@ def probability_table(ens_a: xr.Dataset, ens_b: xr.Dataset, outcomes: Sequence =
 # ---------------------------------------------------------------- storage and charts
 
 
-def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """``ds`` as NetCDF 4, written atomically (list attributes become string arrays)."""
-    from kazind.common.atomic import atomic_path
-
-    path = Path(path)
-    ds = ds.copy()
-    for k, v in list(ds.attrs.items()):
-        if isinstance(v, list | tuple) and not v:
-            ds.attrs[k] = ""
-    with atomic_path(path) as tmp:
-        ds.to_netcdf(tmp, engine="netcdf4")
-    return path
-
-
 def fan_chart(ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Sequence[str] | None = None):
     """A plotly figure: one panel per variable, per scenario a median line with 50 % and
     90 % bands over time."""
@@ -661,16 +647,6 @@ def fan_chart(ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Seque
         height=320 * rows, template="plotly_white",
     )
     return fig
-
-
-def write_html(fig, path: str | Path) -> Path:
-    """A self-contained plotly HTML file (plotly.js included, opens offline), atomically."""
-    from kazind.common.atomic import atomic_write
-
-    path = Path(path)
-    with atomic_write(path) as fh:
-        fh.write(fig.to_html(include_plotlyjs=True, full_html=True))
-    return path
 
 
 def write_fan_png(

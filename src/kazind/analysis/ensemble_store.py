@@ -4,7 +4,7 @@
 NetCDF file as they arrive (:class:`EnsembleWriter`, with the netCDF4 library, since
 xarray cannot write a slab into an existing file) and the summaries (fan quantiles,
 outcomes, the probability table) read the file back in blocks that fit the memory
-budget (:func:`blocks`). The file is the one :func:`kazind.analysis.ensemble.write_netcdf`
+budget (:func:`blocks`). The file is the one :func:`kazind.common.writers.write_netcdf`
 writes for an ensemble held in memory: dims (run, time, ...), the draws as the
 coordinate ``sample`` (run, parameter), ``failed`` (run) and the messages of failed
 runs as the coordinates ``failure_run`` / ``failure_reason`` (dim ``failure``), read by

@@ -45,6 +45,7 @@ from kazind.analysis import batches
 from kazind.analysis.outcomes import OUTCOMES_1940, Outcome, resolve_outcomes
 from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
+from kazind.common.writers import write_netcdf
 
 SPREAD = 2.0  # ranges: calibrated value +- SPREAD std, clipped to the bounds
 MORRIS_LEVELS = 4
@@ -349,6 +350,4 @@ def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Pa
 
 def write_sensitivity(ds: xr.Dataset, path: str | Path) -> Path:
     """``ds`` as NetCDF 4, atomically."""
-    from kazind.analysis.ensemble import write_netcdf
-
     return write_netcdf(ds, path)

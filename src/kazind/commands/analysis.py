@@ -26,13 +26,13 @@ Every user mistake is one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import typer
 
 from kazind.commands import plain_console
 from kazind.common.errors import KazindError
+from kazind.common.writers import write_html, write_records
 
 MAX_LOCAL_WORKERS = 256  # processes of a local Dask cluster (a larger one: --scheduler)
 
@@ -109,15 +109,15 @@ def ensemble_command(
                     progress=True,
                 )
             for name, ds in ensembles.items():
-                ens_mod.write_html(ens_mod.fan_chart({name: ds}), files.stage(f"fan-{_safe(name)}.html"))
+                write_html(ens_mod.fan_chart({name: ds}), files.stage(f"fan-{_safe(name)}.html"))
                 ens_mod.write_fan_png({name: ds}, files.stage(f"fan-{_safe(name)}.png"))
             if len(names) > 1:
-                ens_mod.write_html(ens_mod.fan_chart(ensembles), files.stage("fan.html"))
+                write_html(ens_mod.fan_chart(ensembles), files.stage("fan.html"))
                 ens_mod.write_fan_png(ensembles, files.stage("fan.png"))
                 base = names[0]
                 for other in names[1:]:
                     rows = ens_mod.probability_table(ensembles[other], ensembles[base])
-                    _write_rows(rows, files.stage(f"probability-{_safe(other)}-vs-{_safe(base)}.csv"))
+                    write_records(files.stage(f"probability-{_safe(other)}-vs-{_safe(base)}.csv"), rows)
                     _print_probability(rows, other, base, runs)
             _print_ensemble_summary(ensembles)
             notes = [_failures(name, ds) for name, ds in ensembles.items()]
@@ -146,16 +146,6 @@ def _failures(name: str, ds) -> str:
         f"kazind: warning: {name}: {failed:,} run(s) failed, their outputs are NaN and left out of the "
         f"summaries ({shown}{more}; listed in failure_run and failure_reason of ensemble-{_safe(name)}.nc)"
     )
-
-
-def _write_rows(rows: list[dict], path: Path) -> None:
-    from kazind.common.atomic import atomic_write
-
-    with atomic_write(path) as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in row.items()})
 
 
 def _print_probability(rows: list[dict], a: str, b: str, runs: int) -> None:
@@ -232,7 +222,6 @@ def sensitivity_command(
     for note in ds.attrs.get("warnings") or []:
         typer.echo(f"kazind: warning: SALib: {note}", err=True)
     stem = f"sensitivity-{_safe(ds.attrs['scenario'])}-{method}"
-    from kazind.analysis.ensemble import write_html
 
     with OutputSet(out, f"kazind sensitivity {ds.attrs['scenario']} --method {method} --samples {samples} "
                         f"--seed {seed}") as files:

@@ -25,7 +25,6 @@ loaded and checked before any runs.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt_
 import math
 from fractions import Fraction
@@ -36,6 +35,7 @@ from typer.core import TyperCommand
 
 from kazind.commands import plain_console
 from kazind.common.errors import KazindError
+from kazind.common.writers import write_csv, write_netcdf
 
 METHODS = ("euler", "rk4")
 
@@ -169,25 +169,12 @@ def csv_columns(ds) -> list[tuple[str, str, dict[str, str]]]:
     return columns
 
 
-def write_csv(ds, path: Path) -> None:
-    """``ds`` as CSV (one row per time), written atomically."""
-    from kazind.common.atomic import atomic_write
-
+def write_run_csv(ds, path: Path) -> None:
+    """``ds`` as CSV (one row per time, a column per variable and element), atomically."""
     columns = csv_columns(ds)
     series = [ds[name].sel(sel).values if sel else ds[name].values for _, name, sel in columns]
-    with atomic_write(path) as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["time", *(col for col, _, _ in columns)])
-        for i, t in enumerate(ds["time"].values):
-            writer.writerow([repr(float(t)), *(repr(float(s[i])) for s in series)])
-
-
-def write_netcdf(ds, path: Path) -> None:
-    """``ds`` as NetCDF 4, written atomically."""
-    from kazind.common.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        ds.to_netcdf(tmp, engine="netcdf4")
+    rows = ([float(t), *(float(s[i]) for s in series)] for i, t in enumerate(ds["time"].values))
+    write_csv(path, ["time", *(col for col, _, _ in columns)], rows)
 
 
 def _summary(ds, scenario: str) -> None:
@@ -242,7 +229,7 @@ def run_command(
             ds = run_scenario(scenario, dt=step, method=method)
             nc_name, csv_name = f"{scenario.name}.nc", f"{scenario.name}.csv"
             write_netcdf(ds, files.stage(nc_name))
-            write_csv(ds, files.stage(csv_name))
+            write_run_csv(ds, files.stage(csv_name))
             _summary(ds, scenario.name)
             typer.echo(
                 f"{scenario.name}: {len(ds.data_vars)} outputs, {ds.sizes['time']} times "
