@@ -273,16 +273,19 @@ def _at(ds: xr.Dataset, target: Target, time: float) -> np.ndarray:
     """The variable at ``time`` for every run (linear interpolation between saved times)."""
     if target.variable not in ds:
         raise KazindError(f"target {target.key!r}: the run has no variable {target.variable!r}")
-    da = ds[target.variable]
+    # The bare Variable: a Dataset's DataArray carries every coordinate of the run, and
+    # selecting and transposing through them costs far more than the numbers themselves.
+    var = ds.variables[target.variable]
     if target.element is not None:
-        dims = [d for d in da.dims if d not in ("run", "time")]
+        dims = [d for d in var.dims if d not in ("run", "time")]
         if len(dims) != 1:
-            raise KazindError(f"target {target.key!r}: element given for a variable with dims {da.dims}")
-        da = da.sel({dims[0]: target.element})
+            raise KazindError(f"target {target.key!r}: element given for a variable with dims {var.dims}")
+        index = list(ds.indexes[dims[0]]).index(target.element)
+        var = var.isel({dims[0]: index})
     times = ds["time"].values
     if not times[0] - 1e-9 <= time <= times[-1] + 1e-9:
         raise KazindError(f"target {target.key!r}: time {time} is outside the run")
-    values = da.transpose("run", "time").values
+    values = var.transpose("run", "time").values
     # Linear interpolation at one time for every run at once (np.interp per run is slow).
     hi = int(np.clip(np.searchsorted(times, time), 1, len(times) - 1))
     lo = hi - 1
