@@ -207,10 +207,7 @@ class Evaluator:
 
     def _simulate(self, values: np.ndarray) -> np.ndarray:
         self.runs += values.shape[0]
-        ds = self.model.run(
-            params=self.params(values), outputs=self.outputs, save_step=self.model.spec.time.dt)
-            backend="auto")
-        )
+        ds = self.model.run(params=self.params(values), outputs=self.outputs, save_step=self.model.spec.time.dt)
         with np.errstate(all="ignore"):
             return np.column_stack([simulated(ds, t) for t in self.targets])
 
