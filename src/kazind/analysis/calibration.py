@@ -408,12 +408,12 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
             if step_progress:
                 step_progress(done, settings.steps)
         state = sampler.get_last_sample()
-        tau = sampler.get_autocorr_time(discard=done // 2, tol=0)
+        tau = _autocorr_time(sampler, done)
         taus.append((done, float(np.max(tau))))
         if done >= settings.tau_multiple * np.max(tau):
             converged = True
             break
-    tau = sampler.get_autocorr_time(discard=done // 2, tol=0)
+    tau = _autocorr_time(sampler, done)
     tau_max = float(np.max(tau))
     burn = settings.burn_in or math.ceil(settings.burn_in_taus * tau_max)
     burn = min(burn, done // 2)
@@ -450,6 +450,15 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
         "sample_size": int(keep),
     }
     return sample, info, diagnostics
+
+
+def _autocorr_time(sampler, done: int) -> np.ndarray:
+    """emcee's integrated autocorrelation time of every parameter on the second half of
+    the chain (1 where the chain is too short to estimate it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tau = sampler.get_autocorr_time(discard=done // 2, tol=0)
+    return np.where(np.isfinite(tau) & (tau > 0), tau, 1.0)
 
 
 def chain_diagnostics(chain: np.ndarray, free, groups: int = 4, thin: int = 1) -> dict[str, dict]:

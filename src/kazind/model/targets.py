@@ -280,9 +280,9 @@ def _at(ds: xr.Dataset, target: Target, time: float) -> np.ndarray:
         dims = [d for d in var.dims if d not in ("run", "time")]
         if len(dims) != 1:
             raise KazindError(f"target {target.key!r}: element given for a variable with dims {var.dims}")
-        index = list(ds.indexes[dims[0]]).index(target.element)
+        index = list(ds.variables[dims[0]].values).index(target.element)
         var = var.isel({dims[0]: index})
-    times = ds["time"].values
+    times = ds.variables["time"].values
     if not times[0] - 1e-9 <= time <= times[-1] + 1e-9:
         raise KazindError(f"target {target.key!r}: time {time} is outside the run")
     values = var.transpose("run", "time").values
