@@ -98,6 +98,7 @@ def fit_report(
         fit_rows,
         history_rows,
         posterior_rows,
+        sampler_summary,
         summary,
         to_html,
     )
@@ -139,7 +140,7 @@ def fit_report(
                                "" if p.rhat is None else f"{p.rhat:.3f}", "" if p.ess is None else f"{p.ess:.0f}",
                                p.verdict, p.on_bound)
             console.print(ptable)
-            for k, v in diagnostics_summary(posterior).items():
+            for k, v in {**diagnostics_summary(posterior), **sampler_summary()}.items():
                 console.print(f"{k}: {v}")
         counts: dict[str, int] = {}
         for h in history:
