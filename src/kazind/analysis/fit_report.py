@@ -268,7 +268,8 @@ def diagnostics_summary(rows: list[PosteriorRow]) -> dict[str, str]:
         "pinned by the data": f"{pinned} (posterior sd below half the prior's)",
         "rest on their priors": str(len(rows) - pinned),
         "R-hat": f"worst {max(rhat):.3f}; {sum(x <= 1.1 for x in rhat)} of {len(rhat)} at or below 1.1",
-        "effective sample size": f"least {min(ess):.0f}, median {float(np.median(ess)):.0f}",
+        "bulk effective sample size": (f"least {min(ess):.0f}, median {float(np.median(ess)):.0f}; "
+                                       f"{sum(x > 400 for x in ess)} of {len(ess)} above 400"),
         "on a bound": ", ".join(bound) if bound else "none",
     }
 
@@ -313,7 +314,7 @@ def to_html(rows: list[FitRow], targets: TargetSet, history: list[HistoryRow] | 
                   _fmt(p.rhat), _fmt(p.ess), p.verdict, p.on_bound, p.prior_source) for p in posterior]
         diag += "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in sampler_summary().items())
         parts += ["<h2>Parameters: prior against posterior</h2>", f"<ul>{diag}</ul>",
-                  _table(("parameter", "prior", "MAP", "posterior", "90 %", "R-hat", "ESS", "verdict", "on a bound",
+                  _table(("parameter", "prior", "MAP", "posterior", "90 %", "R-hat", "bulk ESS", "verdict", "on a bound",
                           "prior's source"), pbody)]
     if history:
         hbody = [(h.source_id, h.status, h.published, h.model, "" if h.within is None else ("yes" if h.within else "no"),

@@ -132,7 +132,7 @@ def fit_report(
             console.print(f"{k}: {v}")
         if posterior:
             ptable = Table(title="parameters: prior against posterior")
-            for col in ("parameter", "prior", "MAP", "posterior (90 %)", "R-hat", "ESS", "verdict", "on a bound"):
+            for col in ("parameter", "prior", "MAP", "posterior (90 %)", "R-hat", "bulk ESS", "verdict", "on a bound"):
                 ptable.add_column(col)
             for p in posterior:
                 post = f"{p.posterior_mean:.4g} ({p.p05:.4g}–{p.p95:.4g})" if p.posterior_mean is not None else ""
