@@ -90,7 +90,13 @@ def resolve_target(scenario) -> Target:
         scenario, str | Path
     ) else scenario
     spec = scenario_spec(loaded)
-    return Target(str(getattr(loaded, "name", spec.name)), spec, frozenset(_declared_labels(loaded)))
+    # A constant whose change waits for the scenario's start keeps its own name for its
+    # historical value (the scenario's is ``X__scenario``): the draws still move it.
+    from kazind.scenarios.apply import switched_constants
+
+    late = set(switched_constants(spec))
+    fixed = {label for label in _declared_labels(loaded) if split_label(label)[0] not in late}
+    return Target(str(getattr(loaded, "name", spec.name)), spec, frozenset(fixed))
 
 
 def split_label(label: str) -> tuple[str, str | None]:

@@ -48,12 +48,12 @@ from scipy import stats
 
 from kazind import __version__
 from kazind.analysis import batches
-from kazind.analysis.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome, outcome
 from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
 from kazind.common.resources import require_memory
 from kazind.common.yamlio import YamlDocument, load_yaml
 from kazind.model.build import CALIBRATED_FILE
+from kazind.scenarios.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome, outcome
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # 90 % band, 50 % band, median
@@ -595,7 +595,7 @@ def probability_table(ens_a: xr.Dataset, ens_b: xr.Dataset, outcomes: Sequence =
         rows.append(
             {
                 "outcome": o.name,
-                "label": o.label or o.name,
+                "label": o.title(),
                 "better_if": {True: "higher", False: "lower", None: "none (A higher)"}[o.higher_is_better],
                 "p_a_better": probability_better(ens_a, ens_b, o),
                 "p_b_better": probability_better(ens_b, ens_a, o),
