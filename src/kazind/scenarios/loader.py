@@ -419,7 +419,7 @@ def _sentences_by_lang(doc: YamlDocument, data: dict, key: str) -> dict[str, tup
     if value is None:
         return {}
     if not isinstance(value, dict) or set(value) != set(LANGS):
-        raise doc.error(f"{key} must give a list of sentences in each of {', '.join(LANGS)}", (key,), key)
+        raise doc.error(f"give a list of sentences in each of {', '.join(LANGS)}", (key,), key)
     out: dict[str, tuple[str, ...]] = {}
     for lang in LANGS:
         items = value[lang]
@@ -434,7 +434,7 @@ def _sentences_by_lang(doc: YamlDocument, data: dict, key: str) -> dict[str, tup
     counts = {lang: len(items) for lang, items in out.items()}
     if len(set(counts.values())) > 1:
         text = ", ".join(f"{lang} {n}" for lang, n in counts.items())
-        raise doc.error(f"the languages must give the same sentences ({text})", (key,), key)
+        raise doc.error(f"each language must give the same sentences ({text})", (key,), key)
     return out
 
 
@@ -460,7 +460,7 @@ def _rests_on(doc: YamlDocument, data: dict) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise doc.error("rests_on must be a list of ids of the record (kazind facts)", ("rests_on",), "rests_on")
+        raise doc.error("give a list of ids of the record (see kazind facts)", ("rests_on",), "rests_on")
     if len(set(value)) != len(value):
         twice = sorted({v for v in value if value.count(v) > 1})
         raise doc.error(f"rests_on names {', '.join(twice)} twice", ("rests_on",), "rests_on")
