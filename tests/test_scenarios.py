@@ -386,6 +386,11 @@ def test_every_shipped_scenario_is_history_before_its_start_to_the_bit(full_runs
     changed += [v for v in stocks if hist[v].sel(time=year).values.tobytes() != run[v].sel(time=year).values.tobytes()]
     assert not changed, f"{name} departs before {year}: {changed[:5]}"
     assert any(not np.array_equal(hist[v].values, run[v].values) for v in full_runs.data_vars)
+    # the explorer's detection of the departure, on yearly saves, finds the stated year
+    from kazind.explorer.lesson.runs import departure_year
+
+    yearly = full_runs.sel(time=full_runs["time"].values[full_runs["time"].values % 1 == 0])
+    assert departure_year(yearly.sel(scenario=name), yearly.sel(scenario="historical")) == year
 
 
 @pytest.fixture(scope="module")
@@ -580,6 +585,7 @@ def test_scenarios_show_prints_what_the_file_argues(capsys):
     for fact_id in s.rests_on:
         assert fact_id in printed
     assert "spontaneous_migration_scale = 0.5" in printed and "с 1926" in printed
+    assert "organised_recruitment_level = 1931: 10000" in printed
     _main(["scenarios", "show", "historical"])
     assert "never: it is history" in capsys.readouterr().out
 
@@ -592,6 +598,7 @@ def test_run_saves_each_scenario_with_its_parameters(tmp_path):
     parameters = json.loads(attrs["scenario_parameters"])
     assert parameters["processing_priority"] == 3.0
     assert parameters["spontaneous_migration_scale"] == 0.5
+    assert json.loads(attrs["scenario_schedules"]) == {"organised_recruitment_level": [[1931, 10000.0]]}
     assert "kazind_version" in attrs
     assert (tmp_path / "historical.csv").exists() and (
         tmp_path / "integrated-development.csv"

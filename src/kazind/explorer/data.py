@@ -210,6 +210,30 @@ def scenario_description(name: str, lang: str) -> str:
     return _scenario_text(name, "description", lang)
 
 
+@dataclass(frozen=True)
+class ScenarioTexts:
+    """What a scenario's file says it stands on, in one language (empty where it is silent)."""
+
+    assumptions: tuple[str, ...]
+    leaves_out: tuple[str, ...]
+    rests_on: tuple[str, ...]  # ids of the record
+    departure: float | None  # the year it departs from history (None: it is history)
+
+
+@lru_cache(maxsize=256)
+def scenario_texts(name: str, lang: str) -> ScenarioTexts:
+    """The scenario file's ``assumptions``, ``leaves_out`` and ``rests_on`` (the one home of
+    them: the debate tab and the handout read them here), and its departure year."""
+    try:
+        from kazind.scenarios import load_scenario
+
+        s = load_scenario(name)
+    except Exception:  # noqa: BLE001 - decoration of a scenario that loads elsewhere
+        return ScenarioTexts((), (), (), None)
+    return ScenarioTexts(tuple(s.assumptions.get(lang, ())), tuple(s.leaves_out.get(lang, ())),
+                         tuple(s.rests_on), s.departure)
+
+
 @lru_cache(maxsize=256)
 def _scenario_text(name: str, field: str, lang: str) -> str:
     """A scenario's title or description in ``lang``, read once (its file is YAML: parsing
