@@ -255,6 +255,21 @@ def test_shipped_scenarios_are_listed_and_complete():
         assert s.base == name.removesuffix("-low-union")
 
 
+def test_what_a_reader_sees_of_a_scenario_is_in_the_readers_words():
+    """The assumptions and what a scenario leaves out are shown to teachers and students:
+    no variable names or ids in them (those stay in parameters and rests_on), and no
+    Latin-script word in the Kazakh and Russian ones but the Roman numerals of congresses."""
+    latin, roman = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*"), re.compile(r"[IVXLC]+")
+    for name in SHIPPED:
+        s = load_scenario(name)
+        for lang in ("kk", "ru", "en"):
+            for text in (*s.assumptions[lang], *s.leaves_out[lang]):
+                assert not re.search(r"\b[a-z]+_[a-z0-9_]+\b", text), (name, lang, text[:60])
+                if lang != "en":
+                    words = [w for w in latin.findall(text) if not roman.fullmatch(w)]
+                    assert not words, (name, lang, words)
+
+
 def test_user_scenarios_from_the_search_path_and_cwd(tmp_path, monkeypatch):
     env, cwd = tmp_path / "env", tmp_path / "work"
     env.mkdir()
