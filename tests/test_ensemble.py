@@ -164,12 +164,15 @@ def test_failed_runs_are_nan_and_marked(historical, monkeypatch):
 
 def test_a_scenario_keeps_the_parameters_it_sets(tmp_path):
     # The shipped scenarios move levers, which are not calibrated; a scenario that sets a
-    # calibrated parameter keeps its value in every draw.
-    path = tmp_path / "fixed-mortality.yaml"
-    path.write_text("name: fixed-mortality\nbase: historical\nparameters:\n  famine_mortality: 0.3\n",
-                    encoding="utf-8")
-    ds = E.run_ensemble(str(path), 10, seed=1, batch_size=10)
-    assert "famine_mortality" in ds.attrs["fixed_by_scenario"]
+    # calibrated parameter from the model's first year keeps its value in every draw. From
+    # a later year the parameter stays drawn (it is history's before the start) and the
+    # scenario's value holds after it (tests/test_scenarios.py checks the paths).
+    for starts, fixed in ((1913, True), (1926, False)):
+        path = tmp_path / f"fixed-mortality-{starts}.yaml"
+        path.write_text(f"name: fixed-mortality-{starts}\nbase: historical\nstarts: {starts}\n"
+                        "parameters:\n  famine_mortality: 0.3\n", encoding="utf-8")
+        ds = E.run_ensemble(str(path), 10, seed=1, batch_size=10)
+        assert ("famine_mortality" in ds.attrs["fixed_by_scenario"]) is fixed, starts
 
 
 def test_fan_quantiles_are_ordered(one_batch):
