@@ -102,7 +102,7 @@ def fit_rows(model: CompiledModel, targets: TargetSet, lang: str = "en",
              bands: dict | None = None, literature: bool = False) -> list[FitRow]:
     """Run the model once and compare it with every target (and, with ``literature``,
     every literature check: rows whose ``fact_id`` is a ``lit.*`` id, not a fact)."""
-    ds = model.run(outputs=targets.variables(), save_step=model.spec.time.dt, backend="numpy")
+    ds = model.run(outputs=targets.variables(), save_step=model.spec.time.dt)
     bands = predictive() if bands is None else bands
     rows = []
     for rt in (*targets.targets, *(targets.literature if literature else ())):

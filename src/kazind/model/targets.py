@@ -26,6 +26,7 @@ import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kazind.common.errors import KazindError
+from kazind.common.timeseries import value_at
 from kazind.common.yamlio import load_yaml
 from kazind.model.build import DATA_DIR
 from kazind.record.facts import Fact, FactTable, Range, default_table
@@ -315,18 +316,19 @@ MEASURES: dict[str, MeasureRule] = {
 # --------------------------------------------------------------------------- evaluation
 def _at(ds: xr.Dataset, target: Target, time: float) -> np.ndarray:
     """The variable at ``time`` for every run (linear between saved times)."""
-    from kazind.common.timeseries import value_at
-
     if target.variable not in ds:
         raise KazindError(f"target {target.key!r}: the run has no variable {target.variable!r}")
-    da = ds[target.variable]
+    # The bare Variable: a Dataset's DataArray carries every coordinate of the run, and
+    # selecting and transposing through them costs far more than the numbers themselves.
+    var = ds.variables[target.variable]
     if target.element is not None:
-        dims = [d for d in da.dims if d not in ("run", "time")]
+        dims = [d for d in var.dims if d not in ("run", "time")]
         if len(dims) != 1:
-            raise KazindError(f"target {target.key!r}: element given for a variable with dims {da.dims}")
-        da = da.sel({dims[0]: target.element})
-    values = da.transpose("run", "time").values
-    return value_at(values, ds["time"].values, time, f"target {target.key!r}").astype(float)
+            raise KazindError(f"target {target.key!r}: element given for a variable with dims {var.dims}")
+        index = list(ds.variables[dims[0]].values).index(target.element)
+        var = var.isel({dims[0]: index})
+    values = var.transpose("run", "time").values
+    return value_at(values, ds.variables["time"].values, time, f"target {target.key!r}").astype(float)
 
 
 def simulated(ds: xr.Dataset, rt: ResolvedTarget) -> np.ndarray:
