@@ -570,6 +570,7 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
             "seconds": round(result.seconds, 1),
             "values": "MAP (maximum a posteriori); std and the posterior block from the sample",
             "on_bound": bound,
+            "conditional_on": _fixed_note(setup),
         },
         "parameters": parameters,
         "correlation": {
@@ -589,6 +590,17 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
         fh.write("# Written by `kazind calibrate`; do not edit by hand.\n")
         yaml.safe_dump(doc, fh, sort_keys=False, allow_unicode=True, width=100)
     return Path(path)
+
+
+def _fixed_note(setup: Setup) -> str:
+    """What the posterior is conditional on: the constants fixed at the all-parameter fit."""
+    from kazind.engine import load_model
+    from kazind.model.build import MODEL_FILE
+
+    fixed = [v.name for v in load_model(MODEL_FILE).variables
+             if v.kind == "constant" and "fixed, not calibrated" in (v.source or "").lower()]
+    return (f"{len(fixed)} constants fixed at the values of the all-parameter MAP fit, where the data do not "
+            f"pin them alone (kazakhstan.yaml says which); their uncertainty is not in the posterior")
 
 
 def sample_file(calibrated: str | Path = CALIBRATED_FILE) -> Path:
