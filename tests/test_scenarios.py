@@ -138,7 +138,7 @@ BAD = [
     ),
     (
         "initial-state",
-        "name: initial-state\nstarts: 1926\nparameters:\n  herd_1913: {cattle: 4.0e6}\n",
+        "name: initial-state\nstarts: 1926\nparameters:\n  population_1913: {kazakh: 4.0e6}\n",
         4,
         "sets the state of 1913",
     ),
@@ -370,9 +370,9 @@ def test_a_change_of_any_constant_waits_for_the_start_and_draws_still_move_histo
 
 
 def test_a_scenario_from_the_models_first_year_changes_the_constant_itself(tmp_path):
-    path = _write(tmp_path, "first", "name: first\nstarts: 1913\nparameters:\n  herd_1913: {cattle: 4.0e6}\n")
+    path = _write(tmp_path, "first", "name: first\nstarts: 1913\nparameters:\n  population_1913: {kazakh: 4.0e6}\n")
     spec = scenario_spec(load_scenario(path))
-    assert spec.variable("herd_1913").value["cattle"] == 4.0e6
+    assert spec.variable("population_1913").value["kazakh"] == 4.0e6
     assert switched_constants(spec) == []
 
 
