@@ -756,10 +756,10 @@ def test_shares_are_percentages_everywhere():
 
 
 def test_outcome_caches_equal_a_fresh_computation():
-    from kazind.scenarios.outcomes import OUTCOMES, outcome_value
+    from kazind.scenarios.outcomes import OUTCOMES
 
     def fresh(ds):
-        return [outcome_value(ds, o) for o in OUTCOMES]
+        return {o.name: o.value(ds) for o in OUTCOMES}
 
     levers = list(_levers())
     levers[0] = data.levers()["investment_scale"].high
@@ -770,7 +770,7 @@ def test_outcome_caches_equal_a_fresh_computation():
         (data.lever_outcomes(levers), data.lever_run(levers)),
         (data.lever_outcomes(levers, S.FAN_VARIABLES), data.lever_run(levers)),  # the tab's lighter run
     ):
-        assert cached == pytest.approx(fresh(ds), rel=1e-12, abs=1e-12)
+        assert dict(cached) == pytest.approx(fresh(ds), rel=1e-12, abs=1e-12)
     # the table built from the caches is the table built from the datasets
     runs = S._runs((data.HISTORICAL,), levers, "kk")
     with_cache = S.outcome_rows(

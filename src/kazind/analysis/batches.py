@@ -90,7 +90,13 @@ def resolve_target(scenario) -> Target:
         scenario, str | Path
     ) else scenario
     spec = scenario_spec(loaded)
-    return Target(str(getattr(loaded, "name", spec.name)), spec, frozenset(_declared_labels(loaded)))
+    # A constant whose change waits for the scenario's start keeps its own name for its
+    # historical value (the scenario's is ``X__scenario``): the draws still move it.
+    from kazind.scenarios.apply import switched_constants
+
+    late = set(switched_constants(spec))
+    fixed = {label for label in _declared_labels(loaded) if split_label(label)[0] not in late}
+    return Target(str(getattr(loaded, "name", spec.name)), spec, frozenset(fixed))
 
 
 def split_label(label: str) -> tuple[str, str | None]:
@@ -146,11 +152,14 @@ class Job:
     labels: tuple[str, ...]
     outputs: tuple[str, ...]
     outcomes: tuple | None = None  # Outcome objects: return (B, k) outcome values instead
+    save_step: float | None = None  # None: the model's (once a year)
 
 
-def make_job(spec: ModelSpec, labels: Sequence[str], outputs: Sequence[str], outcomes=None) -> Job:
+def make_job(spec: ModelSpec, labels: Sequence[str], outputs: Sequence[str], outcomes=None,
+             save_step: float | None = None) -> Job:
     key = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
-    return Job(key, spec, tuple(labels), tuple(outputs), tuple(outcomes) if outcomes is not None else None)
+    return Job(key, spec, tuple(labels), tuple(outputs), tuple(outcomes) if outcomes is not None else None,
+               None if save_step is None else float(save_step))
 
 
 @dataclass
@@ -185,7 +194,7 @@ def _engine_run(job: Job, values: np.ndarray) -> BatchResult:
     model = compiled(job)
     params = engine_params(job.spec, job.labels, values) if job.labels else None
     with np.errstate(all="ignore"):
-        ds = model.run(params=params, outputs=list(job.outputs), backend="numpy")
+        ds = model.run(params=params, outputs=list(job.outputs), backend="numpy", save_step=job.save_step)
     if job.outcomes is not None:
         matrix = np.column_stack([o.values(ds) for o in job.outcomes]) if job.outcomes else np.empty(
             (values.shape[0], 0)
@@ -256,7 +265,7 @@ def run_batch(job: Job, values: np.ndarray) -> BatchResult:
     values = np.asarray(values, dtype=float)
     result = _run_or_split(job, values)
     if isinstance(result, list):  # every run failed: take shapes from one run of the spec's own values
-        template = _engine_run(Job(job.key, job.spec, (), job.outputs, job.outcomes), values[:1, :0])
+        template = _engine_run(Job(job.key, job.spec, (), job.outputs, job.outcomes, job.save_step), values[:1, :0])
         return _nan_like(template, result)
     return result
 
@@ -338,8 +347,9 @@ def batch_memory(job: Job, batch_size: int, n: int) -> int:
 
     runs = min(batch_size, n)
     if job.outcomes is not None:  # only the outcomes come back
-        return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy") + 16 * runs * len(job.outcomes)
-    return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy")
+        return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy", save_step=job.save_step) + (
+            16 * runs * len(job.outcomes))
+    return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy", save_step=job.save_step)
 
 
 def result_memory(job: Job, n: int) -> int:
@@ -348,7 +358,7 @@ def result_memory(job: Job, n: int) -> int:
         return 2 * 8 * n * len(job.outcomes)
     spec = job.spec
     ts = spec.time
-    n_save = round((ts.stop - ts.start) / (ts.save_step or ts.dt)) + 1
+    n_save = round((ts.stop - ts.start) / (job.save_step or ts.save_step or ts.dt)) + 1
     stored = sum(math.prod(spec.shape(name)) for name in job.outputs)
     return 2 * 8 * n * n_save * stored
 

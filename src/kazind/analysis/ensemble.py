@@ -48,12 +48,12 @@ from scipy import stats
 
 from kazind import __version__
 from kazind.analysis import batches
-from kazind.analysis.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome, outcome
 from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
 from kazind.common.resources import require_memory
 from kazind.common.yamlio import YamlDocument, load_yaml
 from kazind.model.build import CALIBRATED_FILE
+from kazind.scenarios.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome, outcome
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # 90 % band, 50 % band, median
@@ -340,7 +340,7 @@ def sample_parameters(n: int, seed: int, priors: str | Path | Mapping | None = N
 # ---------------------------------------------------------------- running
 
 
-def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None):
+def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None, save_step: float | None = None):
     """(target, labels the runs take from the draws, labels fixed by the scenario, outputs, job)."""
     target = batches.resolve_target(scenario)
     used = batches.sampled_labels(target.spec, labels, target.fixed)
@@ -349,7 +349,7 @@ def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None):
     unknown = [o for o in outputs if o not in target.spec.names()]
     if unknown:
         raise KazindError(f"unknown output(s) of {target.name}: {', '.join(unknown)}")
-    return target, used, fixed, outputs, batches.make_job(target.spec, used, outputs)
+    return target, used, fixed, outputs, batches.make_job(target.spec, used, outputs, save_step=save_step)
 
 
 def _attrs(target, n: int, seed: int, priors: str, labels, fixed, failed: np.ndarray, result) -> dict:
@@ -395,12 +395,14 @@ def run_ensemble(
     priors: str | Path | Mapping | None = None,
     sample: xr.DataArray | None = None,
     progress: bool = False,
+    save_step: float | None = None,
 ) -> xr.Dataset:
     """Run ``n`` draws of the calibrated parameters on ``scenario``, held in memory.
 
     ``scenario``: a name or path (see :func:`kazind.scenarios.load_scenario`), a loaded
     scenario or a ModelSpec. ``outputs``: model variables to keep (default: those of the
     outcomes). ``sample``: draws to use instead of drawing (from :func:`sample_parameters`).
+    ``save_step``: how often the outputs are saved (default: the model's, once a year).
     Returns a Dataset with dims (run, time, ...), the draws as the coordinate ``sample``
     (run, parameter), ``failed`` (run), the messages of failed runs (``failure_run``,
     ``failure_reason``) and attributes saying how it was made. An ensemble too large
@@ -412,7 +414,7 @@ def run_ensemble(
     elif sample.sizes["run"] != n:
         raise KazindError(f"the sample has {sample.sizes['run']} runs, not {n}")
     labels = [str(p) for p in sample["parameter"].values]
-    target, used, fixed, outputs, job = _plan(scenario, labels, outputs)
+    target, used, fixed, outputs, job = _plan(scenario, labels, outputs, save_step)
     columns = [labels.index(label) for label in used]
     result = batches.run_matrix(
         job, sample.values[:, columns], batch_size=batch_size, workers=workers, scheduler=scheduler,
@@ -575,12 +577,19 @@ def probability_better(
     o = _outcome(outcome)
     _paired(ens_a, ens_b)
     direction = o.higher_is_better if higher_is_better is None else higher_is_better
-    a, b = o.values(ens_a), o.values(ens_b)
+    return share_better(o.values(ens_a), o.values(ens_b), direction)
+
+
+def share_better(a: np.ndarray, b: np.ndarray, higher_is_better: bool | None = True) -> float:
+    """Share of the pairs ``(a[i], b[i])`` in which ``a`` does better (higher, or lower
+    when ``higher_is_better`` is False), ties counted half; pairs with a NaN (a failed
+    run) left out; NaN if none is left."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ok = np.isfinite(a) & np.isfinite(b)
     if not ok.any():
         return math.nan
     a, b = a[ok], b[ok]
-    wins = (a < b) if direction is False else (a > b)
+    wins = (a < b) if higher_is_better is False else (a > b)
     ties = a == b
     return float((wins.sum() + 0.5 * ties.sum()) / ok.sum())
 
@@ -595,7 +604,7 @@ def probability_table(ens_a: xr.Dataset, ens_b: xr.Dataset, outcomes: Sequence =
         rows.append(
             {
                 "outcome": o.name,
-                "label": o.label or o.name,
+                "label": o.title(),
                 "better_if": {True: "higher", False: "lower", None: "none (A higher)"}[o.higher_is_better],
                 "p_a_better": probability_better(ens_a, ens_b, o),
                 "p_b_better": probability_better(ens_b, ens_a, o),

@@ -173,25 +173,27 @@ def run_key(lang: str, runs: dict) -> list:
 
 
 @lru_cache(maxsize=1024)
-def outcome_column(lang: str, values: tuple[float | None, ...]) -> tuple[str, ...]:
-    """The outcomes of one run formatted for ``lang`` (cached per language and values)."""
-    from kazind.scenarios.outcomes import OUTCOMES
+def outcome_column(lang: str, values: tuple[tuple[str, float | None], ...]) -> dict[str, str]:
+    """The outcomes of one run (``(name, value)`` pairs) formatted for ``lang``, by
+    outcome name (cached per language and values)."""
+    from kazind.scenarios.outcomes import outcome
 
-    out = []
-    for o, v in zip(OUTCOMES, values, strict=True):
+    out = {}
+    for name, v in values:
+        o = outcome(name)
         if v is None or not math.isfinite(v):
-            out.append("–")
+            out[name] = "–"
         elif "%" in o.fmt:
-            out.append(fmt_percent(v, lang))
+            out[name] = fmt_percent(v, lang)
         else:
-            out.append(fmt_number(v, lang, 1 if ".1f" in o.fmt else 0))
-    return tuple(out)
+            out[name] = fmt_number(v, lang, 1 if ".1f" in o.fmt else 0)
+    return out
 
 
-def _outcome_labels(lang: str) -> tuple[tuple[str, str], ...]:
+def _outcome_labels(lang: str) -> tuple[tuple[str, str, str], ...]:
     from kazind.scenarios.outcomes import OUTCOMES, WHEN
 
-    return tuple((o.label.get(lang, o.label["en"]), WHEN[o.how].get(lang, o.how)) for o in OUTCOMES)
+    return tuple((o.name, o.label.get(lang, o.label["en"]), WHEN[o.how].get(lang, o.how)) for o in OUTCOMES)
 
 
 def outcome_rows(lang: str, runs: dict[str, tuple[str, xr.Dataset]], outcomes: dict[str, tuple] | None = None
@@ -206,10 +208,10 @@ def outcome_rows(lang: str, runs: dict[str, tuple[str, xr.Dataset]], outcomes: d
         for key, (_label, ds) in runs.items()
     }
     rows = []
-    for i, (label, when) in enumerate(_outcome_labels(lang)):
+    for name, label, when in _outcome_labels(lang):
         row = {"outcome": label, "when": when}
         for key, column in cells.items():
-            row[key] = column[i]
+            row[key] = column.get(name, "–")
         rows.append(row)
     return columns, rows
 
