@@ -201,17 +201,19 @@ class Backend:
 
     def params(self, pvals: list[Any], batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``PS``, ``PR``, ``VARIED`` from the model's parameter values (floats or arrays)."""
+        if len(pvals) != len(self.param_index):
+            raise ValueError("one value per parameter of the model")
+        # two comprehensions and one scatter: a loop assigning numpy scalars one by one
+        # cost more than the kernel of a small batch (the full model has 322 parameters)
+        varied = [j for j, value in enumerate(pvals) if isinstance(value, np.ndarray)]
         shared = np.zeros(self.n_params)
-        per_run: list[np.ndarray] = []
-        varied: list[int] = []
-        for p, value in zip(self.param_index, pvals, strict=True):
-            if isinstance(value, np.ndarray):
-                varied.append(int(p))
-                per_run.append(value)
-            else:
-                shared[p] = value
-        PR = np.ascontiguousarray(np.column_stack(per_run)) if per_run else np.zeros((1, 1))
-        return shared, PR, np.array(varied, dtype=np.int64)
+        shared[self.param_index] = [0.0 if isinstance(v, np.ndarray) else v for v in pvals]
+        if not varied:
+            return shared, np.zeros((1, 1)), np.zeros(0, dtype=np.int64)
+        PR = np.empty((batch, len(varied)))
+        for c, j in enumerate(varied):
+            PR[:, c] = pvals[j]
+        return shared, PR, self.param_index[varied]
 
     def tables(self, svals: list[np.ndarray], batch: int, cacheable: bool) -> tuple:
         """``TS, TSC, TSM, SCHP, SCHC, SCHM, CH``: every series and schedule as columns of
