@@ -219,8 +219,9 @@ class Backend:
         """``TS, TSC, TSM, SCHP, SCHC, SCHM, CH``: every series and schedule as columns of
         one table on the half-step grid, and where the schedules change."""
         key = ("tables", len(svals[0]) if svals else 0) + tuple(id(v) for v in svals)
-        if cacheable and key in self._cache:
-            return self._cache[key][0]
+        hit = self._cache.get(key) if cacheable else None  # one lookup: threads share it
+        if hit is not None:
+            return hit[0]
         grid = len(svals[0]) if svals else 1
         n_cols = sum(1 if v.ndim == 1 else v.shape[1] for v in svals) or 1
         TS = np.zeros((grid, n_cols))

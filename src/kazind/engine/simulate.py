@@ -983,7 +983,7 @@ class CompiledModel:
             ds = xr.Dataset(coords=coords)
             cached = _Coords(dict(ds.variables), set(ds.coords), dict(ds.sizes), dict(ds.xindexes))
             if len(self._cache) > 64:  # a few batch sizes and time axes are all one meets
-                for old in [k for k in self._cache if k[0] == "coords"][:16]:
-                    del self._cache[old]
+                for old in [k for k in list(self._cache) if k[0] == "coords"][:16]:
+                    self._cache.pop(old, None)  # another thread may have taken it
             self._cache[key] = cached
         return cached
