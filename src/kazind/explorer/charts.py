@@ -48,6 +48,10 @@ BRANCH_SYMBOLS = {
 BRANCHES = tuple(BRANCH_COLOURS)
 WORKER_GROUPS = ("kazakh_workers", "other_workers")
 POP_GROUPS = ("kazakh", "russian", "ukrainian", "other")
+SPECIES = ("sheep_goats", "cattle", "horses", "camels")
+#: The towns over 50 thousand people at the 1939 census, largest first (a chart of
+#: thirteen lines is unreadable; the 'more variables' chart has every city).
+LARGEST_CITIES = ("almaty", "karaganda", "semey", "petropavl", "shymkent", "taraz", "oral")
 
 #: Branches of the map's enterprises that are not branches of the model (message ids).
 OTHER_BRANCH_NAMES = {"printing": "printing"}

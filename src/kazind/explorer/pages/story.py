@@ -77,7 +77,8 @@ def presentation(series: Series, lang: str) -> Presentation:
         return Presentation(name, 1.0, "%")
     if unit == "person":
         return Presentation(f"{name} ({_('thousand')})", 1e-3, "")
-    return Presentation(name, 1.0, "")
+    shown = data.unit_text(unit, lang)
+    return Presentation(f"{name} ({shown})" if shown else name, 1.0, "")
 
 
 def chart_variables() -> set[str]:
