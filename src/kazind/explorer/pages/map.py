@@ -419,7 +419,7 @@ def download(n_clicks, year, lang):
 
 
 def register(app) -> None:
-    lang = Input(I.PAGE_LANG, "data")
+    lang = Input(I.panel_lang("map"), "data")
     app.callback(
         Output(I.MAP_GRAPH, "figure"), Output(I.MAP_CAPTION, "children"), Output(I.MAP_TABLE, "children"),
         Output(I.MAP_MESSAGE, "children"), Input(I.YEAR_SLIDER, "value"), lang,
@@ -428,17 +428,17 @@ def register(app) -> None:
         Output(I.MAP_INTERVAL, "disabled"), Output(I.PLAY, "children"),
         Output(I.YEAR_SLIDER, "value", allow_duplicate=True),
         Input(I.PLAY, "n_clicks"), State(I.MAP_INTERVAL, "disabled"), State(I.YEAR_SLIDER, "value"),
-        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+        State(I.panel_lang("map"), "data"), prevent_initial_call=True,
     )(toggle_play)  # fmt: skip
     app.callback(
         Output(I.YEAR_SLIDER, "value"), Output(I.MAP_INTERVAL, "disabled", allow_duplicate=True),
         Output(I.PLAY, "children", allow_duplicate=True),
-        Input(I.MAP_INTERVAL, "n_intervals"), State(I.YEAR_SLIDER, "value"), State(I.PAGE_LANG, "data"),
+        Input(I.MAP_INTERVAL, "n_intervals"), State(I.YEAR_SLIDER, "value"), State(I.panel_lang("map"), "data"),
         prevent_initial_call=True,
     )(next_year)  # fmt: skip
     app.callback(
         Output(I.DOWNLOAD_MAP_DATA, "data"), Input(I.DOWNLOAD_MAP, "n_clicks"), State(I.YEAR_SLIDER, "value"),
-        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+        State(I.panel_lang("map"), "data"), prevent_initial_call=True,
     )(download)  # fmt: skip
 
 

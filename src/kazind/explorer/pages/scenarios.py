@@ -419,7 +419,7 @@ def lever_readout_js(name: str) -> str:
 
 
 def register(app) -> None:
-    lang = Input(I.PAGE_LANG, "data")
+    lang = Input(I.panel_lang("scenarios"), "data")
     lever_inputs = [Input(I.LEVER_IDS[n], "value") for n in I.LEVERS]
 
     def _view(names, *rest):
@@ -459,7 +459,7 @@ def register(app) -> None:
     app.callback(
         Output(I.DOWNLOAD_SCENARIOS_DATA, "data"), Input(I.DOWNLOAD_SCENARIOS, "n_clicks"),
         State(I.SCENARIO_PICK, "value"), *[State(I.LEVER_IDS[n], "value") for n in I.LEVERS],
-        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+        State(I.panel_lang("scenarios"), "data"), prevent_initial_call=True,
     )(_download)  # fmt: skip
 
 

@@ -459,7 +459,7 @@ def download(n_clicks, lang):
 
 def register(app) -> None:
     events.register(app)
-    lang = Input(I.PAGE_LANG, "data")
+    lang = Input(I.panel_lang("timeline"), "data")
     graphs = [panel_id(k) for k, *_r in PANELS]
     app.callback(
         *[Output(g, "figure") for g in graphs],
@@ -488,7 +488,7 @@ def register(app) -> None:
         lang,
     )(_show)
     app.callback(
-        Output(I.DOWNLOAD_TIMELINE_DATA, "data"), Input(I.DOWNLOAD_TIMELINE, "n_clicks"), State(I.PAGE_LANG, "data"),
+        Output(I.DOWNLOAD_TIMELINE_DATA, "data"), Input(I.DOWNLOAD_TIMELINE, "n_clicks"), State(I.panel_lang("timeline"), "data"),
         prevent_initial_call=True,
     )(download)
 
