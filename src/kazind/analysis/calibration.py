@@ -50,7 +50,8 @@ PINNED_RATIO = 0.5
 #: A MAP value within this share of its bound range from a bound is "on the bound".
 ON_BOUND = 0.01
 _FREE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([A-Za-z_][A-Za-z0-9_]*)\])?$")
-SETTINGS_KEYS = ("seed", "starts", "start_spread", "max_evaluations", "walkers", "steps", "burn_in", "sample_size")
+SETTINGS_KEYS = ("seed", "starts", "start_spread", "max_evaluations", "walkers", "steps", "burn_in", "sample_size",
+                 "check_every", "tau_multiple", "burn_in_taus", "start_scale", "walker_groups")
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,15 @@ class Settings:
     starts: int
     start_spread: float
     max_evaluations: int
-    walkers: int = 0  # 0: twice the number of parameters
-    steps: int = 0  # 0: no posterior sample
-    burn_in: int = 0
+    walkers: int = 0  # 0: four times the number of parameters, at least 64
+    steps: int = 0  # most steps of every walker; 0: no posterior sample
+    burn_in: int = 0  # 0: burn_in_taus times the autocorrelation time
     sample_size: int = 1000
+    check_every: int = 100  # steps between estimates of the autocorrelation time
+    tau_multiple: float = 50.0  # stop once the chain is this many autocorrelation times long
+    burn_in_taus: float = 3.0
+    start_scale: float = 1.0  # spread of the walkers' start, in Laplace standard deviations
+    walker_groups: int = 4  # groups of walkers compared by the second R-hat
 
 
 @dataclass(frozen=True)
@@ -201,10 +207,7 @@ class Evaluator:
 
     def _simulate(self, values: np.ndarray) -> np.ndarray:
         self.runs += values.shape[0]
-        ds = self.model.run(
-            params=self.params(values), outputs=self.outputs, save_step=self.model.spec.time.dt,
-            backend="numpy",
-        )
+        ds = self.model.run(params=self.params(values), outputs=self.outputs, save_step=self.model.spec.time.dt)
         with np.errstate(all="ignore"):
             return np.column_stack([simulated(ds, t) for t in self.targets])
 
@@ -332,8 +335,9 @@ def calibrate(
         if progress:
             worst = max(d["rhat"] for d in diagnostics.values())
             least = min(d["ess"] for d in diagnostics.values())
-            progress(f"posterior: {info['walkers']} walkers x {info['steps']} steps, acceptance "
-                     f"{info['acceptance']:.0%}, worst R-hat {worst:.3f}, least ESS {least:.0f}")
+            progress(f"posterior: {info['walkers']} walkers x {info['steps']} steps (burn-in {info['burn_in']}, "
+                     f"thin {info['thin']}, longest autocorrelation time {info['autocorrelation_time']['max']:.0f}), "
+                     f"acceptance {info['acceptance']:.0%}, worst R-hat {worst:.3f}, least bulk ESS {least:.0f}")
     return CalibrationResult(
         free=free, values=values, std=std, correlation=corr, cost=float(best.cost),
         target_keys=[t.key for t in fit], target_residuals=res, starts=records, runs=ev.runs,
@@ -354,12 +358,20 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
                      cov_u: np.ndarray | None = None):
     """emcee's ensemble sampler over the unit box of the bounds; see the module docstring.
 
+    The walkers start spread like the Laplace approximation at the MAP point (scaled by
+    ``start_scale``, over-dispersed when above 1) so that R-hat can see a walker that has
+    not found the bulk. The sampler runs in blocks of ``check_every`` steps; after each
+    block emcee's integrated autocorrelation time tau is estimated on the second half of
+    the chain, and sampling stops once the chain is longer than ``tau_multiple`` tau (and
+    at ``steps`` at the latest). Burn-in is ``burn_in_taus`` tau (or ``burn_in`` steps
+    when given), thinning half the shortest tau: both follow the chain, not a guess.
+
     Returns (sample of parameter values, information on the run, diagnostics per label).
     """
     import emcee
 
     p = u_map.size
-    walkers = settings.walkers or 2 * p
+    walkers = settings.walkers or max(64, 4 * p)
     walkers += walkers % 2
     rng = np.random.default_rng([seed, 2])
 
@@ -373,62 +385,120 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
             out[inside] = -0.5 * ((res**2).sum(axis=1) + (prior**2).sum(axis=1))
         return out
 
-    # Walkers start spread like the Laplace approximation at the MAP point (halved), so
-    # that they begin near the posterior's bulk rather than expanding from a point.
     if cov_u is not None:
         vals, vecs = np.linalg.eigh((cov_u + cov_u.T) / 2)
         root = vecs * np.sqrt(np.clip(vals, 0, None))
-        start = u_map + 0.5 * rng.standard_normal((walkers, p)) @ root.T
+        start = u_map + settings.start_scale * rng.standard_normal((walkers, p)) @ root.T
     else:
         start = u_map + 1e-3 * rng.standard_normal((walkers, p))
+    # A start outside the box is folded back into it (not clipped onto its face, which
+    # would put several walkers on one point).
+    start = np.abs(start)
+    start = np.where(start > 1, 2 - start, start)
     start = np.clip(start, 1e-9, 1 - 1e-9)
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
     sampler = emcee.EnsembleSampler(walkers, p, log_prob, vectorize=True, moves=moves)
     sampler.random_state = np.random.RandomState(seed % 2**32).get_state()
-    for i, _ in enumerate(sampler.sample(start, iterations=settings.steps), start=1):
-        if step_progress:
-            step_progress(i, settings.steps)
-    chain = sampler.get_chain()[settings.burn_in:]  # (draws, walkers, p)
+    block = max(1, settings.check_every)
+    state, done, taus, converged = start, 0, [], False
+    while done < settings.steps:
+        n = min(block, settings.steps - done)
+        for _ in sampler.sample(state, iterations=n):
+            done += 1
+            if step_progress:
+                step_progress(done, settings.steps)
+        state = sampler.get_last_sample()
+        tau = _autocorr_time(sampler, done)
+        taus.append((done, float(np.max(tau))))
+        if done >= settings.tau_multiple * np.max(tau):
+            converged = True
+            break
+    tau = _autocorr_time(sampler, done)
+    tau_max = float(np.max(tau))
+    burn = settings.burn_in or math.ceil(settings.burn_in_taus * tau_max)
+    burn = min(burn, done // 2)
+    thin = max(1, int(0.5 * float(np.min(tau))))
+    chain = sampler.get_chain(discard=burn)  # (draws, walkers, p)
     draws = chain.shape[0]
-    flat = chain.transpose(1, 0, 2).reshape(-1, p)  # walker-major
+    thinned = chain[::thin]
+    flat = thinned.transpose(1, 0, 2).reshape(-1, p)  # walker-major
     keep = min(settings.sample_size, flat.shape[0])
     rows = np.linspace(0, flat.shape[0] - 1, keep).round().astype(int)
     sample = low + flat[rows] * span
-    diagnostics = chain_diagnostics(low + chain * span, ev.free)
+    diagnostics = chain_diagnostics(low + chain * span, ev.free, groups=settings.walker_groups, thin=thin)
+    for j, f in enumerate(ev.free):
+        diagnostics[f.label]["tau"] = float(tau[j])
     info = {
         "method": (
             "emcee affine-invariant ensemble sampler (differential-evolution moves), walkers "
-            "started around the MAP point spread like half the Laplace approximation; each "
-            "step of all walkers one batched run of the model"
+            "started around the MAP point spread like the Laplace approximation; each half-step "
+            "of all walkers one batched run of the model; burn-in and thinning from emcee's "
+            "integrated autocorrelation time"
         ),
         "walkers": int(walkers),
-        "steps": int(settings.steps),
-        "burn_in": int(settings.burn_in),
+        "steps": int(done),
+        "max_steps": int(settings.steps),
+        "burn_in": int(burn),
+        "thin": int(thin),
         "draws_per_walker": int(draws),
+        "autocorrelation_time": {"max": round(tau_max, 2), "median": round(float(np.median(tau)), 2),
+                                 "min": round(float(np.min(tau)), 2)},
+        "tau_history": [[d, round(t, 2)] for d, t in taus],
+        "converged_by_tau": bool(converged),
+        "effective_draws_emcee": round(float(walkers * draws / tau_max), 1),
         "acceptance": round(float(np.mean(sampler.acceptance_fraction)), 4),
         "sample_size": int(keep),
     }
     return sample, info, diagnostics
 
 
-def chain_diagnostics(chain: np.ndarray, free) -> dict[str, dict]:
-    """ArviZ's R-hat and bulk ESS of every parameter, the walkers read as chains, with the
-    posterior's mean, sd and 90 % interval. ``chain`` is (draws, walkers, p) in values."""
+def _autocorr_time(sampler, done: int) -> np.ndarray:
+    """emcee's integrated autocorrelation time of every parameter on the second half of
+    the chain (1 where the chain is too short to estimate it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tau = sampler.get_autocorr_time(discard=done // 2, tol=0)
+    return np.where(np.isfinite(tau) & (tau > 0), tau, 1.0)
+
+
+def chain_diagnostics(chain: np.ndarray, free, groups: int = 4, thin: int = 1) -> dict[str, dict]:
+    """ArviZ's rank-normalised split R-hat and bulk ESS of every parameter, with the
+    posterior's mean, sd and 90 % interval. ``chain`` is (draws, walkers, p) in values.
+
+    R-hat is computed twice, and the worse is reported: with every walker as a chain (as
+    ArviZ reads an emcee run), and with the walkers split into ``groups`` groups, each
+    group's thinned draws pooled into one chain (so that a group of walkers stuck apart
+    from the others shows). The bulk ESS reads the walkers as chains.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import arviz as az
 
-        data = az.convert_to_dataset({"theta": chain.transpose(1, 0, 2)},
-                                     dims={"theta": ["parameter"]},
-                                     coords={"parameter": [f.label for f in free]})
-        rhat = az.rhat(data)["theta"].values
-        ess = az.ess(data)["theta"].values
+        labels = [f.label for f in free]
+
+        def dataset(x):  # x: (chains, draws, p)
+            return az.convert_to_dataset({"theta": x}, dims={"theta": ["parameter"]},
+                                         coords={"parameter": labels})
+
+        by_walker = dataset(chain.transpose(1, 0, 2))
+        rhat_walkers = az.rhat(by_walker)["theta"].values
+        ess = az.ess(by_walker, method="bulk")["theta"].values
+        rhat_groups = np.full(len(free), np.nan)
+        walkers = chain.shape[1]
+        if groups > 1 and walkers >= 2 * groups:
+            thinned = chain[::thin]
+            per = walkers // groups
+            pooled = np.stack([thinned[:, g * per:(g + 1) * per].transpose(1, 0, 2).reshape(-1, chain.shape[-1])
+                               for g in range(groups)])
+            rhat_groups = az.rhat(dataset(pooled))["theta"].values
     flat = chain.reshape(-1, chain.shape[-1])
     out = {}
     for j, f in enumerate(free):
         lo, hi = np.quantile(flat[:, j], [0.05, 0.95])
+        worst = float(np.nanmax([rhat_walkers[j], rhat_groups[j]]))
         out[f.label] = {
-            "rhat": float(rhat[j]), "ess": float(ess[j]), "mean": float(flat[:, j].mean()),
+            "rhat": worst, "rhat_walkers": float(rhat_walkers[j]), "rhat_groups": float(rhat_groups[j]),
+            "ess": float(ess[j]), "mean": float(flat[:, j].mean()),
             "sd": float(flat[:, j].std(ddof=1)) if flat.shape[0] > 1 else 0.0,
             "p05": float(lo), "p95": float(hi),
         }
@@ -475,7 +545,11 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
         if d:
             entry["posterior"] = {k: round(d[k], 6) for k in ("mean", "sd", "p05", "p95")}
             entry["rhat"] = round(d["rhat"], 4)
+            entry["rhat_walkers"] = round(d["rhat_walkers"], 4)
+            entry["rhat_groups"] = round(d["rhat_groups"], 4)
             entry["ess"] = round(d["ess"], 1)
+            if "tau" in d:
+                entry["autocorrelation_time"] = round(d["tau"], 2)
             entry["pinned_by_data"] = bool(d["sd"] < PINNED_RATIO * fp.prior_sd)
         if fp.label in bound:
             entry["on_bound"] = fp.bound_reason or "no reason given"
@@ -496,6 +570,7 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
             "seconds": round(result.seconds, 1),
             "values": "MAP (maximum a posteriori); std and the posterior block from the sample",
             "on_bound": bound,
+            "conditional_on": _fixed_note(setup),
         },
         "parameters": parameters,
         "correlation": {
@@ -515,6 +590,17 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
         fh.write("# Written by `kazind calibrate`; do not edit by hand.\n")
         yaml.safe_dump(doc, fh, sort_keys=False, allow_unicode=True, width=100)
     return Path(path)
+
+
+def _fixed_note(setup: Setup) -> str:
+    """What the posterior is conditional on: the constants fixed at the all-parameter fit."""
+    from kazind.engine import load_model
+    from kazind.model.build import MODEL_FILE
+
+    fixed = [v.name for v in load_model(MODEL_FILE).variables
+             if v.kind == "constant" and "fixed, not calibrated" in (v.source or "").lower()]
+    return (f"{len(fixed)} constants fixed at the values of the all-parameter MAP fit, where the data do not "
+            f"pin them alone (kazakhstan.yaml says which); their uncertainty is not in the posterior")
 
 
 def sample_file(calibrated: str | Path = CALIBRATED_FILE) -> Path:

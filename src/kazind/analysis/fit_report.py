@@ -102,7 +102,7 @@ def fit_rows(model: CompiledModel, targets: TargetSet, lang: str = "en",
              bands: dict | None = None, literature: bool = False) -> list[FitRow]:
     """Run the model once and compare it with every target (and, with ``literature``,
     every literature check: rows whose ``fact_id`` is a ``lit.*`` id, not a fact)."""
-    ds = model.run(outputs=targets.variables(), save_step=model.spec.time.dt, backend="numpy")
+    ds = model.run(outputs=targets.variables(), save_step=model.spec.time.dt)
     bands = predictive() if bands is None else bands
     rows = []
     for rt in (*targets.targets, *(targets.literature if literature else ())):
@@ -208,6 +208,7 @@ class PosteriorRow:
     ess: float | None
     verdict: str  # "pinned by the data" | "rests on the prior"
     on_bound: str  # the reason, when the MAP value lies on a bound
+    autocorrelation_time: float | None = None  # emcee's tau, in steps
 
 
 def posterior_rows(path: str | Path = CALIBRATED_FILE) -> list[PosteriorRow]:
@@ -226,8 +227,31 @@ def posterior_rows(path: str | Path = CALIBRATED_FILE) -> list[PosteriorRow]:
             posterior_mean=post.get("mean"), posterior_sd=post.get("sd"), p05=post.get("p05"), p95=post.get("p95"),
             rhat=p.get("rhat"), ess=p.get("ess"),
             verdict="pinned by the data" if p.get("pinned_by_data") else "rests on the prior",
-            on_bound=str(p.get("on_bound", "")),
+            on_bound=str(p.get("on_bound", "")), autocorrelation_time=p.get("autocorrelation_time"),
         ))
+    return out
+
+
+def sampler_summary(path: str | Path = CALIBRATED_FILE) -> dict[str, str]:
+    """How the posterior sample was drawn (``calibrated.yaml``'s posterior_sample block):
+    walkers, steps, burn-in, thinning, autocorrelation time, and what it is conditional on."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    doc = load_yaml(path).data or {}
+    info = doc.get("posterior_sample") or {}
+    if not info:
+        return {}
+    tau = info.get("autocorrelation_time") or {}
+    out = {
+        "sampler": f"{info.get('walkers')} walkers x {info.get('steps')} steps, burn-in {info.get('burn_in')}, "
+                   f"thin {info.get('thin')}, acceptance {info.get('acceptance')}",
+        "autocorrelation time": f"longest {tau.get('max')} steps, median {tau.get('median')}; "
+                                f"chain {'longer' if info.get('converged_by_tau') else 'shorter'} than 50 of them",
+    }
+    fixed = (doc.get("provenance") or {}).get("conditional_on")
+    if fixed:
+        out["conditional on"] = str(fixed)
     return out
 
 
@@ -244,7 +268,8 @@ def diagnostics_summary(rows: list[PosteriorRow]) -> dict[str, str]:
         "pinned by the data": f"{pinned} (posterior sd below half the prior's)",
         "rest on their priors": str(len(rows) - pinned),
         "R-hat": f"worst {max(rhat):.3f}; {sum(x <= 1.1 for x in rhat)} of {len(rhat)} at or below 1.1",
-        "effective sample size": f"least {min(ess):.0f}, median {float(np.median(ess)):.0f}",
+        "bulk effective sample size": (f"least {min(ess):.0f}, median {float(np.median(ess)):.0f}; "
+                                       f"{sum(x > 400 for x in ess)} of {len(ess)} above 400"),
         "on a bound": ", ".join(bound) if bound else "none",
     }
 
@@ -287,8 +312,9 @@ def to_html(rows: list[FitRow], targets: TargetSet, history: list[HistoryRow] | 
         pbody = [(p.label, f"{p.prior_mean:.4g} ± {p.prior_sd:.3g}", _fmt(p.map_value),
                   f"{_fmt(p.posterior_mean)} ± {_fmt(p.posterior_sd)}", f"{_fmt(p.p05)}–{_fmt(p.p95)}",
                   _fmt(p.rhat), _fmt(p.ess), p.verdict, p.on_bound, p.prior_source) for p in posterior]
+        diag += "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in sampler_summary().items())
         parts += ["<h2>Parameters: prior against posterior</h2>", f"<ul>{diag}</ul>",
-                  _table(("parameter", "prior", "MAP", "posterior", "90 %", "R-hat", "ESS", "verdict", "on a bound",
+                  _table(("parameter", "prior", "MAP", "posterior", "90 %", "R-hat", "bulk ESS", "verdict", "on a bound",
                           "prior's source"), pbody)]
     if history:
         hbody = [(h.source_id, h.status, h.published, h.model, "" if h.within is None else ("yes" if h.within else "no"),

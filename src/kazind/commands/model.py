@@ -99,6 +99,7 @@ def fit_report(
         fit_rows,
         history_rows,
         posterior_rows,
+        sampler_summary,
         summary,
         to_html,
     )
@@ -132,7 +133,7 @@ def fit_report(
             console.print(f"{k}: {v}")
         if posterior:
             ptable = Table(title="parameters: prior against posterior")
-            for col in ("parameter", "prior", "MAP", "posterior (90 %)", "R-hat", "ESS", "verdict", "on a bound"):
+            for col in ("parameter", "prior", "MAP", "posterior (90 %)", "R-hat", "bulk ESS", "verdict", "on a bound"):
                 ptable.add_column(col)
             for p in posterior:
                 post = f"{p.posterior_mean:.4g} ({p.p05:.4g}–{p.p95:.4g})" if p.posterior_mean is not None else ""
@@ -140,7 +141,7 @@ def fit_report(
                                "" if p.rhat is None else f"{p.rhat:.3f}", "" if p.ess is None else f"{p.ess:.0f}",
                                p.verdict, p.on_bound)
             console.print(ptable)
-            for k, v in diagnostics_summary(posterior).items():
+            for k, v in {**diagnostics_summary(posterior), **sampler_summary()}.items():
                 console.print(f"{k}: {v}")
         counts: dict[str, int] = {}
         for h in history:
