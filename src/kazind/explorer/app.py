@@ -18,7 +18,7 @@ from pathlib import Path
 import dash
 from flask import Response
 
-from kazind.explorer import data, frame
+from kazind.explorer import data, frame, state
 from kazind.explorer.i18n import DEFAULT_LANG, plotly_locales_js, translator
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -53,7 +53,7 @@ class ExplorerDash(dash.Dash):
     the loading line follow the URL's ``?lang=`` before any script runs."""
 
     def interpolate_index(self, **kwargs):
-        lang = frame.url_state().get("lang", DEFAULT_LANG)
+        lang = state.url_state().get("lang", DEFAULT_LANG)
         _ = translator(lang)
         kwargs["title"] = html.escape(frame.title(lang))
         kwargs["app_entry"] = kwargs.get("app_entry", "").replace("Loading...", html.escape(_("Loading...")))

@@ -52,31 +52,21 @@ TIMELINE_OUTPUTS = (
 @lru_cache(maxsize=1)
 def historical_model():
     """The calibrated historical model, compiled once."""
-    try:
-        from kazind.scenarios.run import compiled_scenario
+    from kazind.scenarios.run import compiled_scenario
 
-        return compiled_scenario(HISTORICAL)
-    except ImportError:  # before kazind.scenarios: the calibrated spec is the historical one
-        from kazind.engine import compile_model
-        from kazind.model.build import build_spec
-
-        return compile_model(build_spec())
+    return compiled_scenario(HISTORICAL)
 
 
 @lru_cache(maxsize=1)
 def outputs() -> tuple[str, ...]:
     """Every output the explorer keeps: the timeline's, the targets', the outcomes'."""
-    from kazind.explorer.pages.story import chart_variables
-    from kazind.explorer.pages.timeline import EXTRA_VARIABLES, PANEL_VARIABLES
+    from kazind.explorer.shown import EXTRA_VARIABLES, PANEL_VARIABLES, chart_variables
 
     names = set(TIMELINE_OUTPUTS) | PANEL_VARIABLES | set(EXTRA_VARIABLES) | set(targets().variables())
     names |= chart_variables()
-    try:
-        from kazind.scenarios.outcomes import OUTPUTS
+    from kazind.scenarios.outcomes import OUTPUTS
 
-        names |= set(OUTPUTS)
-    except ImportError:
-        pass
+    names |= set(OUTPUTS)
     known = set(historical_model().spec.names())
     return tuple(sorted(n for n in names if n in known))
 
@@ -169,10 +159,8 @@ def _scenario_catalogue() -> tuple[tuple[str, ...], tuple[str, ...]]:
     scenario file is left out and reported; it never stops the server."""
     import logging
 
-    try:
-        from kazind.scenarios import list_scenarios, load_scenario
-    except ImportError:
-        return (HISTORICAL,), ()
+    from kazind.scenarios import list_scenarios, load_scenario
+
     log = logging.getLogger("kazind.explorer")
     good, bad = [HISTORICAL], []
     try:

@@ -22,8 +22,6 @@ The tabs follow the WAI-ARIA tabs pattern: ``role="tab"`` buttons in a
 from __future__ import annotations
 
 import json
-from contextvars import ContextVar
-from urllib.parse import urlsplit
 
 from dash import Input, Output, State, dcc, html, no_update
 
@@ -31,6 +29,7 @@ from kazind.explorer import ids as I
 from kazind.explorer import state
 from kazind.explorer.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, translator
 from kazind.explorer.pages import PAGES, page_keys
+from kazind.explorer.state import url_state
 
 #: The page's title in the reader's language (message id).
 TITLE = "Industrialization of Kazakhstan, 1913-1940"
@@ -108,28 +107,6 @@ def top_bar(lang: str) -> html.Header:
     )
 
 
-#: The state a panel is being built for inside a callback (the browser's current state,
-#: which a tab's layout reads through :func:`url_state`, as it reads the URL on a page load).
-_BUILDING: ContextVar[dict | None] = ContextVar("kazind_building_state", default=None)
-
-
-def url_state() -> dict[str, str]:
-    """The state of the view being rendered: the state a panel is built for (in
-    :func:`fill`), else the query of the page that asks for its layout (Dash's layout
-    request carries the page's address as its Referer), else the defaults."""
-    building = _BUILDING.get()
-    if building is not None:
-        return state.parse(state.to_search(building))
-    try:
-        from flask import request
-
-        ref = request.referrer or ""
-        query = urlsplit(ref).query if ref else request.query_string.decode("ascii", "replace")
-    except (RuntimeError, UnicodeDecodeError):  # no request: building the app
-        query = ""
-    return state.parse(query)
-
-
 def page() -> html.Div:
     """The whole layout, rendered for the URL's language and tab."""
     st = url_state()
@@ -182,11 +159,8 @@ def fill(need, rendered, st):
     built = list(rendered.get("tabs") or []) if same_lang else []
     if tab in built:
         return nothing
-    token = _BUILDING.set(st if isinstance(st, dict) else {})
-    try:
+    with state.building(st if isinstance(st, dict) else {}):
         children = panel_children(tab, lang)
-    finally:
-        _BUILDING.reset(token)
     panels = [children if k == tab else (no_update if same_lang else []) for k in keys]
     done = {"lang": lang, "tabs": [*built, tab]}
     if same_lang:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from kazind.explorer.i18n import DEFAULT_LANG, LANGS
 
@@ -149,3 +151,37 @@ function(search, lang, ...rest) {
 
 # the two keys of the frame; pages declare theirs (chapter, year, scenarios, levers...)
 LANG = declare("lang", DEFAULT_LANG, LANGS)
+
+
+# ---------------------------------------------------------------- the view being built
+
+#: The state a panel is being built for inside a callback (the browser's current state,
+#: which a tab's layout reads through :func:`url_state`, as it reads the URL on a page load).
+_BUILDING: ContextVar[dict | None] = ContextVar("kazind_building_state", default=None)
+
+
+def url_state() -> dict[str, str]:
+    """The state of the view being rendered: the state a panel is built for (in
+    :func:`building`), else the query of the page that asks for its layout (Dash's layout
+    request carries the page's address as its Referer), else the defaults."""
+    building = _BUILDING.get()
+    if building is not None:
+        return parse(to_search(building))
+    try:
+        from flask import request  # the layer's web framework, only while serving
+
+        ref = request.referrer or ""
+        query = urlsplit(ref).query if ref else request.query_string.decode("ascii", "replace")
+    except (RuntimeError, UnicodeDecodeError):  # no request: building the app
+        query = ""
+    return parse(query)
+
+
+@contextmanager
+def building(state: dict) -> Iterator[None]:
+    """Within the block, :func:`url_state` is ``state`` (a panel built for that view)."""
+    token = _BUILDING.set(state)
+    try:
+        yield
+    finally:
+        _BUILDING.reset(token)

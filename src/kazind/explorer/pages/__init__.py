@@ -1,6 +1,6 @@
 """The explorer's tabs, in order: one module per tab, each with its layout and callbacks.
 
-A tab is a :class:`Page`: a short key (its ``?tab=`` value in the URL and the suffix of
+A tab is a :class:`~kazind.explorer.page.Page`: a short key (its ``?tab=`` value in the URL and the suffix of
 its element ids ``tab-<key>`` and ``panel-<key>``), the message id of its label, a
 ``layout(lang)`` that returns the tab's content in a language, and a
 ``register(app)`` that attaches its callbacks. Chart builders live in the same module
@@ -14,20 +14,9 @@ tests follow the registry, nothing else needs an edit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from kazind.explorer.page import Page
 
 __all__ = ["Page", "PAGES", "page_keys", "get"]
-
-
-@dataclass(frozen=True)
-class Page:
-    """One tab of the explorer."""
-
-    key: str  # lower-case, the URL's ?tab= value
-    label: str  # message id of the tab's label (translated through the .po files)
-    layout: Callable[[str], list]  # lang -> the tab's children
-    register: Callable[[object], None]  # app -> None: attach the tab's callbacks
 
 
 def _pages() -> tuple[Page, ...]:

@@ -29,7 +29,7 @@ from kazind.explorer.lesson.runs import (
     lever_run,
     scenario_departure,
 )
-from kazind.explorer.pages import Page
+from kazind.explorer.page import Page
 from kazind.explorer.pages.start import with_ids
 
 PICK = "debate-pick"
@@ -166,8 +166,8 @@ def line_block(line, lang: str) -> html.Section:
 
 
 def layout(lang: str) -> list:
-    from kazind.explorer.frame import url_state
     from kazind.explorer.pages import scenarios
+    from kazind.explorer.state import url_state
 
     _ = translator(lang)
     d = load_lesson(lang).debate

@@ -21,7 +21,7 @@ from kazind.explorer import ids as I
 from kazind.explorer.components import chart_block, download_button, message_line, muted
 from kazind.explorer.guard import guarded
 from kazind.explorer.i18n import InputError, check_lang, fmt_number, safe_lang, translator
-from kazind.explorer.pages import Page
+from kazind.explorer.page import Page
 
 RAIL_PERIODS = (
     (1890, 1917, "before 1917", "#8d6a48", "solid"),

@@ -19,7 +19,7 @@ from kazind.explorer import ids as I
 from kazind.explorer.components import download_button, dropdown_labels, message_line, muted, table
 from kazind.explorer.guard import problem
 from kazind.explorer.i18n import InputError, check_lang, translator
-from kazind.explorer.pages import Page
+from kazind.explorer.page import Page
 from kazind.model.labels import description, label, sector_label
 
 #: The kinds of model variable as the model table names them (message ids).

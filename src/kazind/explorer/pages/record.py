@@ -16,7 +16,7 @@ from kazind.explorer.charts import MISS, OK
 from kazind.explorer.components import CSS, download_button, message_line, muted, table
 from kazind.explorer.guard import guarded, problem
 from kazind.explorer.i18n import InputError, check_lang, translator
-from kazind.explorer.pages import Page
+from kazind.explorer.page import Page
 
 #: The verdict column's words (message ids) by data.reproduced().
 VERDICTS = {"yes": "yes", "no": "no", "input": "input", "check": "check", "none": "–"}

@@ -30,7 +30,7 @@ from kazind.explorer.components import (
 )  # fmt: skip
 from kazind.explorer.guard import problem
 from kazind.explorer.i18n import InputError, check_lang, fmt_number, fmt_percent, translator
-from kazind.explorer.pages import Page
+from kazind.explorer.page import Page
 from kazind.model.labels import description as variable_description
 from kazind.model.labels import label as variable_name
 

@@ -16,7 +16,7 @@ from dash import html
 from kazind.explorer.i18n import translator
 from kazind.explorer.lesson import load_lesson
 from kazind.explorer.lesson.source import marked_paragraphs
-from kazind.explorer.pages import Page
+from kazind.explorer.page import Page
 
 #: The record's ids and the model's constant names inside a text: set as code, in English.
 IDENTIFIER = re.compile(r"\b((?:seed|ext)\.[a-z_]+\.[a-z0-9_]+|ext\.…|[a-z]+(?:_[a-z0-9]+)+)")

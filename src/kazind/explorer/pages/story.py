@@ -24,7 +24,8 @@ from kazind.explorer.components import graph_config, message_line
 from kazind.explorer.guard import guarded
 from kazind.explorer.i18n import check_lang, translator
 from kazind.explorer.lesson import Chapter, Series, load_lesson
-from kazind.explorer.pages import Page, map_year  # map_year declares its key of the URL state
+from kazind.explorer.page import Page
+from kazind.explorer.pages import map_year  # map_year declares its key of the URL state
 
 CONTENT = "story-content"
 RENDERED = "story-rendered"  # the (chapter, lang) on the page, so a change of state renders nothing
@@ -81,11 +82,6 @@ def presentation(series: Series, lang: str) -> Presentation:
         return Presentation(f"{name} ({_('thousand')})", 1e-3, "")
     shown = data.unit_text(unit, lang)
     return Presentation(f"{name} ({shown})" if shown else name, 1.0, "")
-
-
-def chart_variables() -> set[str]:
-    """Every model variable a chapter draws (the explorer keeps them in its runs)."""
-    return {s.variable for c in load_lesson("kk").chapters for s in c.chart}
 
 
 # ---------------------------------------------------------------- chapter parts
@@ -210,7 +206,7 @@ def toc_class(chapter: str, current: str) -> str:
 
 def _chapter_of_view() -> str:
     """The chapter of the view the panel is built for (the URL's, or the browser's state)."""
-    from kazind.explorer.frame import url_state
+    from kazind.explorer.state import url_state
 
     chapter = url_state().get("chapter")
     return chapter if chapter in CHAPTERS else CHAPTER.default
