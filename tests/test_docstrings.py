@@ -10,7 +10,7 @@ import inspect
 import pytest
 
 #: The layers whose public API (their ``__all__``) carries numpydoc sections.
-LAYERS = ("kazind.engine",)
+LAYERS = ("kazind.engine", "kazind.scenarios")
 
 
 def _public():
@@ -27,8 +27,13 @@ PUBLIC = dict(_public())
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))
 def test_every_public_function_has_numpydoc_sections(name):
-    doc = inspect.getdoc(PUBLIC[name]) or ""
-    missing = [s for s in ("Parameters", "Examples") if f"\n{s}\n{'-' * len(s)}\n" not in doc]
+    function = PUBLIC[name]
+    doc = inspect.getdoc(function) or ""
+    needed = ["Examples"] if inspect.signature(function).return_annotation in (None, "None") else [
+        "Returns", "Examples"]
+    if inspect.signature(function).parameters:
+        needed.insert(0, "Parameters")
+    missing = [s for s in needed if f"\n{s}\n{'-' * len(s)}\n" not in doc]
     assert not missing, f"{name}: no {', '.join(missing)} section"
 
 

@@ -10,6 +10,8 @@ import xarray as xr
 from conftest import run_cli
 from kazind.analysis import batches
 from kazind.analysis import ensemble as E
+from kazind.analysis import priors as P
+from kazind.analysis import summaries as S
 from kazind.common.errors import KazindError
 from kazind.common.writers import write_netcdf
 from kazind.scenarios.outcomes import OUTCOMES, outcome
@@ -38,31 +40,31 @@ def one_batch(historical) -> xr.Dataset:
 
 
 def test_same_seed_same_draws_and_different_seed_different():
-    a, b, c = E.sample_parameters(50, 3), E.sample_parameters(50, 3), E.sample_parameters(50, 4)
+    a, b, c = P.sample_parameters(50, 3), P.sample_parameters(50, 3), P.sample_parameters(50, 4)
     assert np.array_equal(a.values, b.values)
     assert not np.array_equal(a.values, c.values)
     # the first runs of a larger ensemble are the smaller one
-    assert np.array_equal(E.sample_parameters(80, 3).values[:50], a.values)
+    assert np.array_equal(P.sample_parameters(80, 3).values[:50], a.values)
 
 
 def test_draws_are_whole_rows_of_the_posterior_sample():
     """Calibrated parameters are drawn together, so the fit's correlations are kept."""
-    labels, draws = E.calibrated_posterior()
-    s = E.sample_parameters(500, 1)
+    labels, draws = P.calibrated_posterior()
+    s = P.sample_parameters(500, 1)
     picked = s.sel(parameter=labels).values
     rows = {tuple(r) for r in draws}
     assert all(tuple(r) in rows for r in picked)
     assert len({tuple(r) for r in picked}) > 200  # many different draws, not one
-    dists = {d.label: d for d in E.calibrated_distributions()}
+    dists = {d.label: d for d in P.calibrated_distributions()}
     for label in s["parameter"].values:
         d, v = dists[str(label)], s.sel(parameter=label).values
         assert v.min() >= d.low and v.max() <= d.high
 
 
 def test_without_a_posterior_sample_draws_centre_on_the_calibrated_values(monkeypatch):
-    monkeypatch.setattr(E, "calibrated_posterior", lambda path=None: None)
-    dists = {d.label: d for d in E.calibrated_distributions()}
-    s = E.sample_parameters(4000, 1)
+    monkeypatch.setattr(P, "calibrated_posterior", lambda path=None: None)
+    dists = {d.label: d for d in P.calibrated_distributions()}
+    s = P.sample_parameters(4000, 1)
     for label in s["parameter"].values:
         d, v = dists[str(label)], s.sel(parameter=label).values
         assert v.min() >= d.low and v.max() <= d.high
@@ -76,7 +78,7 @@ def test_priors_override_one_parameter_and_leave_the_others(tmp_path):
     # stream of draws, stays the same; a prior for a fixed constant adds a column
     path.write_text("rolling_stock_war_loss: {dist: uniform, low: 0.5, high: 0.6}\n"
                     "famine_mortality: {dist: triangular, low: 0.1, mode: 0.2, high: 0.4}\n")
-    base, withp = E.sample_parameters(300, 5), E.sample_parameters(300, 5, priors=path)
+    base, withp = P.sample_parameters(300, 5), P.sample_parameters(300, 5, priors=path)
     v = withp.sel(parameter="rolling_stock_war_loss").values
     assert v.min() >= 0.5 and v.max() <= 0.6
     others = [p for p in base["parameter"].values if p not in ("rolling_stock_war_loss", "famine_mortality")]
@@ -99,7 +101,7 @@ def test_bad_priors_file_is_one_error_with_file_and_line(tmp_path, text, line, w
     path = tmp_path / "p.yaml"
     path.write_text(text)
     with pytest.raises(KazindError) as err:
-        E.sample_parameters(5, 0, priors=path)
+        P.sample_parameters(5, 0, priors=path)
     msg = str(err.value)
     assert "\n" not in msg and words in msg and str(path) in msg
     if line is not None:
@@ -156,7 +158,7 @@ def test_failed_runs_are_nan_and_marked(historical, monkeypatch):
         return real(job, values)
 
     monkeypatch.setattr(batches, "_engine_run", failing)
-    sample = E.sample_parameters(40, 2)
+    sample = P.sample_parameters(40, 2)
     sample.values[[5, 17], 0] = 0.9555
     ds = E.run_ensemble(historical, 40, seed=2, batch_size=40, sample=sample)
     assert list(np.flatnonzero(ds["failed"].values)) == [5, 17]
@@ -180,32 +182,32 @@ def test_a_scenario_keeps_the_parameters_it_sets(tmp_path):
 
 def test_fan_quantiles_are_ordered(one_batch):
     for var in ("industrial_output_index", "workers_total", "urban_share"):
-        q = E.fan_quantiles(one_batch, var).values  # (quantile, time)
+        q = S.fan_quantiles(one_batch, var).values  # (quantile, time)
         assert np.all(np.diff(q, axis=0) >= 0)
 
 
 def test_probability_against_itself_is_a_half_and_is_antisymmetric(historical, one_batch):
     for o in OUTCOMES:
-        assert E.probability_better(one_batch, one_batch, o.name) == 0.5
+        assert S.probability_better(one_batch, one_batch, o.name) == 0.5
     other = E.run_ensemble("integrated-development", N, seed=11, batch_size=N)
     for o in OUTCOMES:
         for higher in (True, False):
-            p_ab = E.probability_better(other, one_batch, o.name, higher)
-            p_ba = E.probability_better(one_batch, other, o.name, higher)
+            p_ab = S.probability_better(other, one_batch, o.name, higher)
+            p_ba = S.probability_better(one_batch, other, o.name, higher)
             assert p_ab + p_ba == pytest.approx(1.0, abs=1e-12)
     # a direction flips the answer
     o = outcome("processing_share_1940")
-    assert E.probability_better(other, one_batch, o, True) == pytest.approx(
-        1 - E.probability_better(other, one_batch, o, False)
+    assert S.probability_better(other, one_batch, o, True) == pytest.approx(
+        1 - S.probability_better(other, one_batch, o, False)
     )
-    rows = E.probability_table(other, one_batch)
+    rows = S.probability_table(other, one_batch)
     assert [r["outcome"] for r in rows] == [o.name for o in OUTCOMES]
 
 
 def test_probability_needs_paired_draws(one_batch, historical):
     other = E.run_ensemble(historical, N, seed=99, batch_size=N)
     with pytest.raises(KazindError, match="same draws"):
-        E.probability_better(one_batch, other, "workers_1940")
+        S.probability_better(one_batch, other, "workers_1940")
 
 
 def test_an_outcome_of_an_ensemble_is_the_outcome_of_each_run_alone(one_batch):

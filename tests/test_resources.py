@@ -11,6 +11,8 @@ import xarray as xr
 
 from kazind.analysis import batches
 from kazind.analysis import ensemble as E
+from kazind.analysis import priors as P
+from kazind.analysis import summaries as S
 from kazind.analysis.sensitivity import sensitivity
 from kazind.common.checks import check_count, check_seed
 from kazind.common.errors import KazindError
@@ -51,7 +53,7 @@ def test_a_run_with_a_tiny_dt_is_refused_with_the_estimate():
 
 def test_huge_ensembles_and_analyses_are_refused_before_allocating():
     _refused_fast(E.run_ensemble, "historical", 10**9, words=("1,000,000,000", "memory"))
-    _refused_fast(E.sample_parameters, 10**9, 0, words=("draws", "memory"))
+    _refused_fast(P.sample_parameters, 10**9, 0, words=("draws", "memory"))
     _refused_fast(sensitivity, "historical", "sobol", 10**9, words=("sobol", "fewer --samples"))
     _refused_fast(sensitivity, "historical", "morris", 10**9, words=("morris",))
 
@@ -69,15 +71,15 @@ def test_seeds_and_counts_are_checked_once(bad):
     with pytest.raises(KazindError, match="at most"):
         check_count("--runs", 10**400)
     with pytest.raises(KazindError):
-        E.sample_parameters(5, bad)
+        P.sample_parameters(5, bad)
 
 
 # ---------------------------------------------------------------- streaming
 
 
 def test_draws_made_by_rows_are_the_same_bits_as_all_at_once():
-    whole = E.sample_parameters(500, 7)
-    sampler = E.Sampler(7)
+    whole = P.sample_parameters(500, 7)
+    sampler = P.Sampler(7)
     for a, b in ((0, 1), (137, 402), (499, 500)):
         assert np.array_equal(sampler.rows(a, b), whole.values[a:b])
 
@@ -91,8 +93,8 @@ def test_a_streamed_ensemble_equals_the_one_in_memory_to_the_bit(tmp_path):
         assert np.array_equal(in_memory["sample"].values, streamed["sample"].values)
         assert list(in_memory["distribution"].values) == list(streamed["distribution"].values)
         for var in ("workers_total", "urban_share"):
-            xr.testing.assert_equal(E.fan_quantiles(in_memory, var), E.fan_quantiles(streamed, var))
-        assert E.probability_better(streamed, in_memory, "workers_1940") == 0.5
+            xr.testing.assert_equal(S.fan_quantiles(in_memory, var), S.fan_quantiles(streamed, var))
+        assert S.probability_better(streamed, in_memory, "workers_1940") == 0.5
         for key in ("scenario", "seed", "N", "parameters", "failed_runs"):
             assert np.all(streamed.attrs[key] == in_memory.attrs[key]), key
     finally:
@@ -103,8 +105,8 @@ def test_fan_quantiles_are_those_of_xarray(tmp_path):
     ens = E.run_ensemble("historical", 40, seed=3, batch_size=40)
     ens["failed"][[4, 9]] = True
     for var in ("industrial_output_index", "famine_deaths"):
-        expected = ens[var].where(~ens["failed"]).quantile(list(E.QUANTILES), dim="run", skipna=True)
-        np.testing.assert_array_equal(E.fan_quantiles(ens, var).values, expected.values)
+        expected = ens[var].where(~ens["failed"]).quantile(list(S.QUANTILES), dim="run", skipna=True)
+        np.testing.assert_array_equal(S.fan_quantiles(ens, var).values, expected.values)
 
 
 def test_failed_runs_keep_their_reasons(monkeypatch, tmp_path):
@@ -119,7 +121,7 @@ def test_failed_runs_keep_their_reasons(monkeypatch, tmp_path):
         return real(job, values)
 
     monkeypatch.setattr(batches, "_engine_run", failing)
-    sample = E.sample_parameters(30, 2)
+    sample = P.sample_parameters(30, 2)
     sample.values[[5, 17], 0] = 0.9555
     ds = E.run_ensemble("historical", 30, seed=2, batch_size=30, sample=sample)
     assert list(ds["failure_run"].values) == [5, 17]
@@ -130,9 +132,9 @@ def test_failed_runs_keep_their_reasons(monkeypatch, tmp_path):
 def test_a_normal_prior_with_a_huge_std_is_flat_not_its_mean(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("famine_mortality: {dist: normal, mean: 0.3, std: 1.0e+20}\n")
-    s = E.sample_parameters(2000, 1, priors=path)
+    s = P.sample_parameters(2000, 1, priors=path)
     v = s.sel(parameter="famine_mortality").values
-    d = {d.label: d for d in E.distributions(path)}["famine_mortality"]
+    d = {d.label: d for d in P.distributions(path)}["famine_mortality"]
     assert d.flat and "flat" in d.describe()
     assert np.ptp(v) > 0.9 * (d.high - d.low)  # spread over the range, not all at 0.3
     assert abs(np.mean(v) - (d.low + d.high) / 2) < 0.05 * (d.high - d.low)
@@ -151,7 +153,7 @@ def test_an_ensemble_larger_than_memory_streams_to_disk(monkeypatch, tmp_path):
     ds = E.stream_ensemble("historical", 2000, 1, tmp_path / "big.nc", batch_size=100)
     try:
         assert ds.sizes["run"] == 2000 and not ds["failed"].values.any()
-        q = E.fan_quantiles(ds, "workers_total")
+        q = S.fan_quantiles(ds, "workers_total")
         assert np.all(np.diff(q.values, axis=0) >= 0)
     finally:
         ds.close()

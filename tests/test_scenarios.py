@@ -345,7 +345,8 @@ def test_a_change_of_any_constant_waits_for_the_start_and_draws_still_move_histo
     keeps its historical value under its own name; the scenario's value acts from
     ``starts`` through an in-force auxiliary; an ensemble's draws of it still move the
     years before the start, draw by draw as in the historical ensemble."""
-    from kazind.analysis.ensemble import run_ensemble, sample_parameters
+    from kazind.analysis.ensemble import run_ensemble
+    from kazind.analysis.priors import sample_parameters
 
     path = _write(tmp_path, "later", "name: later\nbase: historical\nstarts: 1926\nparameters:\n"
                   "  famine_mortality: 2.5\n  allocation_weight: {food: 0.3}\n")

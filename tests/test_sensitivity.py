@@ -82,7 +82,7 @@ def test_mistakes_are_errors():
 
 
 def test_calibrated_ranges_are_two_std_clipped_to_the_bounds():
-    from kazind.analysis.ensemble import calibrated_distributions
+    from kazind.analysis.priors import calibrated_distributions
 
     ranges = S.calibrated_ranges()
     for d in calibrated_distributions():

@@ -1,4 +1,5 @@
-"""The frame shared by the analysis layer's PNG charts: a grid of panels, written atomically.
+"""The analysis layer's charts: ensembles' fan charts and sensitivity indices, as plotly
+figures (for HTML) and as PNG files, on one frame (a grid of panels, written atomically).
 
 PNGs are drawn with matplotlib because plotly 7.1 can export images only through
 kaleido >= 1, which needs an installed Chrome (see README).
@@ -8,12 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+import xarray as xr
+
+from kazind.analysis.sensitivity import get_method
+from kazind.analysis.summaries import fan_quantiles
 from kazind.common.atomic import atomic_path
 
-__all__ = ["literal", "mpl_literal", "panel_grid"]
+__all__ = ["fan_chart", "literal", "mpl_literal", "panel_grid", "sensitivity_chart", "write_fan_png", "write_sensitivity_png"]
 
 
 def literal(text: str) -> str:
@@ -51,3 +57,143 @@ def panel_grid(path: str | Path, panels: int, panel_size: tuple[float, float]) -
             fig.savefig(tmp, format="png", dpi=110)
     finally:
         plt.close(fig)
+
+
+# ---------------------------------------------------------------- ensembles' fan charts
+
+
+def fan_chart(ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Sequence[str] | None = None):
+    """A plotly figure: one panel per variable, per scenario a median line with 50 % and
+    90 % bands over time."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    ensembles, variables, rows, cols = _panels(ensembles, variables)
+    first = next(iter(ensembles.values()))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(variables), vertical_spacing=0.06)
+    colours = ["31, 119, 180", "214, 39, 40", "44, 160, 44", "148, 103, 189"]
+    for k, (name, ens) in enumerate(ensembles.items()):
+        rgb = colours[k % len(colours)]
+        for i, var in enumerate(variables):
+            q = fan_quantiles(ens, var)
+            t = q["time"].values
+            row, col = i // cols + 1, i % cols + 1
+            show = i == 0
+            for lo, hi, alpha, band in ((0.05, 0.95, 0.15, "90 %"), (0.25, 0.75, 0.3, "50 %")):
+                fig.add_trace(go.Scatter(x=t, y=q.sel(quantile=hi).values, mode="lines", line={"width": 0},
+                                         hoverinfo="skip", showlegend=False, legendgroup=f"{name}{band}"),
+                              row=row, col=col)
+                fig.add_trace(go.Scatter(x=t, y=q.sel(quantile=lo).values, mode="lines", line={"width": 0},
+                                         fill="tonexty", fillcolor=f"rgba({rgb}, {alpha})",
+                                         name=f"{name}: {band} band", legendgroup=f"{name}{band}",
+                                         showlegend=show), row=row, col=col)
+            fig.add_trace(go.Scatter(x=t, y=q.sel(quantile=0.5).values, mode="lines",
+                                     line={"color": f"rgb({rgb})", "width": 2}, name=f"{name}: median",
+                                     legendgroup=f"{name}median", showlegend=show), row=row, col=col)
+    n = first.sizes["run"]
+    fig.update_layout(
+        title=f"{' vs '.join(ensembles)}: {n:,} runs over the calibrated parameters' uncertainty "
+        f"(seed {first.attrs.get('seed')}); median, 50 % and 90 % bands",
+        height=320 * rows, template="plotly_white",
+    )
+    return fig
+
+
+def write_fan_png(
+    ensembles: Mapping[str, xr.Dataset] | xr.Dataset, path: str | Path, variables: Sequence[str] | None = None
+) -> Path:
+    """The fan charts as a PNG, with matplotlib (plotly 7.1 cannot export PNG here: it
+    rejects kaleido 0.2.1 and kaleido 1 needs a Chrome), written atomically."""
+    from kazind.analysis.charts import panel_grid
+
+    ensembles, variables, _, _ = _panels(ensembles, variables)
+    first = next(iter(ensembles.values()))
+    colours = ["tab:blue", "tab:red", "tab:green", "tab:purple"]
+    with panel_grid(path, len(variables), (6.5, 3.0)) as (fig, axes):
+        for k, (name, ens) in enumerate(ensembles.items()):
+            colour = colours[k % len(colours)]
+            for ax, var in zip(axes, variables, strict=True):
+                q = fan_quantiles(ens, var)
+                t = q["time"].values
+                ax.fill_between(t, q.sel(quantile=0.05).values, q.sel(quantile=0.95).values, color=colour,
+                                alpha=0.15, linewidth=0, label=f"{name}: 90 %")
+                ax.fill_between(t, q.sel(quantile=0.25).values, q.sel(quantile=0.75).values, color=colour,
+                                alpha=0.3, linewidth=0, label=f"{name}: 50 %")
+                ax.plot(t, q.sel(quantile=0.5).values, color=colour, linewidth=1.5, label=f"{name}: median")
+                ax.set_title(var, fontsize=9)
+                ax.tick_params(labelsize=8)
+        axes[0].legend(fontsize=7, loc="upper left")
+        fig.suptitle(f"{' vs '.join(ensembles)}: {first.sizes['run']:,} runs, seed {first.attrs.get('seed')}; "
+                     "median, 50 % and 90 % bands", fontsize=10)
+    return Path(path)
+
+
+def _panels(ensembles, variables):
+    """Scenario -> ensemble, the variables to draw (all (run, time) ones by default),
+    and a grid of two columns for them: what both fan-chart renderers need."""
+    if isinstance(ensembles, xr.Dataset):
+        ensembles = {ensembles.attrs.get("scenario", "ensemble"): ensembles}
+    first = next(iter(ensembles.values()))
+    if variables is None:
+        variables = [v for v in first.data_vars if first[v].dims == ("run", "time")]
+    cols = 2 if len(variables) > 1 else 1
+    return ensembles, list(variables), math.ceil(len(variables) / cols), cols
+
+
+# ---------------------------------------------------------------- sensitivity indices
+
+
+def sensitivity_chart(ds: xr.Dataset, top: int = 15):
+    """A plotly figure: per outcome, bars of ST and S1 (Sobol) or mu* (Morris) for the
+    ``top`` most influential parameters, with confidence intervals."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    how = get_method(ds.attrs.get("method"))
+    key = how.bars[0][0]
+    outcomes = [str(o) for o in ds["outcome"].values]
+    titles = [str(t) for t in ds["outcome_label"].values]
+    cols = 2 if len(outcomes) > 1 else 1
+    rows = math.ceil(len(outcomes) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / max(rows, 1))
+    colours = ("rgb(31, 119, 180)", "rgb(255, 127, 14)")
+    bars = [(name, conf, colour) for (name, conf), colour in zip(how.bars, colours, strict=True)]
+    for i, o in enumerate(outcomes):
+        row, col = i // cols + 1, i % cols + 1
+        values = ds[key].sel(outcome=o).values
+        order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
+        names = [str(ds["parameter"].values[j]) for j in order]
+        for name, conf, colour in bars:
+            err = {"type": "data", "array": ds[conf].sel(outcome=o).values[order]} if conf else None
+            fig.add_trace(go.Bar(x=names, y=ds[name].sel(outcome=o).values[order], name=name, error_y=err,
+                                 marker_color=colour, legendgroup=name, showlegend=i == 0),
+                          row=row, col=col)
+    what = " and ".join(how.indices[name].format(conf="") for name, _ in how.bars)
+    fig.update_layout(
+        title=f"{ds.attrs.get('scenario')}: {what}, N = {ds.attrs.get('N')}, seed {ds.attrs.get('seed')} "
+        f"({ds.attrs.get('runs'):,} runs)",
+        barmode="group", height=380 * rows, template="plotly_white",
+    )
+    return fig
+
+
+def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Path:
+    """The bar charts of :func:`sensitivity_chart` as a PNG (matplotlib), atomically."""
+    bars = get_method(ds.attrs.get("method")).bars
+    outcomes = [str(o) for o in ds["outcome"].values]
+    with panel_grid(path, len(outcomes), (7.0, 3.4)) as (fig, axes):
+        for ax, o in zip(axes, outcomes, strict=True):
+            values = ds[bars[0][0]].sel(outcome=o).values
+            order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
+            x = np.arange(len(order))
+            for k, (name, conf) in enumerate(bars):
+                err = ds[conf].sel(outcome=o).values[order] if conf else None
+                ax.bar(x + (k - 0.5) * 0.4, ds[name].sel(outcome=o).values[order], 0.4, yerr=err,
+                       label=name, capsize=2)
+            ax.set_xticks(x, [str(ds["parameter"].values[j]) for j in order], rotation=45, ha="right", fontsize=7)
+            ax.set_title(str(ds["outcome_label"].sel(outcome=o).values), fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+        axes[0].legend(fontsize=7)
+        fig.suptitle(f"{ds.attrs.get('scenario')}: {ds.attrs.get('method')}, N = {ds.attrs.get('N')}, "
+                     f"seed {ds.attrs.get('seed')}", fontsize=10)
+    return Path(path)

@@ -2,7 +2,7 @@
 
 Each scenario is run twice over: once on the calibrated values (the central value, the
 run ``kazind run`` saves), and ``runs`` times on paired draws of the calibration's
-posterior (:func:`kazind.analysis.ensemble.sample_parameters`: the same draws for every
+posterior (:func:`kazind.analysis.priors.sample_parameters`: the same draws for every
 scenario, so that the differences between scenarios are read draw by draw). Both are
 saved at every integration step, so an outcome is read the same way from both
 (:mod:`kazind.scenarios.outcomes`).
@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from kazind.analysis.ensemble import fan_quantiles, run_ensemble, sample_parameters, share_better
+from kazind.analysis.ensemble import run_ensemble
+from kazind.analysis.priors import sample_parameters
+from kazind.analysis.summaries import fan_quantiles, share_better
 from kazind.common.checks import check_count, check_seed
 from kazind.common.errors import KazindError
 from kazind.scenarios.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome

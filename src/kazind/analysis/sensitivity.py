@@ -140,7 +140,7 @@ def get_method(name: str) -> Method:
 
 def calibrated_ranges(spread: float = SPREAD) -> dict[str, tuple[float, float]]:
     """label -> (low, high): calibrated value ± ``spread`` std, clipped to the bounds."""
-    from kazind.analysis.ensemble import calibrated_distributions
+    from kazind.analysis.priors import calibrated_distributions
 
     out = {}
     for d in calibrated_distributions():
@@ -288,64 +288,6 @@ def sensitivity(
     )
     ds.attrs.update(how.attrs)
     return ds
-
-
-def sensitivity_chart(ds: xr.Dataset, top: int = 15):
-    """A plotly figure: per outcome, bars of ST and S1 (Sobol) or mu* (Morris) for the
-    ``top`` most influential parameters, with confidence intervals."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    how = get_method(ds.attrs.get("method"))
-    key = how.bars[0][0]
-    outcomes = [str(o) for o in ds["outcome"].values]
-    titles = [str(t) for t in ds["outcome_label"].values]
-    cols = 2 if len(outcomes) > 1 else 1
-    rows = math.ceil(len(outcomes) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / max(rows, 1))
-    colours = ("rgb(31, 119, 180)", "rgb(255, 127, 14)")
-    bars = [(name, conf, colour) for (name, conf), colour in zip(how.bars, colours, strict=True)]
-    for i, o in enumerate(outcomes):
-        row, col = i // cols + 1, i % cols + 1
-        values = ds[key].sel(outcome=o).values
-        order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
-        names = [str(ds["parameter"].values[j]) for j in order]
-        for name, conf, colour in bars:
-            err = {"type": "data", "array": ds[conf].sel(outcome=o).values[order]} if conf else None
-            fig.add_trace(go.Bar(x=names, y=ds[name].sel(outcome=o).values[order], name=name, error_y=err,
-                                 marker_color=colour, legendgroup=name, showlegend=i == 0),
-                          row=row, col=col)
-    what = " and ".join(how.indices[name].format(conf="") for name, _ in how.bars)
-    fig.update_layout(
-        title=f"{ds.attrs.get('scenario')}: {what}, N = {ds.attrs.get('N')}, seed {ds.attrs.get('seed')} "
-        f"({ds.attrs.get('runs'):,} runs)",
-        barmode="group", height=380 * rows, template="plotly_white",
-    )
-    return fig
-
-
-def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Path:
-    """The bar charts of :func:`sensitivity_chart` as a PNG (matplotlib), atomically."""
-    from kazind.analysis.charts import panel_grid
-
-    bars = get_method(ds.attrs.get("method")).bars
-    outcomes = [str(o) for o in ds["outcome"].values]
-    with panel_grid(path, len(outcomes), (7.0, 3.4)) as (fig, axes):
-        for ax, o in zip(axes, outcomes, strict=True):
-            values = ds[bars[0][0]].sel(outcome=o).values
-            order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
-            x = np.arange(len(order))
-            for k, (name, conf) in enumerate(bars):
-                err = ds[conf].sel(outcome=o).values[order] if conf else None
-                ax.bar(x + (k - 0.5) * 0.4, ds[name].sel(outcome=o).values[order], 0.4, yerr=err,
-                       label=name, capsize=2)
-            ax.set_xticks(x, [str(ds["parameter"].values[j]) for j in order], rotation=45, ha="right", fontsize=7)
-            ax.set_title(str(ds["outcome_label"].sel(outcome=o).values), fontsize=8)
-            ax.tick_params(axis="y", labelsize=7)
-        axes[0].legend(fontsize=7)
-        fig.suptitle(f"{ds.attrs.get('scenario')}: {ds.attrs.get('method')}, N = {ds.attrs.get('N')}, "
-                     f"seed {ds.attrs.get('seed')}", fontsize=10)
-    return Path(path)
 
 
 def write_sensitivity(ds: xr.Dataset, path: str | Path) -> Path:

@@ -74,7 +74,10 @@ def ensemble_command(
     out: Path = typer.Option(None, "--out", help="directory for the NetCDF files, charts and tables"),
 ) -> None:
     """Monte Carlo ensemble over the calibrated parameters' uncertainty, with fan charts."""
+    from kazind.analysis import charts as charts_mod
     from kazind.analysis import ensemble as ens_mod
+    from kazind.analysis import priors as priors_mod
+    from kazind.analysis import summaries as summaries_mod
     from kazind.common.atomic import OutputSet
     from kazind.common.checks import check_seed
 
@@ -90,7 +93,7 @@ def ensemble_command(
     if len(set(scenarios)) != len(scenarios):
         raise KazindError("ensemble: a scenario is named twice")
     if priors is not None:
-        ens_mod.load_priors(priors, ens_mod.calibrated_distributions())  # fail before any run
+        priors_mod.load_priors(priors, priors_mod.calibrated_distributions())  # fail before any run
     from kazind.analysis.batches import dask_client, resolve_target
 
     targets = [resolve_target(s) for s in scenarios]  # every scenario checked before running
@@ -109,14 +112,14 @@ def ensemble_command(
                     progress=True,
                 )
             for name, ds in ensembles.items():
-                write_html(ens_mod.fan_chart({name: ds}), files.stage(f"fan-{_safe(name)}.html"))
-                ens_mod.write_fan_png({name: ds}, files.stage(f"fan-{_safe(name)}.png"))
+                write_html(charts_mod.fan_chart({name: ds}), files.stage(f"fan-{_safe(name)}.html"))
+                charts_mod.write_fan_png({name: ds}, files.stage(f"fan-{_safe(name)}.png"))
             if len(names) > 1:
-                write_html(ens_mod.fan_chart(ensembles), files.stage("fan.html"))
-                ens_mod.write_fan_png(ensembles, files.stage("fan.png"))
+                write_html(charts_mod.fan_chart(ensembles), files.stage("fan.html"))
+                charts_mod.write_fan_png(ensembles, files.stage("fan.png"))
                 base = names[0]
                 for other in names[1:]:
-                    rows = ens_mod.probability_table(ensembles[other], ensembles[base])
+                    rows = summaries_mod.probability_table(ensembles[other], ensembles[base])
                     write_records(files.stage(f"probability-{_safe(other)}-vs-{_safe(base)}.csv"), rows)
                     _print_probability(rows, other, base, runs)
             _print_ensemble_summary(ensembles)
@@ -195,13 +198,8 @@ def sensitivity_command(
     out: Path = typer.Option(None, "--out", help="directory for the NetCDF file and the chart"),
 ) -> None:
     """Sobol or Morris sensitivity of the 1940 outcomes to the calibrated parameters."""
-    from kazind.analysis.sensitivity import (
-        METHODS,
-        sensitivity,
-        sensitivity_chart,
-        write_sensitivity,
-        write_sensitivity_png,
-    )
+    from kazind.analysis.charts import sensitivity_chart, write_sensitivity_png
+    from kazind.analysis.sensitivity import METHODS, sensitivity, write_sensitivity
 
     if scenario is None:
         raise KazindError("sensitivity: name a scenario")

@@ -332,7 +332,8 @@ def ensemble_available() -> bool:
 @lru_cache(maxsize=16)
 def ensemble_quantiles(name: str, n: int, variables: tuple[str, ...]) -> dict[str, xr.DataArray]:
     """Quantiles (5, 25, 50, 75, 95 %) over ``n`` draws of the calibrated parameters."""
-    from kazind.analysis.ensemble import fan_quantiles, run_ensemble
+    from kazind.analysis.ensemble import run_ensemble
+    from kazind.analysis.summaries import fan_quantiles
 
     n = check_ensemble_size(n)
     check_scenarios([name])

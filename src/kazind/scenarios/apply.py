@@ -136,7 +136,30 @@ def _rewrite(equation, name: str, mapping: dict[str, str]):
 
 def scenario_spec(scenario: Scenario | str, base: ModelSpec | None = None) -> ModelSpec:
     """The calibrated ``ModelSpec`` (or ``base``) with ``scenario`` applied, each change
-    from its year (see the module docstring)."""
+    from its year (see the module docstring).
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario`, a scenario's name or the path of its file.
+    base
+        The spec to change (default: the calibrated model's).
+
+    Returns
+    -------
+    ModelSpec
+        A new spec: levers take the scenario's values from their start years; any other
+        constant the scenario sets is switched by a generated ``<name>__in_force``
+        auxiliary (historical before the scenario's start, the scenario's value after).
+
+    Examples
+    --------
+    >>> spec = scenario_spec("raw-material-base")
+    >>> spec.variable("processing_priority").value, spec.variable("scenario__from").value
+    (0.4, 1926.0)
+    >>> "allocation_weight__in_force" in spec.names()
+    True
+    """
     scenario = load_scenario(scenario)
     spec = base if base is not None else calibrated_spec()
     first = float(spec.time.start)

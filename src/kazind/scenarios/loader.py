@@ -16,7 +16,6 @@ silently shadows a shipped scenario.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -31,6 +30,7 @@ import pint
 
 from kazind.common.errors import KazindError
 from kazind.common.langs import LANGS
+from kazind.common.suggest import suggest
 from kazind.common.units import parse_quantity, parse_unit, ureg
 from kazind.common.yamlio import YamlDocument, load_yaml, read_text_file
 
@@ -181,13 +181,28 @@ def _files_by_name(extra: Path | None = None) -> dict[str, list[Path]]:
 
 
 def list_scenarios() -> list[str]:
-    """Names of every scenario found (shipped and user), sorted; ``historical`` first."""
+    """Names of every scenario found (shipped and user), sorted; ``historical`` first.
+
+    User scenarios are looked for in the folders of ``$KAZIND_SCENARIO_PATH``.
+
+    Returns
+    -------
+    list of str
+        The names, ``historical`` first.
+
+    Examples
+    --------
+    >>> names = list_scenarios()
+    >>> names[0], "raw-material-base" in names
+    ('historical', True)
+    """
     names = sorted(_files_by_name())
     return sorted(names, key=lambda n: (n != "historical", n))
 
 
 def _suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+    """``"; did you mean 'a', 'b'?"`` (names quoted, as the scenario file writes them)."""
+    close = suggest(name, choices, cutoff=0.5)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
@@ -704,7 +719,30 @@ def _is_default(name: str, value: Value) -> bool:
 
 
 def load_scenario(ref: str | Path) -> Scenario:
-    """The scenario named ``ref`` (shipped or in the search path) or in the file ``ref``."""
+    """The scenario named ``ref`` (shipped or in the search path) or in the file ``ref``.
+
+    Parameters
+    ----------
+    ref
+        A scenario's name (``[a-z0-9-]+``), the path of a ``.yaml`` file, or a
+        :class:`Scenario` (returned as it is).
+
+    Returns
+    -------
+    Scenario
+        Resolved: its base's changes inherited, every value checked against the model.
+
+    Raises
+    ------
+    KazindError
+        One line naming the file, line and key (an unknown name gets "did you mean").
+
+    Examples
+    --------
+    >>> s = load_scenario("raw-material-base")
+    >>> s.base, s.start_of("processing_priority")
+    ('historical', 1926.0)
+    """
     if isinstance(ref, Scenario):
         return ref
     if _is_path(ref):

@@ -163,7 +163,29 @@ def run_scenarios(
 ) -> xr.Dataset:
     """Run ``names`` (names, paths or :class:`Scenario`) into one Dataset with a
     ``scenario`` dimension, in the order given. Per-scenario parameters and schedules
-    are in the attribute ``scenarios`` (JSON: name -> content)."""
+    are in the attribute ``scenarios`` (JSON: name -> content).
+
+    Parameters
+    ----------
+    names
+        Scenarios: names, paths of files or :class:`Scenario` objects (each once).
+    dt, method, save_step
+        The integration step, method (``"euler"``, ``"rk4"``) and saving interval
+        (default: the model's).
+    outputs
+        The variables to keep (default: all).
+
+    Returns
+    -------
+    xarray.Dataset
+        Every output with a leading ``scenario`` dimension.
+
+    Examples
+    --------
+    >>> ds = run_scenarios(["historical", "raw-material-base"], outputs=["population_total"])
+    >>> list(ds["scenario"].values)
+    ['historical', 'raw-material-base']
+    """
     scenarios = [load_scenario(n) for n in names]
     if not scenarios:
         raise KazindError("name at least one scenario")
