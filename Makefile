@@ -33,6 +33,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 # pytest exits 5 when it collected no test, which fails this target as it should.
 test: lint node_modules/.package-lock.json
