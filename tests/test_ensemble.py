@@ -10,8 +10,8 @@ import xarray as xr
 from conftest import run_cli
 from kazind.analysis import batches
 from kazind.analysis import ensemble as E
-from kazind.analysis.outcomes import OUTCOMES, outcome
 from kazind.common.errors import KazindError
+from kazind.scenarios.outcomes import OUTCOMES, outcome
 
 N = 120
 
@@ -166,12 +166,15 @@ def test_failed_runs_are_nan_and_marked(historical, monkeypatch):
 
 def test_a_scenario_keeps_the_parameters_it_sets(tmp_path):
     # The shipped scenarios move levers, which are not calibrated; a scenario that sets a
-    # calibrated parameter keeps its value in every draw.
-    path = tmp_path / "fixed-mortality.yaml"
-    path.write_text("name: fixed-mortality\nbase: historical\nparameters:\n  famine_mortality: 0.3\n",
-                    encoding="utf-8")
-    ds = E.run_ensemble(str(path), 10, seed=1, batch_size=10)
-    assert "famine_mortality" in ds.attrs["fixed_by_scenario"]
+    # calibrated parameter from the model's first year keeps its value in every draw. From
+    # a later year the parameter stays drawn (it is history's before the start) and the
+    # scenario's value holds after it (tests/test_scenarios.py checks the paths).
+    for starts, fixed in ((1913, True), (1926, False)):
+        path = tmp_path / f"fixed-mortality-{starts}.yaml"
+        path.write_text(f"name: fixed-mortality-{starts}\nbase: historical\nstarts: {starts}\n"
+                        "parameters:\n  famine_mortality: 0.3\n", encoding="utf-8")
+        ds = E.run_ensemble(str(path), 10, seed=1, batch_size=10)
+        assert ("famine_mortality" in ds.attrs["fixed_by_scenario"]) is fixed, starts
 
 
 def test_fan_quantiles_are_ordered(one_batch):
@@ -204,14 +207,12 @@ def test_probability_needs_paired_draws(one_batch, historical):
         E.probability_better(one_batch, other, "workers_1940")
 
 
-def test_outcomes_agree_with_kazind_compare(one_batch):
-    from kazind.scenarios.outcomes import OUTCOMES as COMPARE
-    from kazind.scenarios.outcomes import outcome_value
-
+def test_an_outcome_of_an_ensemble_is_the_outcome_of_each_run_alone(one_batch):
+    """One Outcome reads a whole ensemble (a run dimension) and one run (none) alike."""
     run = one_batch.isel(run=7)
-    for mine, theirs in zip(OUTCOMES, COMPARE, strict=True):
-        assert mine.name == theirs.key
-        assert mine.values(one_batch)[7] == pytest.approx(outcome_value(run, theirs), rel=1e-12)
+    for o in OUTCOMES:
+        assert o.values(one_batch).shape == (N,)
+        assert o.values(one_batch)[7] == pytest.approx(o.value(run), rel=1e-12)
 
 
 def test_netcdf_round_trip_with_attributes(tmp_path, one_batch):

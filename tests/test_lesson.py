@@ -215,11 +215,15 @@ def test_a_quote_under_the_wrong_fact_is_reported(copy):
 def test_an_unknown_fact_variable_and_lever_are_reported(copy):
     edit(copy / "structure.yaml", "fact: seed.transport.bridges_destroyed_1920", "fact: seed.transport.bridges_1920")
     edit(copy / "structure.yaml", "rolling_stock_condition]", "rolling_stock]")
-    edit(copy / "structure.yaml", "    union_investment_factor: {planned: true}", "    union_investment_factor: {}")
+    edit(copy / "structure.yaml", "    procurement_rate: {}", "    procurement_pace: {}")
+    edit(copy / "kk" / "debate.yaml", "  procurement_rate:", "  procurement_pace:")
+    edit(copy / "structure.yaml", "    union_investment_factor: {}", "    union_investment_factor: {planned: true}")
     problems = lesson_problems(("kk",), copy)
     assert any("unknown fact 'seed.transport.bridges_1920'" in p for p in problems), problems
     assert any("'rolling_stock' is not a variable of the model" in p for p in problems), problems
-    assert any("'union_investment_factor' is not a lever of the model" in p for p in problems), problems
+    assert any("'procurement_pace' is not a lever of the model" in p for p in problems), problems
+    assert any("no text for the model's lever 'procurement_rate'" in p for p in problems), problems
+    assert any("'union_investment_factor' is now a lever of the model; remove `planned`" in p for p in problems), problems
 
 
 def test_a_translation_missing_a_chapter_names_file_and_line(copy):

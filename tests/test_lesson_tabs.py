@@ -17,8 +17,8 @@ def test_the_lesson_tabs_come_first_and_declare_their_keys_of_the_url():
     keys = state.keys()
     for name in ("chapter", "year", "scenarios", "on", "levers"):
         assert name in keys
-    st = state.parse("?tab=story&chapter=the-debate&scenarios=historical,integrated-development&levers=1,1,2,1,1,1")
-    assert st["chapter"] == "the-debate" and st["levers"] == "1,1,2,1,1,1"
+    st = state.parse("?tab=story&chapter=the-debate&scenarios=historical,integrated-development&levers=1,1,2,1,1,1,1,1,1")
+    assert st["chapter"] == "the-debate" and st["levers"] == "1,1,2,1,1,1,1,1,1"
     assert state.parse("?chapter=nope&levers=7,7")["chapter"] == story.CHAPTER.default
     assert state.parse("?levers=7,7")["levers"] == debate.LEVERS.default
 
@@ -46,7 +46,9 @@ def test_every_chapter_has_its_charts_and_map_in_every_language():
 
 def test_the_debate_draws_departures_and_the_levers_on_a_counterfactual():
     names = ["historical", "integrated-development"]
-    out = debate.view(names, "integrated-development", [1, 1, 2, 1, 1, 1], "kk")
+    positions = [1] * len(I.LEVERS)  # slider positions: 1 is x1, 2 is x2
+    positions[I.LEVERS.index("organised_recruitment_level")] = 2
+    out = debate.view(names, "integrated-development", positions, "kk")
     figs, key, _note, msg = out[: len(debate.PANEL_KEYS)], *out[len(debate.PANEL_KEYS):]
     assert msg == ""
     assert "сіздің тетіктеріңізбен" in str(key)
@@ -54,7 +56,8 @@ def test_the_debate_draws_departures_and_the_levers_on_a_counterfactual():
     assert len(lines) == 3  # history, the scenario, the scenario with the teacher's levers
     if scenario_departure("integrated-development") is not None:
         assert figs[0]["layout"]["shapes"]
-    bad = debate.view(names, "integrated-development", [1, 1, 7, 1, 1, 1], "kk")
+    positions[I.LEVERS.index("organised_recruitment_level")] = 7
+    bad = debate.view(names, "integrated-development", positions, "kk")
     assert bad[-1]  # a message, no crash
 
 

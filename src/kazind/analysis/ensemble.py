@@ -48,12 +48,13 @@ from scipy import stats
 
 from kazind import __version__
 from kazind.analysis import batches
-from kazind.analysis.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome, outcome
 from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
+from kazind.common.filecache import by_file
 from kazind.common.resources import require_memory
 from kazind.common.yamlio import YamlDocument, load_yaml
 from kazind.model.build import CALIBRATED_FILE
+from kazind.scenarios.outcomes import OUTCOME_VARIABLES, OUTCOMES, Outcome, outcome
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # 90 % band, 50 % band, median
@@ -112,7 +113,13 @@ class Distribution:
 
 
 def calibrated_distributions(path: str | Path = CALIBRATED_FILE) -> list[Distribution]:
-    """A truncated normal for each calibrated parameter, in the file's order."""
+    """A truncated normal for each calibrated parameter, in the file's order (read again
+    only when the file changes)."""
+    return list(_read_distributions(path))
+
+
+@by_file
+def _read_distributions(path: str | Path) -> tuple[Distribution, ...]:
     doc = load_yaml(path)
     params = (doc.data or {}).get("parameters") if isinstance(doc.data, dict) else None
     if not isinstance(params, dict) or not params:
@@ -128,7 +135,7 @@ def calibrated_distributions(path: str | Path = CALIBRATED_FILE) -> list[Distrib
             out.append(Distribution(str(label), "fixed", low, high, mean=value))
         else:
             out.append(Distribution(str(label), "normal", low, high, mean=value, std=std))
-    return out
+    return tuple(out)
 
 
 def _constant_bounds(label: str) -> tuple[float, float] | None:
@@ -252,7 +259,14 @@ def calibrated_posterior(path: str | Path | None = None) -> tuple[list[str], np.
     """The calibration's posterior sample (labels, draws), or None if there is none."""
     from kazind.analysis.calibration import sample_file
 
-    file = sample_file(path or CALIBRATED_FILE)
+    return _read_posterior(sample_file(path or CALIBRATED_FILE))
+
+
+@by_file
+def _read_posterior(file: Path) -> tuple[list[str], np.ndarray] | None:
+    """The sample file's labels and draws (read again only when the file changes; the
+    draws are read-only, shared by every caller)."""
+    file = Path(file)
     if not file.exists():
         return None
     try:
@@ -263,6 +277,7 @@ def calibrated_posterior(path: str | Path | None = None) -> tuple[list[str], np.
         raise KazindError(f"cannot read the posterior sample: {exc}", file=file) from None
     if draws.shape[1] != len(labels) or not np.all(np.isfinite(draws)):
         raise KazindError("the posterior sample is not a finite table over its labels", file=file)
+    draws.flags.writeable = False
     return labels, draws
 
 
@@ -299,7 +314,11 @@ class Sampler:
         rng = np.random.default_rng(self.seed)
         rng.bit_generator.advance(int(start) * self.width)
         u = rng.random((int(stop) - int(start), self.width))
-        values = np.column_stack([d.ppf(u[:, j]) for j, d in enumerate(self.dists)])
+        values = np.empty((u.shape[0], len(self.dists)))
+        picked_columns = dict(self.picks)
+        for j, d in enumerate(self.dists):
+            if j not in picked_columns:  # a column the posterior gives needs no transform
+                values[:, j] = d.ppf(u[:, j])
         if self.posterior is not None:
             _, draws = self.posterior
             picked = np.minimum((u[:, -1] * len(draws)).astype(int), len(draws) - 1)
@@ -340,7 +359,7 @@ def sample_parameters(n: int, seed: int, priors: str | Path | Mapping | None = N
 # ---------------------------------------------------------------- running
 
 
-def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None):
+def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None, save_step: float | None = None):
     """(target, labels the runs take from the draws, labels fixed by the scenario, outputs, job)."""
     target = batches.resolve_target(scenario)
     used = batches.sampled_labels(target.spec, labels, target.fixed)
@@ -349,7 +368,7 @@ def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None):
     unknown = [o for o in outputs if o not in target.spec.names()]
     if unknown:
         raise KazindError(f"unknown output(s) of {target.name}: {', '.join(unknown)}")
-    return target, used, fixed, outputs, batches.make_job(target.spec, used, outputs)
+    return target, used, fixed, outputs, batches.make_job(target.spec, used, outputs, save_step=save_step)
 
 
 def _attrs(target, n: int, seed: int, priors: str, labels, fixed, failed: np.ndarray, result) -> dict:
@@ -395,12 +414,14 @@ def run_ensemble(
     priors: str | Path | Mapping | None = None,
     sample: xr.DataArray | None = None,
     progress: bool = False,
+    save_step: float | None = None,
 ) -> xr.Dataset:
     """Run ``n`` draws of the calibrated parameters on ``scenario``, held in memory.
 
     ``scenario``: a name or path (see :func:`kazind.scenarios.load_scenario`), a loaded
     scenario or a ModelSpec. ``outputs``: model variables to keep (default: those of the
     outcomes). ``sample``: draws to use instead of drawing (from :func:`sample_parameters`).
+    ``save_step``: how often the outputs are saved (default: the model's, once a year).
     Returns a Dataset with dims (run, time, ...), the draws as the coordinate ``sample``
     (run, parameter), ``failed`` (run), the messages of failed runs (``failure_run``,
     ``failure_reason``) and attributes saying how it was made. An ensemble too large
@@ -412,7 +433,7 @@ def run_ensemble(
     elif sample.sizes["run"] != n:
         raise KazindError(f"the sample has {sample.sizes['run']} runs, not {n}")
     labels = [str(p) for p in sample["parameter"].values]
-    target, used, fixed, outputs, job = _plan(scenario, labels, outputs)
+    target, used, fixed, outputs, job = _plan(scenario, labels, outputs, save_step)
     columns = [labels.index(label) for label in used]
     result = batches.run_matrix(
         job, sample.values[:, columns], batch_size=batch_size, workers=workers, scheduler=scheduler,
@@ -575,12 +596,19 @@ def probability_better(
     o = _outcome(outcome)
     _paired(ens_a, ens_b)
     direction = o.higher_is_better if higher_is_better is None else higher_is_better
-    a, b = o.values(ens_a), o.values(ens_b)
+    return share_better(o.values(ens_a), o.values(ens_b), direction)
+
+
+def share_better(a: np.ndarray, b: np.ndarray, higher_is_better: bool | None = True) -> float:
+    """Share of the pairs ``(a[i], b[i])`` in which ``a`` does better (higher, or lower
+    when ``higher_is_better`` is False), ties counted half; pairs with a NaN (a failed
+    run) left out; NaN if none is left."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ok = np.isfinite(a) & np.isfinite(b)
     if not ok.any():
         return math.nan
     a, b = a[ok], b[ok]
-    wins = (a < b) if direction is False else (a > b)
+    wins = (a < b) if higher_is_better is False else (a > b)
     ties = a == b
     return float((wins.sum() + 0.5 * ties.sum()) / ok.sum())
 
@@ -595,7 +623,7 @@ def probability_table(ens_a: xr.Dataset, ens_b: xr.Dataset, outcomes: Sequence =
         rows.append(
             {
                 "outcome": o.name,
-                "label": o.label or o.name,
+                "label": o.title(),
                 "better_if": {True: "higher", False: "lower", None: "none (A higher)"}[o.higher_is_better],
                 "p_a_better": probability_better(ens_a, ens_b, o),
                 "p_b_better": probability_better(ens_b, ens_a, o),

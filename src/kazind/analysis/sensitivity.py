@@ -20,7 +20,7 @@ Methods:
   ``D + 1`` runs, 4 levels) and ``SALib.analyze.morris``: ``mu``, ``mu_star`` (with
   ``mu_star_conf``) and ``sigma``, in the outcome's units.
 
-Outcomes are the scalar outcomes in 1940 of :mod:`kazind.analysis.outcomes` (those of
+Outcomes are the scalar outcomes in 1940 of :mod:`kazind.scenarios.outcomes` (those of
 ``kazind compare`` read on 1 January 1941 or in mid-1940). Runs go through :mod:`.batches`, so they batch and distribute like
 an ensemble, with the same bit-for-bit independence of batching. A run that fails
 numerically removes its whole Saltelli group (or Morris trajectory) from the analysis;
@@ -41,9 +41,9 @@ import xarray as xr
 
 from kazind import __version__
 from kazind.analysis import batches
-from kazind.analysis.outcomes import OUTCOMES_1940, Outcome, resolve_outcomes
 from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
+from kazind.scenarios.outcomes import OUTCOMES_1940, Outcome, resolve_outcomes
 
 METHODS = ("sobol", "morris")
 SPREAD = 2.0  # ranges: calibrated value +- SPREAD std, clipped to the bounds
@@ -195,7 +195,7 @@ def sensitivity(
         {name: (("outcome", "parameter"), out[name], {"description": descriptions[name]}) for name in names},
         coords={
             "outcome": [o.name for o in outcomes],
-            "outcome_label": ("outcome", [o.label or o.name for o in outcomes]),
+            "outcome_label": ("outcome", [o.title() for o in outcomes]),
             "parameter": labels,
             "low": ("parameter", [ranges[label][0] for label in labels]),
             "high": ("parameter", [ranges[label][1] for label in labels]),

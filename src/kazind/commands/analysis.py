@@ -174,7 +174,7 @@ def _print_ensemble_summary(ensembles) -> None:
     import numpy as np
     from rich.table import Table
 
-    from kazind.analysis.outcomes import OUTCOMES
+    from kazind.scenarios.outcomes import OUTCOMES
 
     table = Table(title="outcomes: median [5 %, 95 %] over the draws")
     table.add_column("outcome")
@@ -190,7 +190,7 @@ def _print_ensemble_summary(ensembles) -> None:
                 continue
             lo, med, hi = np.quantile(v, [0.05, 0.5, 0.95])
             cells.append(f"{med:,.4g} [{lo:,.4g}, {hi:,.4g}]")
-        table.add_row(o.label, *cells)
+        table.add_row(o.title(), *cells)
     plain_console().print(table)
 
 

@@ -1,19 +1,28 @@
-"""``kazind scenarios`` and ``kazind compare``: list the scenarios; compare their outcomes.
+"""``kazind scenarios``, ``kazind scenarios show`` and ``kazind compare``.
 
 ``kazind scenarios [--lang kk|ru|en]`` lists every scenario found (shipped and user)
-with its title and base. ``kazind compare SCENARIO... [--out DIR] [--lang kk|ru|en]``
-runs the scenarios, prints the outcome table (:mod:`kazind.scenarios.outcomes`) and,
-with ``--out``, writes ``compare.csv``, ``compare.json``, and the paths of the main
-outputs as ``compare.html`` (interactive, plotly, self-contained: the plotly library is
-embedded, so it opens offline) and ``compare.png`` (matplotlib: plotly 7 needs
-kaleido >= 1, which drives an installed Chrome; kaleido 0.2.1's bundled renderer fails
-with plotly 7's figures).
+with its title, base and start year. ``kazind scenarios show NAME [--lang]`` prints one
+scenario as its file argues it: its title and argument, the year it departs from
+history, what it assumes, the record's facts and claims it rests on (with their
+statements), what it leaves out, and each change with the year it acts from.
+
+``kazind compare SCENARIO... [--runs N] [--seed S] [--out DIR] [--lang]`` runs the
+scenarios on the calibrated values and on N paired draws of the calibration's posterior
+(:mod:`kazind.analysis.compare`; ``--runs 0``: the calibrated runs alone) and prints
+each outcome with its 90 % band, P(A beats B) of each scenario against the first, and
+a line per scenario saying which differences are larger than the uncertainty. With
+``--out``, writes ``compare.csv`` (beside each scenario's value, columns ``<scenario>
+p05``, ``p50`` and ``p95``; then ``P(<A> beats <B>)`` and the 90 % band of each paired
+difference), ``compare.json``, and the paths of the main outputs with their 90 % bands
+as ``compare.html`` (plotly, self-contained: opens offline) and ``compare.png``
+(matplotlib: plotly 7 needs kaleido >= 1, which drives an installed Chrome).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import typer
@@ -21,8 +30,7 @@ import typer
 from kazind.commands import plain_console
 from kazind.commands.run import _OneLineErrors
 from kazind.common.errors import KazindError
-
-LANGS = ("kk", "ru", "en")
+from kazind.common.langs import LANGS
 
 #: The chart panels: (output, scale, title by language, y format).
 PANELS = (
@@ -37,16 +45,53 @@ PANELS = (
     ("famine_deaths", 1e-3, {"en": "Famine deaths since 1913 (thousand)", "ru": "Смерти от голода с 1913 г. (тыс.)", "kk": "1913 жылдан бері аштықтан өлгендер (мың)"}, ""),
     ("agricultural_output_index", 1.0, {"en": "Agricultural output (1913 = 100)", "ru": "Сельскохозяйственная продукция (1913 = 100)", "kk": "Ауыл шаруашылығы өнімі (1913 = 100)"}, ""),
 )  # fmt: skip
+CHART_VARIABLES = tuple(p[0] for p in PANELS)
 
 HEAD = {
     "outcome": {"en": "outcome", "ru": "показатель", "kk": "көрсеткіш"},
     "when": {"en": "when", "ru": "когда", "kk": "қашан"},
-    "title": {
-        "en": "Scenario outcomes",
-        "ru": "Итоги сценариев",
-        "kk": "Сценарийлердің нәтижелері",
+    "title": {"en": "Scenario outcomes", "ru": "Итоги сценариев", "kk": "Сценарийлердің нәтижелері"},
+    "band": {
+        "en": "calibrated run [90 % band over {n:,} draws of the posterior, seed {seed}]",
+        "ru": "калиброванный прогон [90-процентный интервал по {n:,} выборкам апостериорного распределения, seed {seed}]",
+        "kk": "калибрленген есеп [апостериорлық үлестірімнің {n:,} таңдауы бойынша 90 % аралық, seed {seed}]",
     },
-    "year": {"en": "year", "ru": "год", "kk": "жыл"},
+    "p_title": {
+        "en": "P(scenario beats {ref}) over the paired draws (ties half; without a side: higher)",
+        "ru": "P(сценарий лучше, чем {ref}) по парным выборкам (ничьи пополам; без стороны — выше)",
+        "kk": "P(сценарий {ref} сценарийінен жақсы) жұпталған таңдаулар бойынша (тең — жартысы; жағы жоқта — жоғары)",
+    },
+    "larger": {
+        "en": "{s} against {ref}: larger than the uncertainty (the 90 % band of the paired difference leaves out 0): {items}",
+        "ru": "{s} против {ref}: больше неопределённости (90-процентный интервал парной разности не содержит 0): {items}",
+        "kk": "{s} мен {ref}: айырма белгісіздіктен үлкен (жұпталған айырманың 90 % аралығында 0 жоқ): {items}",
+    },
+    "none": {"en": "none", "ru": "нет", "kk": "жоқ"},
+    "name": {"en": "name", "ru": "имя", "kk": "атауы"},
+    "list_title": {"en": "Scenarios", "ru": "Сценарии", "kk": "Сценарийлер"},
+    "col_title": {"en": "title", "ru": "название", "kk": "тақырыбы"},
+    "base": {"en": "base", "ru": "основа", "kk": "негізі"},
+    "starts": {"en": "departs", "ru": "отходит", "kk": "ажырайды"},
+    "file": {"en": "file", "ru": "файл", "kk": "файл"},
+}
+
+SHOW = {
+    "departs": {"en": "Departs from history in", "ru": "Отходит от истории в", "kk": "Тарихтан ажырайтын жылы"},
+    "never": {"en": "never: it is history", "ru": "никогда: это история", "kk": "ешқашан: бұл тарих"},
+    "base": {"en": "Base", "ru": "Основа", "kk": "Негізі"},
+    "investment": {"en": "Total investment historical", "ru": "Общие капиталовложения исторические",
+                   "kk": "Күрделі қаржының жалпы көлемі тарихи"},
+    "yes": {"en": "yes", "ru": "да", "kk": "иә"},
+    "no": {"en": "no", "ru": "нет", "kk": "жоқ"},
+    "argument": {"en": "The argument", "ru": "Аргумент", "kk": "Дәлел"},
+    "assumptions": {"en": "What it assumes", "ru": "Что он предполагает", "kk": "Не болжайды"},
+    "rests_on": {"en": "What it rests on (the record)", "ru": "На что он опирается (запись)",
+                 "kk": "Неге сүйенеді (жазба)"},
+    "leaves_out": {"en": "What it leaves out", "ru": "Чего он не учитывает", "kk": "Нені ескермейді"},
+    "changes": {"en": "Its changes to the model", "ru": "Его изменения модели", "kk": "Модельдегі өзгерістері"},
+    "from": {"en": "from", "ru": "с", "kk": "бастап"},
+    "history": {"en": "history", "ru": "история", "kk": "тарих"},
+    "not_given": {"en": "(not given in the file)", "ru": "(в файле не указано)", "kk": "(файлда жоқ)"},
 }
 
 
@@ -56,179 +101,359 @@ def _lang(lang: str) -> str:
     return lang
 
 
+scenarios_app = typer.Typer(
+    name="scenarios",
+    help="The scenarios (shipped and user): list them, or show one as its file argues it.",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@scenarios_app.callback(invoke_without_command=True)
 def scenarios_command(
+    ctx: typer.Context,
     lang: str = typer.Option("en", "--lang", help="language of the titles: kk, ru or en"),
 ) -> None:
-    """List the scenarios (shipped and user) with their titles."""
+    """List the scenarios (shipped and user) with their titles and start years."""
+    lang = _lang(lang)
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.table import Table
 
     from kazind.scenarios import list_scenarios, load_scenario
 
-    lang = _lang(lang)
-    table = Table(title={"en": "Scenarios", "ru": "Сценарии", "kk": "Сценарийлер"}[lang])
-    for col in ("name", "title", "base", "file"):
-        table.add_column(col)
+    table = Table(title=HEAD["list_title"][lang])
+    for col in ("name", "col_title", "base", "starts", "file"):
+        table.add_column(HEAD[col][lang])
     for name in list_scenarios():
         s = load_scenario(name)
-        table.add_row(s.name, s.title.get(lang, s.name), s.base or "", s.file)
+        departs = "" if s.departure is None else f"{s.departure:g}"
+        table.add_row(s.name, s.title.get(lang, s.name), s.base or "", departs, s.file)
     plain_console(width=200).print(table)
 
 
-def _print_table(rows: list[dict], scenarios: list, lang: str) -> None:
+def _value_text(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v:g}" for k, v in value.items())
+    return f"{value:g}"
+
+
+def _history_text(var, value) -> str:
+    if isinstance(value, dict) and isinstance(var.value, dict):
+        return ", ".join(f"{k}: {var.value.get(k, var.value.get('*')):g}" for k in value)
+    if isinstance(value, dict):
+        return f"{float(var.value):g}"
+    return _value_text(var.value)
+
+
+def scenario_text(name: str, lang: str) -> list[str]:
+    """The lines ``kazind scenarios show`` prints for scenario ``name`` in ``lang``."""
+    import textwrap
+
+    from kazind.record.facts import default_table
+    from kazind.scenarios import load_scenario
+    from kazind.scenarios.loader import calibrated_spec
+
+    s = load_scenario(name)
+    t = {k: v[lang] for k, v in SHOW.items()}
+    wrap = textwrap.TextWrapper(width=100, initial_indent="  ", subsequent_indent="  ")
+    bullet = textwrap.TextWrapper(width=100, initial_indent="  - ", subsequent_indent="    ")
+    lines = [f"{s.name}: {s.title.get(lang, s.name)}", f"  {s.file}"]
+    lines.append(f"{t['departs']}: {t['never'] if s.departure is None else f'{s.departure:g}'}")
+    if s.base:
+        lines.append(f"{t['base']}: {' <- '.join(s.chain)}")
+    lines.append(f"{t['investment']}: {t['yes'] if s.keeps_historical_investment else t['no']}")
+    lines += ["", t["argument"] + ":", *wrap.wrap(s.description.get(lang, "") or t["not_given"])]
+    lines += ["", t["assumptions"] + ":"]
+    lines += [w for a in s.assumptions.get(lang, ()) for w in bullet.wrap(a)] or ["  " + t["not_given"]]
+    lines += ["", t["rests_on"] + ":"]
+    facts = default_table()
+    for fact_id in s.rests_on:
+        lines += bullet.wrap(f"{fact_id}: {getattr(facts.get(fact_id).statement, lang)}")
+    if not s.rests_on:
+        lines.append("  " + t["not_given"])
+    lines += ["", t["leaves_out"] + ":"]
+    lines += [w for a in s.leaves_out.get(lang, ()) for w in bullet.wrap(a)] or ["  " + t["not_given"]]
+    lines += ["", t["changes"] + ":"]
+    spec = calibrated_spec()
+    for var_name, year in s.change_starts().items():
+        var = spec.variable(var_name)
+        if var_name in s.schedules:
+            steps = "; ".join(f"{y}: {v:g}" for y, v in s.schedules[var_name])
+            value = (_value_text(s.parameters[var_name]) + "; " if var_name in s.parameters else "") + steps
+        else:
+            value = _value_text(s.parameters[var_name])
+        unit = "" if var.unit in ("dimensionless", "1") else f" {var.unit}"
+        lines.append(f"  {var_name} = {value}{unit} ({t['history']} {_history_text(var, s.parameters.get(var_name, 0.0))}),"
+                     f" {t['from']} {year:g}")
+    return lines
+
+
+@scenarios_app.command("show", cls=_OneLineErrors)
+def show_command(
+    name: str = typer.Argument(None, help="a scenario name or .yaml file (see 'kazind scenarios')"),
+    lang: str = typer.Option("en", "--lang", help="language: kk, ru or en"),
+) -> None:
+    """Show a scenario: its argument, assumptions, what it rests on and leaves out, its changes."""
+    from kazind.scenarios import list_scenarios
+
+    lang = _lang(lang)
+    if name is None:
+        raise KazindError(f"scenarios show: name a scenario; available: {', '.join(list_scenarios())}")
+    for line in scenario_text(name, lang):
+        typer.echo(line)
+
+
+# ---------------------------------------------------------------- compare
+
+
+def _cell(cmp, scenario: str, o, lang: str) -> str:
+    from kazind.explorer.i18n import fmt_number, fmt_percent
+
+    def fmt(v: float) -> str:
+        if not math.isfinite(v):
+            return "–"
+        if "%" in o.fmt:
+            return fmt_percent(v, lang)
+        return fmt_number(v, lang, 1 if ".1f" in o.fmt else 0)
+
+    text = fmt(cmp.value(scenario, o))
+    if cmp.uncertain:
+        low, _mid, high = cmp.quantiles(scenario, o)
+        text += f" [{fmt(low)}, {fmt(high)}]"
+    return text
+
+
+def _difference_text(cmp, s: str, o, lang: str) -> str:
+    from kazind.explorer.i18n import fmt_number
+
+    diff = cmp.value(s, o) - cmp.value(cmp.reference, o)
+    sign = "+" if diff >= 0 else "−"
+    size, unit = (abs(100 * diff), " pp") if "%" in o.fmt else (abs(diff), "")
+    digits = 1 if "%" in o.fmt or ".1f" in o.fmt else 0
+    while 0 < size < 10 ** -digits and digits < 4:  # a difference beyond the uncertainty is never shown as 0
+        digits += 1
+    return f"{o.label[lang]} {sign}{fmt_number(size, lang, digits)}{unit}"
+
+
+def _print_comparison(cmp, scenarios: list, lang: str) -> None:
     from rich.table import Table
 
-    table = Table(title=HEAD["title"][lang])
+    from kazind.scenarios.outcomes import WHEN
+
+    title = HEAD["title"][lang]
+    if cmp.uncertain:
+        title += ": " + HEAD["band"][lang].format(n=cmp.runs, seed=cmp.seed)
+    table = Table(title=title)
     table.add_column(HEAD["outcome"][lang])
     table.add_column(HEAD["when"][lang])
     for s in scenarios:
         table.add_column(s.name, justify="right")
-    for row in rows:
-        table.add_row(row["label"], row["when"], *(row["formatted"][s.name] for s in scenarios))
-    console = plain_console(width=max(120, 60 + 22 * len(scenarios)))
+    for o in cmp.outcomes:
+        table.add_row(o.label[lang], WHEN[o.how][lang], *(_cell(cmp, s.name, o, lang) for s in scenarios))
+    console = plain_console(width=max(120, 60 + 26 * len(scenarios)))
     console.print(table)
     for s in scenarios:
         console.print(f"{s.name}: {s.title.get(lang, s.name)}", highlight=False)
+    others = [s for s in scenarios if s.name != cmp.reference]
+    if not cmp.uncertain or not others:
+        return
+    table = Table(title=HEAD["p_title"][lang].format(ref=cmp.reference))
+    table.add_column(HEAD["outcome"][lang])
+    table.add_column(HEAD["when"][lang])
+    for s in others:
+        table.add_column(s.name, justify="right")
+    for o in cmp.outcomes:
+        table.add_row(o.label[lang], WHEN[o.how][lang], *(f"{cmp.p_beats(s.name, o):.2f}" for s in others))
+    console.print(table)
+    for s in others:
+        items = [_difference_text(cmp, s.name, o, lang) + f" ({WHEN[o.how][lang]})"
+                 for o in cmp.outcomes if cmp.larger_than_uncertainty(s.name, o)]
+        text = "; ".join(items) if items else HEAD["none"][lang]
+        console.print(HEAD["larger"][lang].format(s=s.name, ref=cmp.reference, items=text), highlight=False)
+    for name, failed in cmp.failed.items():
+        if failed:
+            typer.echo(f"kazind: warning: {name}: {failed:,} of {cmp.runs:,} draws failed numerically and are left out",
+                       err=True)
 
 
-def write_tables(rows: list[dict], scenarios: list, csv_path: Path, json_path: Path, lang: str) -> None:
-    """The outcome table as CSV and as JSON (with each scenario's content), atomically."""
+def csv_header(cmp) -> list[str]:
+    """The columns of ``compare.csv``."""
+    head = ["outcome", "label", "when", "variable", "better_if"]
+    for name in cmp.names:
+        head += [name] + ([f"{name} p05", f"{name} p50", f"{name} p95"] if cmp.uncertain else [])
+    if cmp.uncertain:
+        for name in cmp.names[1:]:
+            head += [f"P({name} beats {cmp.reference})", f"{name} - {cmp.reference}: 90 % low",
+                     f"{name} - {cmp.reference}: 90 % high", f"{name} - {cmp.reference}: larger than the uncertainty"]
+    return head
+
+
+def comparison_rows(cmp, lang: str) -> list[dict]:
+    """One record per outcome: its values, bands, probabilities and difference bands."""
+    from kazind.scenarios.outcomes import WHEN
+
+    rows = []
+    for o in cmp.outcomes:
+        row = {"key": o.name, "label": o.label[lang], "when": WHEN[o.how][lang], "variable": o.variable,
+               "how": o.how, "better_if": {True: "higher", False: "lower", None: "none"}[o.higher_is_better],
+               "values": {n: cmp.value(n, o) for n in cmp.names}}
+        if cmp.uncertain:
+            row["p05"], row["p50"], row["p95"] = ({n: cmp.quantiles(n, o)[i] for n in cmp.names} for i in range(3))
+            others = cmp.names[1:]
+            row["p_beats_reference"] = {n: cmp.p_beats(n, o) for n in others}
+            row["difference_band"] = {n: list(cmp.difference_band(n, o)) for n in others}
+            row["larger_than_uncertainty"] = {n: cmp.larger_than_uncertainty(n, o) for n in others}
+        rows.append(row)
+    return rows
+
+
+def write_tables(cmp, scenarios: list, csv_path: Path, json_path: Path, lang: str) -> None:
+    """The comparison as CSV and as JSON (with each scenario's content), atomically."""
     from kazind.common.atomic import atomic_write
 
+    rows = comparison_rows(cmp, lang)
     with atomic_write(csv_path) as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["outcome", "label", "when", "variable", *(s.name for s in scenarios)])
+        writer.writerow(csv_header(cmp))
         for row in rows:
-            writer.writerow(
-                [row["key"], row["label"], row["when"], row["variable"]]
-                + [repr(row["values"][s.name]) for s in scenarios]
-            )
+            cells = [row["key"], row["label"], row["when"], row["variable"], row["better_if"]]
+            for name in cmp.names:
+                cells.append(repr(row["values"][name]))
+                if cmp.uncertain:
+                    cells += [repr(row[q][name]) for q in ("p05", "p50", "p95")]
+            if cmp.uncertain:
+                for name in cmp.names[1:]:
+                    low, high = row["difference_band"][name]
+                    cells += [repr(row["p_beats_reference"][name]), repr(low), repr(high),
+                              str(row["larger_than_uncertainty"][name]).lower()]
+            writer.writerow(cells)
     doc = {
         "lang": lang,
+        "reference": cmp.reference,
+        "runs": cmp.runs,
+        "seed": cmp.seed,
+        "band": "5th-95th percentile over paired draws of the calibration's posterior" if cmp.uncertain else None,
         "scenarios": [
             {
                 "name": s.name,
                 "title": s.title,
                 "base": s.base,
                 "file": s.file,
+                "departure": s.departure,
                 "keeps_historical_investment": s.keeps_historical_investment,
                 **s.content(),
             }
             for s in scenarios
         ],
-        "outcomes": [{k: v for k, v in row.items() if k != "formatted"} for row in rows],
+        "outcomes": rows,
     }
     with atomic_write(json_path) as fh:
-        json.dump(doc, fh, ensure_ascii=False, indent=2)
+        json.dump(doc, fh, ensure_ascii=False, indent=2, allow_nan=True)
         fh.write("\n")
 
 
-def _paths(ds, scenarios: list):
-    """(panel, {scenario: (years, values)}) for every chart panel."""
+def _paths(cmp, scenarios: list):
+    """(panel, {scenario: (years, central, low or None, high or None)}) for every chart panel."""
+    ds = cmp.central
     years = ds["time"].values
     out = []
     for var, scale, title, fmt in PANELS:
-        lines = {s.name: (years, ds[var].sel(scenario=s.name).values * scale) for s in scenarios}
+        lines = {}
+        for s in scenarios:
+            central = ds[var].sel(scenario=s.name).values * scale
+            band = cmp.bands.get(s.name, {}).get(var)
+            if band is None:
+                lines[s.name] = (years, central, None, None)
+            else:
+                lines[s.name] = (band["time"].values, central, band.sel(quantile=0.05).values * scale,
+                                 band.sel(quantile=0.95).values * scale)
         out.append(((var, scale, title, fmt), lines))
     return out
 
 
-def write_html(ds, scenarios: list, path: Path, lang: str) -> None:
+def _subtitle(cmp, lang: str) -> str:
+    return HEAD["title"][lang] + ("; " + HEAD["band"][lang].format(n=cmp.runs, seed=cmp.seed) if cmp.uncertain else "")
+
+
+def write_html(cmp, scenarios: list, path: Path, lang: str) -> None:
     import plotly.graph_objects as go
     import plotly.io as pio
-    from plotly.colors import qualitative
+    from plotly.colors import hex_to_rgb, qualitative
     from plotly.subplots import make_subplots
 
     from kazind.analysis.charts import literal
     from kazind.common.atomic import atomic_write
 
-    panels = _paths(ds, scenarios)
+    panels = _paths(cmp, scenarios)
     cols, nrows = 2, (len(panels) + 1) // 2
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[p[0][2][lang] for p in panels],
-        vertical_spacing=0.06,
-    )
+    fig = make_subplots(rows=nrows, cols=cols, subplot_titles=[p[0][2][lang] for p in panels], vertical_spacing=0.06)
     colors = qualitative.D3
     for i, ((_var, _scale, _title, fmt), lines) in enumerate(panels):
         r, c = i // cols + 1, i % cols + 1
         for j, s in enumerate(scenarios):
-            x, y = lines[s.name]
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=y,
-                    mode="lines",
-                    name=literal(s.title.get(lang, s.name)),
-                    legendgroup=s.name,
-                    showlegend=i == 0,
-                    line={"color": colors[j % len(colors)]},
-                ),
-                row=r,
-                col=c,
-            )
+            colour = colors[j % len(colors)]
+            years, central, low, high = lines[s.name]
+            name = literal(s.title.get(lang, s.name))
+            if low is not None:
+                rgb = ", ".join(str(x) for x in hex_to_rgb(colour))
+                fig.add_trace(go.Scatter(x=years, y=high, mode="lines", line={"width": 0}, hoverinfo="skip",
+                                         showlegend=False, legendgroup=s.name), row=r, col=c)
+                fig.add_trace(go.Scatter(x=years, y=low, mode="lines", line={"width": 0}, fill="tonexty",
+                                         fillcolor=f"rgba({rgb}, 0.18)", name=f"{name}: 90 %", showlegend=False,
+                                         legendgroup=s.name, hoverinfo="skip"), row=r, col=c)
+            fig.add_trace(go.Scatter(x=cmp.central["time"].values, y=central, mode="lines", name=name,
+                                     legendgroup=s.name, showlegend=i == 0, line={"color": colour}), row=r, col=c)
         if fmt:
             fig.update_yaxes(tickformat=fmt, row=r, col=c)
-    fig.update_layout(
-        height=320 * nrows,
-        width=1200,
-        title=HEAD["title"][lang],
-        legend={"orientation": "h", "y": -0.03},
-        template="plotly_white",
-    )
+    fig.update_layout(height=320 * nrows, width=1200, title=literal(_subtitle(cmp, lang)),
+                      legend={"orientation": "h", "y": -0.03}, template="plotly_white")
     html = pio.to_html(fig, include_plotlyjs=True, full_html=True)
     with atomic_write(path) as fh:
         fh.write(html)
 
 
-def write_png(ds, scenarios: list, path: Path, lang: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def write_png(cmp, scenarios: list, path: Path, lang: str) -> None:
     from matplotlib.ticker import PercentFormatter
 
-    from kazind.analysis.charts import mpl_literal
-    from kazind.common.atomic import atomic_path
+    from kazind.analysis.charts import mpl_literal, panel_grid
 
-    panels = _paths(ds, scenarios)
-    cols, nrows = 2, (len(panels) + 1) // 2
-    fig, axes = plt.subplots(nrows, cols, figsize=(12, 3.0 * nrows), sharex=True)
-    for ax, ((_var, _scale, title, fmt), lines) in zip(axes.flat, panels, strict=False):
-        for j, s in enumerate(scenarios):
-            x, y = lines[s.name]
-            ax.plot(x, y, color=f"C{j}", label=mpl_literal(s.title.get(lang, s.name)), linewidth=1.6)
-        ax.set_title(title[lang], fontsize=10)
-        ax.grid(alpha=0.3)
-        if fmt:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    for ax in list(axes.flat)[len(panels) :]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(scenarios), 2), fontsize=9)
-    fig.suptitle(HEAD["title"][lang])
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    panels = _paths(cmp, scenarios)
+    with panel_grid(path, len(panels), (6.0, 3.0)) as (fig, axes):
+        for ax, ((_var, _scale, title, fmt), lines) in zip(axes, panels, strict=True):
+            for j, s in enumerate(scenarios):
+                years, central, low, high = lines[s.name]
+                if low is not None:
+                    ax.fill_between(years, low, high, color=f"C{j}", alpha=0.18, linewidth=0)
+                ax.plot(cmp.central["time"].values, central, color=f"C{j}", linewidth=1.6,
+                        label=mpl_literal(s.title.get(lang, s.name)))
+            ax.set_title(title[lang], fontsize=10)
+            ax.grid(alpha=0.3)
+            if fmt:
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        axes[0].legend(fontsize=7, loc="upper left")
+        fig.suptitle(mpl_literal(_subtitle(cmp, lang)), fontsize=10)
 
 
 def compare_command(
-    scenarios: list[str] = typer.Argument(
-        None, help="scenario names or .yaml files (see 'kazind scenarios')"
-    ),
-    out: Path = typer.Option(
-        None, "--out", help="directory to write compare.csv, .json, .html and .png"
-    ),
+    scenarios: list[str] = typer.Argument(None, help="scenario names or .yaml files (see 'kazind scenarios')"),
+    runs: int = typer.Option(None, "--runs", help="paired draws of the posterior per scenario (0: the calibrated runs only)"),
+    seed: int = typer.Option(0, "--seed", help="seed of the draws (default 0)"),
+    out: Path = typer.Option(None, "--out", help="directory to write compare.csv, .json, .html and .png"),
     lang: str = typer.Option("en", "--lang", help="language of the table: kk, ru or en"),
 ) -> None:
-    """Run scenarios and compare their outcomes in 1940 and over 1926-1940."""
+    """Compare scenarios' outcomes in 1940 and over 1926-1940, with their uncertainty."""
+    from kazind.analysis.compare import DEFAULT_RUNS, compare_scenarios
     from kazind.common.atomic import OutputSet, check_output_dir
+    from kazind.common.checks import check_count, check_seed
     from kazind.scenarios import list_scenarios, load_scenario
-    from kazind.scenarios.outcomes import outcome_rows
-    from kazind.scenarios.run import check_run_fits, run_scenarios
+    from kazind.scenarios.run import check_run_fits
 
     lang = _lang(lang)
+    runs = check_count("--runs", DEFAULT_RUNS if runs is None else runs, minimum=0)
+    seed = check_seed(seed, "--seed")
     if not scenarios:
         raise KazindError(f"compare: name scenarios; available: {', '.join(list_scenarios())}")
     if out is not None:
@@ -238,24 +463,22 @@ def compare_command(
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise KazindError(f"compare: scenario named twice: {', '.join(twice)}")
-    # Every integration step is saved, so mid-1940 is a saved time.
     from kazind.scenarios.loader import calibrated_spec
 
     step = calibrated_spec().time.dt
     for s in loaded:
         check_run_fits(s, save_step=step)
-    ds = run_scenarios(loaded, save_step=step)
-    rows = outcome_rows(ds, lang)
-    _print_table(rows, loaded, lang)
+    cmp = compare_scenarios(loaded, runs, seed, chart_variables=CHART_VARIABLES)
+    _print_comparison(cmp, loaded, lang)
     if out is not None:
-        with OutputSet(out, "kazind compare " + " ".join(names)) as files:
-            write_tables(rows, loaded, files.stage("compare.csv"), files.stage("compare.json"), lang)
-            write_html(ds, loaded, files.stage("compare.html"), lang)
-            write_png(ds, loaded, files.stage("compare.png"), lang)
+        with OutputSet(out, f"kazind compare {' '.join(names)} --runs {runs} --seed {seed}") as files:
+            write_tables(cmp, loaded, files.stage("compare.csv"), files.stage("compare.json"), lang)
+            write_html(cmp, loaded, files.stage("compare.html"), lang)
+            write_png(cmp, loaded, files.stage("compare.png"), lang)
         typer.echo("wrote " + ", ".join(str(files.target(n)) for n in files.names))
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``scenarios`` and ``compare`` to the root command line."""
-    app.command("scenarios", cls=_OneLineErrors)(scenarios_command)
+    """Add ``scenarios`` (with ``show``) and ``compare`` to the root command line."""
+    app.add_typer(scenarios_app, name="scenarios")
     app.command("compare", cls=_OneLineErrors)(compare_command)

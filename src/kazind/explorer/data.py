@@ -34,7 +34,8 @@ ENSEMBLE_SEED = 2024
 HISTORICAL = "historical"
 LEVERS_RUN = "levers"  # the name of the run with the page's lever values
 
-#: Outputs kept from every run (everything the pages draw or tabulate).
+#: Outputs kept from every run besides the timeline's panels, the fit targets, the story's
+#: charts and the outcomes (the map, the scenarios tab and the model tab use these).
 TIMELINE_OUTPUTS = (
     "industrial_output_index", "agricultural_output_index", "branch_output", "electricity_output",
     "railway_length", "population_total", "population_urban", "population_by_group",
@@ -66,8 +67,10 @@ def historical_model():
 def outputs() -> tuple[str, ...]:
     """Every output the explorer keeps: the timeline's, the targets', the outcomes'."""
     from kazind.explorer.pages.story import chart_variables
+    from kazind.explorer.pages.timeline import EXTRA_VARIABLES, PANEL_VARIABLES
 
-    names = set(TIMELINE_OUTPUTS) | set(targets().variables()) | chart_variables()
+    names = set(TIMELINE_OUTPUTS) | PANEL_VARIABLES | set(EXTRA_VARIABLES) | set(targets().variables())
+    names |= chart_variables()
     try:
         from kazind.scenarios.outcomes import OUTPUTS
 
@@ -210,6 +213,30 @@ def scenario_description(name: str, lang: str) -> str:
     return _scenario_text(name, "description", lang)
 
 
+@dataclass(frozen=True)
+class ScenarioTexts:
+    """What a scenario's file says it stands on, in one language (empty where it is silent)."""
+
+    assumptions: tuple[str, ...]
+    leaves_out: tuple[str, ...]
+    rests_on: tuple[str, ...]  # ids of the record
+    departure: float | None  # the year it departs from history (None: it is history)
+
+
+@lru_cache(maxsize=256)
+def scenario_texts(name: str, lang: str) -> ScenarioTexts:
+    """The scenario file's ``assumptions``, ``leaves_out`` and ``rests_on`` (the one home of
+    them: the debate tab and the handout read them here), and its departure year."""
+    try:
+        from kazind.scenarios import load_scenario
+
+        s = load_scenario(name)
+    except Exception:  # noqa: BLE001 - decoration of a scenario that loads elsewhere
+        return ScenarioTexts((), (), (), None)
+    return ScenarioTexts(tuple(s.assumptions.get(lang, ())), tuple(s.leaves_out.get(lang, ())),
+                         tuple(s.rests_on), s.departure)
+
+
 @lru_cache(maxsize=256)
 def _scenario_text(name: str, field: str, lang: str) -> str:
     """A scenario's title or description in ``lang``, read once (its file is YAML: parsing
@@ -256,28 +283,25 @@ def scenario_run(name: str) -> xr.Dataset:
 # ---------------------------------------------------------------- outcomes of a run
 
 
-def run_outcomes(ds: xr.Dataset) -> tuple[float | None, ...]:
-    """The outcomes of ``kazind compare`` of one run (``None`` where the run lacks the
-    output), in the order of :data:`kazind.scenarios.outcomes.OUTCOMES`.
+def run_outcomes(ds: xr.Dataset) -> tuple[tuple[str, float | None], ...]:
+    """The outcomes of ``kazind compare`` of one run, as ``(outcome name, value)`` pairs
+    (``None`` where the run lacks the output; hashable, so the caches can keep them).
 
-    They are read with the NumPy outcomes of :mod:`kazind.analysis.outcomes` (the same
-    definitions, for every run of an ensemble at once; about 8x faster than reading each
-    through xarray ``interp``)."""
-    from kazind.analysis.outcomes import OUTCOMES
+    Read by :class:`kazind.scenarios.outcomes.Outcome`, the one definition the
+    command line and the ensembles use."""
+    from kazind.scenarios.outcomes import OUTCOMES
 
-    present = [v for v in dict.fromkeys(o.variable for o in OUTCOMES) if v in ds.data_vars]
-    runs = ds[present].expand_dims("run")
-    return tuple(float(o.values(runs)[0]) if o.variable in present else None for o in OUTCOMES)
+    return tuple((o.name, o.value(ds) if o.variable in ds.data_vars else None) for o in OUTCOMES)
 
 
 @lru_cache(maxsize=32)
-def scenario_outcomes(name: str) -> tuple[float | None, ...]:
+def scenario_outcomes(name: str) -> tuple[tuple[str, float | None], ...]:
     """The outcomes of a shipped scenario, computed once (they never change)."""
     return run_outcomes(scenario_run(name))
 
 
 @lru_cache(maxsize=256)
-def lever_outcomes(values: tuple[float, ...], keep: tuple[str, ...] | None = None) -> tuple[float | None, ...]:
+def lever_outcomes(values: tuple[float, ...], keep: tuple[str, ...] | None = None) -> tuple[tuple[str, float | None], ...]:
     """The outcomes of the levers' run, cached like the run itself."""
     return run_outcomes(lever_run(values, keep))
 
@@ -390,16 +414,20 @@ class FactPoint:
 
 
 def _value_at(ds: xr.Dataset, variable: str, element: str | None, t: float) -> float:
+    from kazind.common.timeseries import at_time
+
     da = ds[variable]
     if element is not None:
         dim = next(d for d in da.dims if d != "time")
         da = da.sel({dim: element})
-    return float(np.interp(t, ds["time"].values, da.values))
+    return float(at_time(da, t))
 
 
 @lru_cache(maxsize=1)
 def fact_points() -> tuple[FactPoint, ...]:
     """Every target as a point on its variable's historical path."""
+    from kazind.model.targets import MEASURES
+
     ds = historical_run()
     fit = fit_by_target()
     out = []
@@ -413,16 +441,10 @@ def fact_points() -> tuple[FactPoint, ...]:
         now = _value_at(ds, t.variable, t.element, t.at)
         base = _value_at(ds, t.variable, t.element, t.base) if t.base is not None else None
 
-        def place(v: float, measure: str = t.measure, base: float | None = base) -> float:
-            if measure == "value":
-                return v
-            if measure == "one_minus":
-                return 1.0 - v
-            if measure == "ratio":
-                return v * base
-            if measure == "growth":
-                return (1.0 + v) * base
-            return base + v  # change
+        rule = MEASURES[t.measure]
+
+        def place(v: float, rule=rule, base: float | None = base) -> float:
+            return float(rule.invert(v, base))
 
         row = fit.get(rt.key)
         out.append(
@@ -435,7 +457,7 @@ def fact_points() -> tuple[FactPoint, ...]:
                 y=place(centre),
                 low=None if lo is None else place(lo),
                 high=None if hi is None else place(hi),
-                implied=t.measure not in ("value", "one_minus"),
+                implied=rule.needs_base,
                 role=t.role,
                 within=bool(row.within_tolerance) if row is not None else False,
                 simulated_y=now,

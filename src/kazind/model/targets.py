@@ -26,6 +26,7 @@ import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kazind.common.errors import KazindError
+from kazind.common.timeseries import value_at
 from kazind.common.yamlio import load_yaml
 from kazind.model.build import DATA_DIR
 from kazind.record.facts import Fact, FactTable, Range, default_table
@@ -78,7 +79,7 @@ class Target(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Target:
-        if self.measure in ("ratio", "change", "growth") and self.base is None:
+        if MEASURES[self.measure].needs_base and self.base is None:
             raise ValueError(f"measure {self.measure!r} needs a base time")
         if self.observed is not None and not self.observed_why:
             raise ValueError("an observed value that is not the fact's own needs observed_why")
@@ -130,7 +131,7 @@ class Literature(BaseModel):
             raise ValueError("give either value or both low and high")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError("low is above high")
-        if self.measure in ("ratio", "change", "growth") and self.base is None:
+        if MEASURES[self.measure].needs_base and self.base is None:
             raise ValueError(f"measure {self.measure!r} needs a base time")
         return self
 
@@ -268,9 +269,53 @@ def resolve_literature(lit: Literature) -> ResolvedTarget:
     return ResolvedTarget(target, None, observed, comparison, tolerance, tolerance * size, lit)
 
 
+# --------------------------------------------------------------------------- measures
+
+
+@dataclass(frozen=True)
+class MeasureRule:
+    """How a target's figure is read from a model variable: ``apply`` turns the
+    variable's value now (and at the base time) into the figure; ``invert`` turns a
+    figure back into the variable's value now that would give it (how the explorer puts
+    a fact on the variable's path). ``invert(apply(now, base), base) == now``."""
+
+    name: str
+    needs_base: bool
+
+    def apply(self, now, base=None):
+        if self.name == "value":
+            return now
+        if self.name == "one_minus":
+            return 1.0 - now
+        if self.name == "change":
+            return now - base
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = now / base
+        return ratio if self.name == "ratio" else ratio - 1.0
+
+    def invert(self, figure, base=None):
+        if self.name == "value":
+            return figure
+        if self.name == "one_minus":
+            return 1.0 - figure
+        if self.name == "change":
+            return base + figure
+        return figure * base if self.name == "ratio" else (1.0 + figure) * base
+
+
+#: The measures of :data:`Measure`, by name: the one place a measure is applied or inverted.
+MEASURES: dict[str, MeasureRule] = {
+    "value": MeasureRule("value", False),
+    "one_minus": MeasureRule("one_minus", False),
+    "change": MeasureRule("change", True),
+    "ratio": MeasureRule("ratio", True),
+    "growth": MeasureRule("growth", True),
+}
+
+
 # --------------------------------------------------------------------------- evaluation
 def _at(ds: xr.Dataset, target: Target, time: float) -> np.ndarray:
-    """The variable at ``time`` for every run (linear interpolation between saved times)."""
+    """The variable at ``time`` for every run (linear between saved times)."""
     if target.variable not in ds:
         raise KazindError(f"target {target.key!r}: the run has no variable {target.variable!r}")
     # The bare Variable: a Dataset's DataArray carries every coordinate of the run, and
@@ -282,36 +327,16 @@ def _at(ds: xr.Dataset, target: Target, time: float) -> np.ndarray:
             raise KazindError(f"target {target.key!r}: element given for a variable with dims {var.dims}")
         index = list(ds.variables[dims[0]].values).index(target.element)
         var = var.isel({dims[0]: index})
-    times = ds.variables["time"].values
-    if not times[0] - 1e-9 <= time <= times[-1] + 1e-9:
-        raise KazindError(f"target {target.key!r}: time {time} is outside the run")
     values = var.transpose("run", "time").values
-    # Linear interpolation at one time for every run at once (np.interp per run is slow).
-    hi = int(np.clip(np.searchsorted(times, time), 1, len(times) - 1))
-    lo = hi - 1
-    frac = (time - times[lo]) / (times[hi] - times[lo])
-    frac = min(max(frac, 0.0), 1.0)
-    if frac == 0.0:
-        return values[:, lo].astype(float)
-    if frac == 1.0:
-        return values[:, hi].astype(float)
-    return values[:, lo] + frac * (values[:, hi] - values[:, lo])
+    return value_at(values, ds.variables["time"].values, time, f"target {target.key!r}").astype(float)
 
 
 def simulated(ds: xr.Dataset, rt: ResolvedTarget) -> np.ndarray:
     """The model's value of a target's measure, one per run."""
     t = rt.target
+    rule = MEASURES[t.measure]
     now = _at(ds, t, t.at)
-    if t.measure == "value":
-        return now
-    if t.measure == "one_minus":
-        return 1.0 - now
-    before = _at(ds, t, t.base)
-    if t.measure == "change":
-        return now - before
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = now / before
-    return ratio if t.measure == "ratio" else ratio - 1.0
+    return rule.apply(now, _at(ds, t, t.base) if rule.needs_base else None)
 
 
 def residual(sim: np.ndarray, rt: ResolvedTarget) -> np.ndarray:

@@ -1,9 +1,12 @@
 """Read, check and resolve scenario files (docs/scenarios.md).
 
 A scenario is a YAML file ``<name>.yaml``: a title and a description in Kazakh,
-Russian and English, an optional ``base`` to inherit from, constant overrides
-(``parameters``) and piecewise-constant ``schedules`` by year. Every mistake is a
-:class:`~kazind.common.KazindError` that names the file and the line.
+Russian and English, an optional ``base`` to inherit from, the year its changes act
+from (``starts``), constant overrides (``parameters``), piecewise-constant
+``schedules`` by year, and what it stands on in structured fields: its
+``assumptions`` and what it ``leaves_out`` (lists, in kk, ru and en) and the record's
+facts and claims it ``rests_on`` (ids, each checked against the record). Every
+mistake is a :class:`~kazind.common.KazindError` that names the file and the line.
 
 Where scenarios are found, in this order: the folders of ``$KAZIND_SCENARIO_PATH``
 (separated by ``os.pathsep``), ``./scenarios/``, then the shipped ``data/`` folder. A
@@ -27,21 +30,30 @@ from typing import Any
 import pint
 
 from kazind.common.errors import KazindError
+from kazind.common.langs import LANGS
 from kazind.common.units import parse_quantity, parse_unit, ureg
 from kazind.common.yamlio import YamlDocument, load_yaml, read_text_file
 
 SHIPPED_DIR = Path(__file__).with_name("data")
 ENV_VAR = "KAZIND_SCENARIO_PATH"
-LANGS = ("kk", "ru", "en")
 TOP_KEYS = (
     "name",
     "base",
     "title",
     "description",
+    "starts",
+    "assumptions",
+    "rests_on",
+    "leaves_out",
     "keeps_historical_investment",
     "parameters",
     "schedules",
 )
+#: The year a change acts from when neither the scenario nor the lever says: the debate
+#: (the XIV congress of December 1925 set the course; the arguments of 1926-1928).
+DEFAULT_START = 1926
+#: An id of the record quoted in a scenario's texts (``seed.policy.x``, ``ext.famine.y``).
+RECORD_ID_RE = re.compile(r"\b(?:seed|ext)\.[a-z_]+\.[a-z0-9_]+\b")
 NAME_RE = re.compile(r"^[a-z0-9-]+$")
 #: Constants that set total industrial investment (keeps_historical_investment checks them).
 INVESTMENT_CONSTANTS = (
@@ -64,6 +76,13 @@ class Scenario:
     ``{name: [(year, value), ...]}``, in year order: the value holds from that year on;
     before the first year the constant keeps its value without the schedule (the
     scenario's parameter if it sets one, else the calibrated value).
+
+    ``starts`` is the year the scenario's changes act from (its own or its base's;
+    None: each lever from its own year in the model, any other constant from
+    :data:`DEFAULT_START`); :meth:`start_of` gives the year of one change and
+    :attr:`departure` the first of them. ``assumptions`` and ``leaves_out`` are lists
+    of sentences by language, ``rests_on`` the ids of the record's facts and claims;
+    like the title and the description they are the file's own, not inherited.
     """
 
     name: str
@@ -75,14 +94,20 @@ class Scenario:
     schedules: dict[str, list[tuple[int, float]]]
     file: str
     chain: tuple[str, ...] = field(default=())  # this scenario, then its bases
+    starts: int | None = None
+    assumptions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rests_on: tuple[str, ...] = ()
+    leaves_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def content(self) -> dict[str, Any]:
-        """What the model sees of this scenario (JSON-able): parameters and schedules."""
+        """What the model sees of this scenario (JSON-able): parameters, schedules and
+        the year each change acts from."""
         return {
             "parameters": {k: self.parameters[k] for k in sorted(self.parameters)},
             "schedules": {
                 k: [[y, v] for y, v in self.schedules[k]] for k in sorted(self.schedules)
             },
+            "starts": {k: v for k, v in sorted(self.change_starts().items())},
         }
 
     def content_json(self) -> str:
@@ -91,6 +116,40 @@ class Scenario:
     def content_key(self) -> str:
         """A hash of :meth:`content`: equal for scenarios the model cannot tell apart."""
         return hashlib.sha256(self.content_json().encode()).hexdigest()[:16]
+
+    def changes(self) -> list[str]:
+        """The constants the scenario changes (its levers' start-year constants apart:
+        those say when, not what)."""
+        starts = set(lever_starts().values())
+        return sorted(n for n in {*self.parameters, *self.schedules} if n not in starts)
+
+    def start_of(self, name: str) -> float:
+        """The year the change of constant ``name`` acts from.
+
+        A lever: its start-year constant if the scenario sets it, else the scenario's
+        ``starts``, else the lever's own year in the model (1926 for the debate's levers,
+        1929 for collectivisation and procurements). Any other constant: ``starts``,
+        else :data:`DEFAULT_START`.
+        """
+        levers = lever_starts()
+        if name in levers:
+            own = self.parameters.get(levers[name])
+            if isinstance(own, int | float):
+                return float(own)
+            if self.starts is not None:
+                return float(self.starts)
+            return float(_model_constants()[0][levers[name]].value)
+        return float(self.starts if self.starts is not None else DEFAULT_START)
+
+    def change_starts(self) -> dict[str, float]:
+        """``{constant: year}`` for every change (:meth:`changes`)."""
+        return {name: self.start_of(name) for name in self.changes()}
+
+    @property
+    def departure(self) -> float | None:
+        """The first year the scenario's path may differ from history (None: no change)."""
+        years = self.change_starts().values()
+        return min(years) if years else None
 
 
 # -- where scenarios are ----------------------------------------------------------------
@@ -173,6 +232,37 @@ def _model_constants() -> tuple[dict[str, Any], dict[str, Any], tuple[float, flo
     return constants, variables, (spec.time.start, spec.time.stop)
 
 
+def lever_starts() -> dict[str, str]:
+    """``{lever: its start-year constant}`` for the model's policy levers."""
+    from kazind.model import LEVERS
+
+    return {lever.name: lever.start for lever in LEVERS}
+
+
+@lru_cache(maxsize=1)
+def initial_state_constants() -> dict[str, str]:
+    """``{constant: a stock whose initial value names it}``: the constants that set the
+    state of the model's first year (a herd, a population, a share of 1913).
+
+    A scenario departs from history in its start year, and the state of the first year
+    is history's; a later change of such a constant would move only the equations that
+    use it as a base (herds per head of 1913, ...), not the state it stands for. Such a
+    change must start with the model (``starts`` at the model's first year).
+    """
+    from kazind.engine import expr
+
+    out: dict[str, str] = {}
+    constants = _model_constants()[0]
+    for stock in calibrated_spec().stocks():
+        texts = stock.initial.values() if isinstance(stock.initial, dict) else [stock.initial]
+        for text in texts:
+            if isinstance(text, str):
+                for name in sorted(expr.references(expr.parse(text, stock.name))):
+                    if name in constants:
+                        out.setdefault(name, stock.name)
+    return out
+
+
 # -- parsing one file -------------------------------------------------------------------
 
 
@@ -186,6 +276,10 @@ class _Raw:
     keeps: bool | None
     parameters: dict[str, Value]
     schedules: dict[str, list[tuple[int, float]]]
+    starts: int | None = None
+    assumptions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rests_on: tuple[str, ...] = ()
+    leaves_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _number(doc: YamlDocument, value: Any, var, path: tuple) -> float:
@@ -319,6 +413,87 @@ def _text_by_lang(doc: YamlDocument, data: dict, key: str) -> dict[str, str]:
     return {lang: " ".join(str(value[lang]).split()) for lang in LANGS if lang in value}
 
 
+def _sentences_by_lang(doc: YamlDocument, data: dict, key: str) -> dict[str, tuple[str, ...]]:
+    """``{kk: [...], ru: [...], en: [...]}``: the same number of sentences in each language."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or set(value) != set(LANGS):
+        raise doc.error(f"give a list of sentences in each of {', '.join(LANGS)}", (key,), key)
+    out: dict[str, tuple[str, ...]] = {}
+    for lang in LANGS:
+        items = value[lang]
+        where = f"{key}.{lang}"
+        if not isinstance(items, list) or not items:
+            raise doc.error("must be a non-empty list of sentences", (key, lang), where)
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                hint = " (quote a sentence that holds ': ')" if isinstance(item, dict) else ""
+                raise doc.error(f"item {i + 1} must be a non-empty text{hint}", (key, lang, i), where)
+        out[lang] = tuple(" ".join(item.split()) for item in items)
+    counts = {lang: len(items) for lang, items in out.items()}
+    if len(set(counts.values())) > 1:
+        text = ", ".join(f"{lang} {n}" for lang, n in counts.items())
+        raise doc.error(f"each language must give the same sentences ({text})", (key,), key)
+    return out
+
+
+def _record_ids() -> set[str]:
+    from kazind.record.facts import default_table
+
+    return set(default_table().by_id)
+
+
+def _check_ids(doc: YamlDocument, ids: list[str], paths: list[tuple], where: str) -> None:
+    known = _record_ids()
+    for fact_id, path in zip(ids, paths, strict=True):
+        if fact_id not in known:
+            raise doc.error(
+                f"unknown fact or claim {fact_id!r} of the record{_suggest(fact_id, sorted(known))}",
+                path,
+                where,
+            )
+
+
+def _rests_on(doc: YamlDocument, data: dict) -> tuple[str, ...]:
+    value = data.get("rests_on")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise doc.error("give a list of ids of the record (see kazind facts)", ("rests_on",), "rests_on")
+    if len(set(value)) != len(value):
+        twice = sorted({v for v in value if value.count(v) > 1})
+        raise doc.error(f"rests_on names {', '.join(twice)} twice", ("rests_on",), "rests_on")
+    _check_ids(doc, value, [("rests_on", i) for i in range(len(value))], "rests_on")
+    return tuple(value)
+
+
+def _cited_ids(doc: YamlDocument, data: dict) -> None:
+    """Every record id quoted in the texts (description, assumptions, leaves_out) exists."""
+    for key in ("description", "assumptions", "leaves_out"):
+        value = data.get(key)
+        if not isinstance(value, dict):
+            continue
+        for lang, text in value.items():
+            texts = text if isinstance(text, list) else [text]
+            ids = [m.group(0) for t in texts if isinstance(t, str) for m in RECORD_ID_RE.finditer(t)]
+            _check_ids(doc, ids, [(key, lang)] * len(ids), f"{key}.{lang}")
+
+
+def _starts(doc: YamlDocument, data: dict) -> int | None:
+    value = data.get("starts")
+    if value is None:
+        return None
+    _, _, (start, stop) = _model_constants()
+    if isinstance(value, bool) or not isinstance(value, int) or not start <= value < stop:
+        raise doc.error(
+            f"starts must be a year of the model's time ({start:g}-{stop - 1:g}), got {value!r}",
+            ("starts",),
+            "starts",
+        )
+    return value
+
+
 def _parse(path: Path) -> _Raw:
     doc = load_yaml(path)
     data = doc.data
@@ -389,6 +564,7 @@ def _parse(path: Path) -> _Raw:
                 )
             points.append((year, _number(doc, value, var, ypath)))
         schedules[sname] = sorted(points)
+    _cited_ids(doc, data)
     return _Raw(
         name=name,
         doc=doc,
@@ -398,6 +574,10 @@ def _parse(path: Path) -> _Raw:
         keeps=keeps,
         parameters=parameters,
         schedules=schedules,
+        starts=_starts(doc, data),
+        assumptions=_sentences_by_lang(doc, data, "assumptions"),
+        rests_on=_rests_on(doc, data),
+        leaves_out=_sentences_by_lang(doc, data, "leaves_out"),
     )
 
 
@@ -419,6 +599,7 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> Scenario:
     if raw.base is None:
         parameters, schedules = raw.parameters, raw.schedules
         title, description, base_keeps, names = raw.title, raw.description, True, (raw.name,)
+        base_starts = None
     else:
         line = raw.doc.line_of(("base",))
         try:
@@ -438,12 +619,14 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> Scenario:
         schedules = {**base.schedules, **raw.schedules}
         title, description = raw.title, raw.description  # not inherited: each says its own
         base_keeps = base.keeps_historical_investment
+        base_starts = base.starts
         names = (raw.name, *base.chain)
     changed = [
         n
         for n in INVESTMENT_CONSTANTS
         if n in schedules or (n in parameters and not _is_default(n, parameters[n]))
     ]
+    starts = raw.starts if raw.starts is not None else base_starts
     keeps = raw.keeps if raw.keeps is not None else (base_keeps and not changed)
     if keeps and changed:
         raise raw.doc.error(
@@ -451,7 +634,7 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> Scenario:
             ("keeps_historical_investment",),
             "keeps_historical_investment",
         )
-    return Scenario(
+    scenario = Scenario(
         name=raw.name,
         title=title or {lang: raw.name for lang in LANGS},
         description=description,
@@ -461,7 +644,58 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> Scenario:
         schedules=schedules,
         file=raw.doc.file,
         chain=names,
+        starts=starts,
+        assumptions=raw.assumptions,
+        rests_on=raw.rests_on,
+        leaves_out=raw.leaves_out,
     )
+    _check_starts(raw, scenario)
+    return scenario
+
+
+def _where(raw: _Raw, section: str, name: str) -> tuple[tuple, str]:
+    """The path of ``section.name`` in this file if it says it there, else of ``starts``."""
+    mine = raw.parameters if section == "parameters" else raw.schedules
+    if name in mine:
+        return (section, name), f"{section}.{name}"
+    return ("starts",) if raw.starts is not None else ("base",), "starts"
+
+
+def _check_starts(raw: _Raw, scenario: Scenario) -> None:
+    """Each change acts from its year: no schedule step before it, no lever started
+    before the scenario's ``starts``, no change of the first year's state after it."""
+    _, _, (first, _stop) = _model_constants()
+    levers = lever_starts()
+    for lever, start_name in levers.items():
+        own = scenario.parameters.get(start_name)
+        if isinstance(own, int | float) and scenario.starts is not None and own < scenario.starts:
+            path, where = _where(raw, "parameters", start_name)
+            raise raw.doc.error(
+                f"{start_name} {own:g} is before the scenario's start ({scenario.starts}); "
+                f"{lever} would depart from history earlier",
+                path,
+                where,
+            )
+    initial = initial_state_constants()
+    for name in scenario.changes():
+        year = scenario.start_of(name)
+        if name in scenario.schedules and scenario.schedules[name][0][0] < year:
+            path, where = _where(raw, "schedules", name)
+            raise raw.doc.error(
+                f"the schedule of {name} steps in {scenario.schedules[name][0][0]}, before the year "
+                f"its change acts from ({year:g}; set by starts)",
+                path,
+                where,
+            )
+        if name in initial and year > first:
+            section = "parameters" if name in scenario.parameters else "schedules"
+            path, where = _where(raw, section, name)
+            raise raw.doc.error(
+                f"{name} sets the state of {first:g} (the initial value of {initial[name]}); a change of it "
+                f"cannot wait until {year:g}: give the scenario 'starts: {first:g}'",
+                path,
+                where,
+            )
 
 
 def _is_default(name: str, value: Value) -> bool:

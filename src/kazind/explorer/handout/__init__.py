@@ -205,13 +205,22 @@ def debate_section(lesson: Lesson, runs: list[Run], lang: str) -> str:
         parts += [f"<p>{esc(p)}</p>" for p in line.paragraphs]
         parts += [_quote(q, lang) for q in line.quotes]
     parts.append(f"<h3>{esc(_('The scenarios compared'))}</h3>")
+    from kazind.explorer import data
+
     for run in runs:
-        bullets = "".join(f"<li>{with_ids(b)}</li>" for b in d.assumptions.get(run.name, ()))
+        texts = data.scenario_texts(run.name, lang)  # the scenario file's own fields
+        bullets = "".join(f"<li>{with_ids(b)}</li>" for b in texts.assumptions)
         departs = (f'<p class="muted">{esc(_("Departs from history in"))} {int(round(run.departs))}</p>'
                    if run.departs is not None else "")  # fmt: skip
+        rests = (f'<p class="muted">{esc(_("What it rests on"))}: '
+                 + ", ".join(f'<span class="id">{esc(i)}</span>' for i in texts.rests_on) + "</p>"
+                 if texts.rests_on else "")  # fmt: skip
+        leaves = (f'<p class="muted">{esc(_("What it leaves out"))}:</p><ul class="muted">'
+                  + "".join(f"<li>{with_ids(x)}</li>" for x in texts.leaves_out) + "</ul>"
+                  if texts.leaves_out else "")  # fmt: skip
         parts.append(
             f'<div class="scenario"><div class="swatch">{_swatch(run.colour)}<b>{esc(run.title)}</b></div>'
-            f"<ul>{bullets}</ul>{departs}<p class=\"muted\">{with_ids(run.description)}</p></div>"
+            f"<ul>{bullets}</ul>{departs}<p class=\"muted\">{with_ids(run.description)}</p>{rests}{leaves}</div>"
         )
     parts.append("</section>")
     return "".join(parts)

@@ -20,8 +20,9 @@ from kazind.explorer.lesson.content import (
     Start,
     Term,
     load_lesson,
+    shipped_scenarios,
 )
-from kazind.explorer.lesson.validate import lesson_problems, shipped_scenarios
+from kazind.explorer.lesson.validate import lesson_problems
 
 __all__ = [
     "LANGS",

@@ -164,7 +164,8 @@ class Debate:
     paragraphs: tuple[str, ...]
     lines: tuple[Line, ...]
     default_scenarios: tuple[str, ...]
-    #: what each shipped scenario assumes, in plain words (bullets), by scenario name
+    #: what each shipped scenario assumes, in plain words (bullets), by scenario name: read
+    #: from the scenario files (:func:`scenario_assumptions`), not written twice
     assumptions: dict[str, tuple[str, ...]]
     levers: dict[str, LeverText]
 
@@ -463,7 +464,7 @@ def _load(lang: str, directory: Path) -> Lesson:
         for name, r in readers.items():
             _same_shape(r, r.doc.data, load_yaml(text_file("kk", name, directory)).data, ())
     return Lesson(lang, s.document, _start(readers["start"], lang), *_story(readers["story"], s),
-                  _debate(readers["debate"], s), _events(readers["events"], s), s.sources)  # fmt: skip
+                  _debate(readers["debate"], s, lang), _events(readers["events"], s), s.sources)  # fmt: skip
 
 
 def _start(r: _Reader, lang: str) -> Start:
@@ -502,9 +503,9 @@ def _story(r: _Reader, s: _Structure) -> tuple[str, tuple[Chapter, ...]]:
     return r.text(top, "title", ()), tuple(out)
 
 
-def _debate(r: _Reader, s: _Structure) -> Debate:
+def _debate(r: _Reader, s: _Structure, lang: str) -> Debate:
     top = r.doc.data
-    r.unknown_keys(r.get({"top": top}, "top", (), dict), ("title", "paragraphs", "lines", "scenarios", "levers"), ())
+    r.unknown_keys(r.get({"top": top}, "top", (), dict), ("title", "paragraphs", "lines", "levers"), ())
     texts = r.get(top, "lines", (), dict)
     _same_ids(r, texts, [x["id"] for x in s.lines], ("lines",), "lines")
     lines = []
@@ -513,11 +514,7 @@ def _debate(r: _Reader, s: _Structure) -> Debate:
         item = texts[x["id"]]
         r.unknown_keys(r.get({"l": item}, "l", p, dict), ("name", "paragraphs"), p)
         lines.append(Line(x["id"], x["scenario"], x["quotes"], r.text(item, "name", p), r.texts(item, "paragraphs", p)))
-    assumptions = {}
-    for name, item in r.get(top, "scenarios", (), dict).items():
-        p = ("scenarios", name)
-        r.unknown_keys(r.get({"s": item}, "s", p, dict), ("assumes",), p)
-        assumptions[name] = r.texts(item, "assumes", p)
+    assumptions = scenario_assumptions(lang)
     lever_texts = r.get(top, "levers", (), dict)
     _same_ids(r, lever_texts, list(s.levers), ("levers",), "levers")
     levers = {}
@@ -528,6 +525,27 @@ def _debate(r: _Reader, s: _Structure) -> Debate:
         levers[name] = LeverText(name, planned, r.text(item, "label", p), r.text(item, "tooltip", p))
     return Debate(r.text(top, "title", ()), r.texts(top, "paragraphs", ()), tuple(lines),
                   s.default_scenarios, assumptions, levers)  # fmt: skip
+
+
+def scenario_assumptions(lang: str) -> dict[str, tuple[str, ...]]:
+    """What each shipped scenario assumes, in ``lang``: read from the scenario files (their
+    ``assumptions``), the one home of what a scenario stands on; a scenario whose file
+    gives none is left out (the lesson's checks then name it)."""
+    from kazind.scenarios import load_scenario
+
+    out = {}
+    for name in shipped_scenarios():
+        texts = load_scenario(name).assumptions.get(lang)
+        if texts:
+            out[name] = tuple(texts)
+    return out
+
+
+def shipped_scenarios() -> list[str]:
+    """The scenarios shipped with kazind (not a user's own from ./scenarios or the search path)."""
+    from kazind.scenarios.loader import SHIPPED_DIR
+
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.yaml"))
 
 
 def _events(r: _Reader, s: _Structure) -> tuple[Event, ...]:

@@ -45,12 +45,14 @@ def departure_year(ds: xr.Dataset, historical: xr.Dataset) -> float | None:
 
 @lru_cache(maxsize=32)
 def scenario_departure(name: str) -> float | None:
-    """Where the shipped scenario ``name`` departs from the historical run."""
+    """The year scenario ``name`` departs from history, as its file states it (every change
+    acts from its start year, and the path is history's before it: tested); None for
+    history itself."""
     from kazind.explorer import data
 
     if name == data.HISTORICAL:
         return None
-    return departure_year(data.scenario_run(name), data.scenario_run(data.HISTORICAL))
+    return data.scenario_texts(name, "en").departure
 
 
 def check_factors(values: object) -> tuple[float, ...]:

@@ -7,8 +7,8 @@
   cannot carry the wrong id;
 - each event's facts and places exist in the record;
 - each chart series is a variable of the model (and an element of its dimension);
-- the debate's scenarios are shipped scenarios, and every shipped scenario has its
-  assumptions written in every language;
+- the debate's scenarios are shipped scenarios, and every shipped scenario's file gives
+  its assumptions in every language (the lesson reads them from there);
 - every policy lever of the model has a text, and a lever that is not (yet) one of the
   model's is marked ``planned`` (and one that has become a lever no longer is).
 """
@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kazind.explorer.lesson.content import LANGS, LESSON_DIR, Lesson, Quote, load_lesson
+from kazind.explorer.lesson.content import (
+    LANGS,
+    LESSON_DIR,
+    Lesson,
+    Quote,
+    load_lesson,
+    shipped_scenarios,
+)
 
 
 def _quote_problems(where: str, quote: Quote, text: str, facts) -> list[str]:
@@ -83,9 +90,9 @@ def lesson_problems(langs: tuple[str, ...] = LANGS, directory: str | Path = LESS
         missing = sorted(shipped - set(lsn.debate.assumptions))
         extra = sorted(set(lsn.debate.assumptions) - shipped)
         if missing:
-            out.append(f"{lang}/debate.yaml: no assumptions written for scenarios {', '.join(missing)}")
+            out.append(f"scenario files give no assumptions in {lang}: {', '.join(missing)}")
         if extra:
-            out.append(f"{lang}/debate.yaml: assumptions for scenarios that are not shipped: {', '.join(extra)}")
+            out.append(f"{lang}: assumptions for scenarios that are not shipped: {', '.join(extra)}")
     levers = lesson.debate.levers
     for name in POLICY_LEVERS:
         if name not in levers:
@@ -103,11 +110,3 @@ def lesson_problems(langs: tuple[str, ...] = LANGS, directory: str | Path = LESS
             if p not in gazetteer:
                 out.append(f"event {e.id}: unknown place {p!r}")
     return out
-
-
-def shipped_scenarios() -> list[str]:
-    """The scenarios shipped with kazind (not a user's own from ./scenarios or the search path)."""
-    import kazind.scenarios
-
-    shipped_dir = Path(kazind.scenarios.__file__).resolve().parent / "data"
-    return sorted(p.stem for p in shipped_dir.glob("*.yaml"))

@@ -1,7 +1,8 @@
 """The debate tab: Goloshchekin's and Sadvakasov's lines explained, and tried in the model.
 
 The two lines in plain words with the text's own sentences; each shipped scenario with
-its description and what it assumes beside its checkbox (the debate's scenarios ticked
+what it assumes beside its checkbox, and its description, what it rests on and what it
+leaves out in a fold (all read from the scenario's file) (the debate's scenarios ticked
 when the tab opens); the charts of the ticked scenarios (the scenarios tab's chart
 builder) with a dotted line where each departs from history; and the levers in a
 teacher's steps (×0.5, ×1, ×2, ×3) acting on the scenario chosen for them, each with a
@@ -114,15 +115,24 @@ def debate_figures(lang: str, runs: dict, departures: dict[str, float | None]) -
 
 
 def scenario_option(name: str, lang: str) -> dict:
-    """A checkbox's label: the scenario's title, what it assumes and its description."""
+    """A checkbox's label: the scenario's title and what it assumes, and in a fold its
+    description, the record's facts and claims it rests on and what it leaves out, all
+    read from the scenario's file (:func:`kazind.explorer.data.scenario_texts`)."""
     _ = translator(lang)
-    assumes = load_lesson(lang).debate.assumptions.get(name, ())
+    texts = data.scenario_texts(name, lang)
+    details = [html.Summary(_("The scenario file's description")),
+               html.P(with_ids(data.scenario_description(name, lang)), className="kz-help")]
+    if texts.rests_on:
+        details += [html.Div(_("What it rests on"), className="kz-label"),
+                    html.Ul([html.Li(html.Code(i, lang="en", className="kz-fact-id")) for i in texts.rests_on],
+                            className="kz-rests-on")]
+    if texts.leaves_out:
+        details += [html.Div(_("What it leaves out"), className="kz-label"),
+                    html.Ul([html.Li(with_ids(x)) for x in texts.leaves_out], className="kz-leaves-out")]
     label = html.Div(
         [html.B(data.scenario_title(name, lang)),
-         html.Ul([html.Li(with_ids(a)) for a in assumes], className="kz-assumes") if assumes else None,
-         html.Details([html.Summary(_("The scenario file's description")),
-                       html.P(with_ids(data.scenario_description(name, lang)), className="kz-help")],
-                      className="kz-details")],
+         html.Ul([html.Li(with_ids(a)) for a in texts.assumptions], className="kz-assumes") if texts.assumptions else None,
+         html.Details(details, className="kz-details")],
         className="kz-scenario-option", id=f"debate-option-{name}",
     )  # fmt: skip
     return {"label": label, "value": name}
@@ -262,9 +272,7 @@ def register(app) -> None:
     sliders = [Input(lever_id(n), "value") for n in I.LEVERS]
 
     def _view(names, on, *rest):
-        *positions, language, st, rendered = rest
-        if not isinstance(st, dict) or st.get("tab") != "debate":
-            return [no_update] * (len(PANEL_KEYS) + 4)  # drawn when the tab is first shown
+        *positions, language, rendered = rest
         key = [names, on, positions, language]
         if key == rendered:
             return [no_update] * (len(PANEL_KEYS) + 4)
@@ -274,7 +282,7 @@ def register(app) -> None:
         *[Output(panel_id(k), "figure") for k in PANEL_KEYS],
         Output(KEY, "children"), Output(LEVER_NOTE, "children"), Output(MESSAGE, "children"),
         Output(RENDERED, "data"),
-        Input(PICK, "value"), Input(ON, "value"), *sliders, Input(I.PAGE_LANG, "data"), Input(I.STATE, "data"),
+        Input(PICK, "value"), Input(ON, "value"), *sliders, Input(I.panel_lang("debate"), "data"),
         State(RENDERED, "data"),
     )(_view)  # fmt: skip
     app.callback(
