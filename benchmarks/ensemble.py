@@ -33,8 +33,9 @@ _ENGINE_RUN = CompiledModel.run
 def engine_backend(name: str | None):
     """Run every engine call on backend ``name`` (None: as the call sites ask).
 
-    The analysis layer asks for ``backend="numpy"`` by name today; to time the same
-    ensemble on the fused backend, the benchmark swaps the backend of every call.
+    The analysis layer runs the engine on ``backend="auto"`` (the fused kernel for the
+    full model); to time the same ensemble on each backend, the benchmark swaps the
+    backend of every call.
     """
     if name is None:
         yield

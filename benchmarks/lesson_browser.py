@@ -5,8 +5,10 @@ Playwright and measures, each several times (median and worst):
 
 - first paint of a bare URL (the browser's first-contentful-paint) and the time until
   the start tab's text is on the screen;
-- a tab switch (drawn in the browser) and a chapter switch (one request for the chapter);
-- a language switch (the body rendered again in the new language);
+- a tab switch (the first visit of a tab builds its panel, one request; later ones are
+  drawn in the browser) and a chapter switch (one request for the chapter);
+- a language switch (the visible panel built again in the new language, the others on
+  their next visit);
 - a lever change drawn: a debate lever moved on a counterfactual until the chart shows
   the new run (each step a new combination, so no run comes from the cache);
 - the handout: its size and the time Chromium takes to open it (load event).

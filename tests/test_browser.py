@@ -639,6 +639,7 @@ def test_clicking_a_fact_shows_its_source_and_translations(page):
         assert point["gap"] >= 4, f"every quoted fact overlaps another point: {point}"
         return point
 
+    open_tab(page, "timeline")  # a tab's panel is built on its first visit
     fact = quoted[pick_point()["id"]]
 
     # from a row of the record's table

@@ -84,3 +84,28 @@ def test_no_record_module_imports_one_that_imports_it_back():
                 back = modules.get(other.removeprefix("kazind.record."), set())
                 assert f"kazind.record.{name}" not in back, (name, other)
     assert "kazind.record.facts" not in modules["validate"]
+
+
+def test_by_file_reads_again_only_when_the_file_changes(tmp_path):
+    import os
+
+    from kazind.common.filecache import by_file
+
+    calls = []
+
+    @by_file
+    def size(path):
+        calls.append(path)
+        return len(Path(path).read_text())
+
+    f = tmp_path / "a.txt"
+    f.write_text("abc")
+    assert size(f) == 3 and size(str(f)) == 3
+    assert len(calls) == 1
+    f.write_text("abcdef")
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a new modification time
+    assert size(f) == 6 and len(calls) == 2
+    f.unlink()
+    with pytest.raises(FileNotFoundError):
+        size(f)

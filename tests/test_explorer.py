@@ -63,8 +63,12 @@ def _is_message(value) -> bool:
 
 
 def test_layout_holds_every_documented_id(app):
+    # the page holds the frame and the visible tab; every other tab's panel is built on
+    # its first visit (frame.fill): the ids are in the page or in one of the panels
     layout = app.layout() if callable(app.layout) else app.layout
     present = _ids(layout)
+    for key in frame.page_keys():
+        present |= _ids(frame.panel_children(key, "kk"))
     missing = [i for i in I.all_ids() if i not in present]
     assert not missing, missing
     assert len(set(I.all_ids())) == len(I.all_ids())
@@ -72,7 +76,7 @@ def test_layout_holds_every_documented_id(app):
 
 def test_callbacks_are_registered(app):
     outputs = " ".join(app.callback_map)
-    for cid in (T.panel_id("output"), I.MAP_GRAPH, S.panel_id("industry"), I.FACT_TABLE, I.FACT_PANEL, I.BODY):
+    for cid in (T.panel_id("output"), I.MAP_GRAPH, S.panel_id("industry"), I.FACT_TABLE, I.FACT_PANEL, I.panel("story"), I.RENDERED):
         assert cid in outputs
 
 
@@ -603,7 +607,9 @@ def test_a_broken_user_scenario_is_reported_not_fatal(tmp_path):
     server = Server(1, cwd=tmp_path)
     try:
         server.wait()
-        with urllib.request.urlopen(server.base + "/_dash-layout", timeout=10) as resp:
+        # the layout of a page opened on the scenarios tab (the Referer is the page's address)
+        request = urllib.request.Request(server.base + "/_dash-layout", headers={"Referer": server.base + "/?tab=scenarios"})
+        with urllib.request.urlopen(request, timeout=10) as resp:
             layout = resp.read().decode()
         assert "broken" in layout  # named on the scenarios tab among those left out
     finally:
@@ -619,7 +625,7 @@ def test_a_huge_lever_value_from_the_page_is_a_clean_message():
     deps = client.get("/_dash-dependencies").get_json()
     dep = next(d for d in deps if any(i["id"] == I.LEVER_IDS["investment_scale"] for i in d["inputs"])
                and not d.get("clientside_function") and not d["output"].startswith(".." + I.LEVER_PREFIX))  # fmt: skip
-    values = {I.SCENARIO_PICK: ["historical"], I.ENSEMBLE_TOGGLE: [], I.ENSEMBLE_SIZE: 100, I.PAGE_LANG: "ru",
+    values = {I.SCENARIO_PICK: ["historical"], I.ENSEMBLE_TOGGLE: [], I.ENSEMBLE_SIZE: 100, I.panel_lang("scenarios"): "ru",
               **{I.LEVER_IDS[n]: v for n, v in zip(I.LEVERS, _levers(), strict=True)}}  # fmt: skip
     inputs = [{"id": i["id"], "property": i["property"], "value": values[i["id"]]} for i in dep["inputs"]]
     parts = dep["output"].strip(".").split("...") if dep["output"].startswith("..") else [dep["output"]]

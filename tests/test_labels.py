@@ -10,8 +10,18 @@ from __future__ import annotations
 import pytest
 
 from kazind.common.errors import KazindError
-from kazind.model.labels import LANGS, description, label, load_labels, missing_labels, sector_label
-from kazind.model.sectors import sector_names, variable_sectors
+from kazind.common.yamlio import load_yaml
+from kazind.model.labels import (
+    LANGS,
+    description,
+    element_label,
+    label,
+    load_labels,
+    missing_element_labels,
+    missing_labels,
+    sector_label,
+)
+from kazind.model.sectors import MODEL_FILE, sector_names, variable_sectors
 
 
 def test_every_variable_and_sector_of_the_model_has_labels():
@@ -24,9 +34,21 @@ def test_no_label_for_a_variable_the_model_no_longer_has():
     assert not stale, f"labels.yaml names variables the model lacks: {stale}"
 
 
+def test_every_element_of_the_model_has_a_label_and_none_is_stale():
+    dims = load_yaml(MODEL_FILE).data["dimensions"]
+    missing = missing_element_labels(dims)
+    assert not missing, f"add these to 'elements:' in src/kazind/model/data/labels.yaml: {missing}"
+    elements = load_labels().elements
+    stale = [f"{d}.{e}" for d, table in elements.items() for e in table if e not in dims.get(d, ())]
+    assert not stale, f"labels.yaml names elements the model lacks: {stale}"
+    assert element_label("sheep_goats", "kk") == "қой мен ешкі"
+    assert element_label("camels", "ru", "species") == "верблюды"
+    assert element_label("almaty", "kk") is None  # cities: the gazetteer's names of the year
+
+
 def test_labels_are_translations_not_copies():
     labels = load_labels()
-    for table in (labels.names, labels.descriptions, labels.sectors):
+    for table in (labels.names, labels.descriptions, labels.sectors, *labels.elements.values()):
         for key, texts in table.items():
             assert set(texts) == set(LANGS)
             for lang in ("kk", "ru"):

@@ -122,7 +122,11 @@ def test_summary_table_names_the_years(tmp_path, capsys):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
-def test_dt_and_method_are_applied(tmp_path):
+def test_dt_and_method_are_applied(tmp_path, monkeypatch):
+    # The command's options, not a backend, are under test (the backends agree: tests/engine):
+    # on the numpy backend, so that the suite does not compile the full model's RK4 kernel
+    # (over 8 minutes on a busy machine with a cold cache, as in CI).
+    monkeypatch.setenv("KAZIND_BACKEND", "numpy")
     _cli("run", "historical", "--out", str(tmp_path), "--dt", "0.0833", "--method", "rk4")
     with xr.open_dataset(tmp_path / "historical.nc", engine="netcdf4") as ds:
         assert ds.attrs["method"] == "rk4"

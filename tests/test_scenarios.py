@@ -652,3 +652,22 @@ def test_scenarios_lists_titles(capsys):
     _main(["scenarios", "--lang", "ru"])
     printed = capsys.readouterr().out
     assert "Комплексное развитие" in printed and "raw-material-base" in printed
+
+
+@pytest.mark.slow
+def test_shipped_scenarios_share_one_fused_kernel_and_equal_numpy():
+    """A scenario's schedules are data for the historical model's kernel: the explorer
+    compiles one kernel for all of them (before its workers fork), not one per scenario."""
+    from kazind.engine import fused
+    from kazind.scenarios.run import compiled_scenario
+
+    if not fused.available():
+        pytest.skip("numba is not installed")
+    models = [compiled_scenario(name) for name in SHIPPED]
+    assert len({m._backend(m.spec.time.method).key for m in models}) == 1
+    outputs = list(OUTPUTS)
+    for model in models[1:]:
+        fast = model.run(outputs=outputs, backend="fused")
+        slow = model.run(outputs=outputs, backend="numpy")
+        for name in outputs:
+            np.testing.assert_allclose(fast[name].values, slow[name].values, rtol=1e-12, atol=1e-12 * float(np.nanmax(np.abs(slow[name].values)) or 1.0))

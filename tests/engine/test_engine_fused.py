@@ -223,3 +223,68 @@ def test_a_forked_child_runs_threaded_batches():
     os.kill(pid, 9)
     os.waitpid(pid, 0)
     pytest.fail("the forked child hung on a threaded batch")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "scalar", "fused"])
+def test_on_failure_nan_marks_the_failed_runs_and_keeps_the_others(backend):
+    from test_engine_errors import _blow_up_model
+
+    model = compile_model(_blow_up_model())
+    k = np.array([10.0, 2.0, 10.0, 2.0, 10.0])
+    ds = model.run(params={"k": k}, backend=backend, on_failure="nan")
+    assert ds.attrs["failed_runs"] == [1, 3]
+    # the message of each failed run is the one the run alone raises
+    alone = _message(model, params={"k": 2.0}, backend="numpy").replace("run 0", "run 1")
+    assert ds.attrs["failure_reasons"][0] == " ".join(alone.split())
+    assert np.isnan(ds["s"].values[[1, 3]]).all()
+    good = model.run(params={"k": k[[0, 2, 4]]}, backend=backend)
+    for var in good.data_vars:
+        np.testing.assert_array_equal(ds[var].values[[0, 2, 4]], good[var].values)
+    assert model.run(params={"k": 10.0}, backend=backend, on_failure="nan").attrs["failed_runs"] == []
+
+
+def test_on_failure_is_checked():
+    from kazind.engine import EngineError
+
+    model = compile_model(arrayed_chain())
+    with pytest.raises(EngineError, match="on_failure"):
+        model.run(on_failure="skip")
+
+
+def _scheduled(values):
+    """A growth model whose rate is a constant, or (``values``) a schedule of steps."""
+    from kazind.engine import TimeSeries
+
+    if values is None:
+        rate = Constant(name="r", unit="1/year", value=0.1)
+    else:
+        times = [0.0, 2.0 - 1e-6, 2.0, 3.5 - 1e-6, 3.5]
+        rate = TimeSeries(name="r", unit="1/year", times=times, values=values)
+    return _spec(
+        Stock(name="s", unit="t", initial=1.0, inflows=["f"]),
+        Flow(name="f", unit="t/year", equation="s * r / tau"),
+        Constant(name="tau", unit="1", value=2.0),
+        rate,
+    )
+
+
+@pytest.mark.parametrize("method", ["euler", "rk4"])
+def test_a_schedule_of_a_constant_is_data_for_one_kernel(method):
+    plain = compile_model(_scheduled(None))
+    stepped = compile_model(_scheduled([0.1, 0.1, 0.4, 0.4, -0.2]))
+    other = compile_model(_scheduled([0.3, 0.3, 0.0, 0.0, 0.5]))
+    keys = {m._backend(method).key for m in (plain, stepped, other)}
+    assert len(keys) == 1  # the schedule changes values, not the structure
+    for model in (plain, stepped, other):
+        assert_same_runs(model.run(method=method, backend="numpy"), model.run(method=method, backend="fused"))
+        per_run = {"tau": np.array([1.0, 2.0, 4.0])}
+        assert_same_runs(
+            model.run(params=per_run, method=method, backend="numpy"),
+            model.run(params=per_run, method=method, backend="fused"),
+        )
+    # a series given per run at the call is data too
+    series = {"r": ([0.0, 1.0, 5.0], np.array([[0.1, 0.3, 0.2], [0.2, -0.1, 0.0]]))}
+    assert_same_runs(
+        stepped.run(series=series, method=method, backend="numpy"),
+        stepped.run(series=series, method=method, backend="fused"),
+    )

@@ -256,3 +256,20 @@ def test_arrayed_chain_capacity_is_consistent():
     np.testing.assert_allclose(
         ds.regional_capacity.values, ds.capacity.values.sum(axis=3), rtol=1e-12
     )
+
+
+def test_variable_is_found_by_name_after_the_list_changes():
+    from kazind.engine import EngineError
+
+    spec = arrayed_chain()
+    names = spec.names()
+    assert [spec.variable(n).name for n in names] == names
+    assert spec == arrayed_chain() and spec.model_dump() == arrayed_chain().model_dump()
+    last = spec.variables.pop()  # changed in place: the index follows
+    with pytest.raises(EngineError, match="no variable named"):
+        spec.variable(last.name)
+    spec.variables.insert(0, last)
+    assert spec.variable(last.name) is last and spec.variable(names[0]).name == names[0]
+    copy = spec.model_copy(update={"variables": spec.variables[1:]})
+    with pytest.raises(EngineError):
+        copy.variable(last.name)

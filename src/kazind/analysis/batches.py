@@ -2,19 +2,21 @@
 
 Shared by :mod:`kazind.analysis.ensemble` and :mod:`kazind.analysis.sensitivity`.
 The draws are made once, up front, by the caller; here they are cut into batches of
-``batch_size`` rows, each batch is one call of the engine (``backend="numpy"``), and the
-results are put back in row order. Since the engine's result for one run does not
-depend on the batch it ran in, nor on the process, the result is the same to the bit
+``batch_size`` rows, each batch is one call of the engine (``backend="auto"``: the fused
+kernel for the full model, on every core of the process), and the results are put back
+in row order. Since the engine's result for one run does not depend on the batch it ran
+in, nor on the process or the number of threads, the result is the same to the bit
 however the rows are batched and wherever the batches run (tested).
 
-A batch in which some run fails numerically (:class:`~kazind.engine.SimulationError`)
-is split in halves until the failing runs stand alone; their outputs are NaN and
-``failed`` marks them. Other runs are unaffected.
+A run that fails numerically has NaN outputs, ``failed`` marks it and ``reasons`` keeps
+the engine's message (the engine's ``on_failure="nan"``: the other runs of its batch are
+unaffected and nothing is run twice but the failing run, to find its exact step).
 
-Dask: ``workers=N`` starts a local cluster of N processes with one thread each (the
-engine is single-threaded NumPy); ``scheduler=ADDRESS`` (or a ``distributed.Client``)
-uses an existing cluster. Each worker process compiles the model once and keeps it,
-keyed by the spec's hash.
+Dask: ``workers=N`` starts a local cluster of N processes with one thread each (each
+worker's engine then runs on one thread: ``KAZIND_THREADS=1``); ``scheduler=ADDRESS`` (or
+a ``distributed.Client``) uses an existing cluster. Each worker process compiles the
+model once and keeps it, keyed by the spec's hash (the fused kernel itself comes from
+the disk cache).
 """
 
 from __future__ import annotations
@@ -191,24 +193,32 @@ def compiled(job: Job):
 
 
 def _engine_run(job: Job, values: np.ndarray) -> BatchResult:
+    """One call of the engine on the rows ``values``; failed runs NaN, marked, explained."""
     model = compiled(job)
     params = engine_params(job.spec, job.labels, values) if job.labels else None
     with np.errstate(all="ignore"):
-        ds = model.run(params=params, outputs=list(job.outputs), backend="numpy", save_step=job.save_step)
+        ds = model.run(params=params, outputs=list(job.outputs), save_step=job.save_step, on_failure="nan")
+    batch = values.shape[0]
+    failed = np.zeros(batch, bool)
+    failed[list(ds.attrs["failed_runs"])] = True
+    reasons = dict(zip(ds.attrs["failed_runs"], ds.attrs["failure_reasons"], strict=True))
     if job.outcomes is not None:
         matrix = np.column_stack([o.values(ds) for o in job.outcomes]) if job.outcomes else np.empty(
-            (values.shape[0], 0)
+            (batch, 0)
         )
-        return BatchResult({"outcomes": np.array(matrix, dtype=float)}, np.zeros(values.shape[0], bool))
+        return BatchResult({"outcomes": np.array(matrix, dtype=float)}, failed, reasons=reasons)
+    # copies: each output contiguous, and the engine's buffer of every output freed
     arrays = {name: np.array(ds[name].values, dtype=float) for name in job.outputs}
     coords = {d: np.asarray(ds[d].values) for d in ds.dims if d != "run"}
+    ds_attrs = {k: v for k, v in ds.attrs.items() if k not in ("failed_runs", "failure_reasons")}
     return BatchResult(
         arrays,
-        np.zeros(values.shape[0], bool),
+        failed,
         dims={name: tuple(ds[name].dims) for name in job.outputs},
         attrs={name: dict(ds[name].attrs) for name in job.outputs},
         coords=coords,
-        ds_attrs=dict(ds.attrs),
+        ds_attrs=ds_attrs,
+        reasons=reasons,
     )
 
 
@@ -239,8 +249,9 @@ def _concat(parts: list[BatchResult]) -> BatchResult:
 
 
 def _run_or_split(job: Job, values: np.ndarray) -> BatchResult | list[str]:
-    """Run ``values``; on a numerical failure split until failing runs stand alone.
-    Where every run failed, each one's message instead (the caller fills NaN)."""
+    """Run ``values``. The engine marks its own numerical failures; a SimulationError that
+    escapes all the same (from an outcome, say) splits the batch until the failing runs
+    stand alone. Where every run failed, each one's message instead (the caller fills NaN)."""
     try:
         return _engine_run(job, values)
     except SimulationError as exc:
@@ -259,8 +270,7 @@ def _run_or_split(job: Job, values: np.ndarray) -> BatchResult | list[str]:
 def run_batch(job: Job, values: np.ndarray) -> BatchResult:
     """Run the rows ``values`` (B, p) of ``job`` on the engine, in this process.
 
-    Runs that fail are NaN, ``failed`` marks them and ``reasons`` keeps each one's
-    message (a batch with failures is split until each failing run stands alone).
+    Runs that fail are NaN, ``failed`` marks them and ``reasons`` keeps each one's message.
     """
     values = np.asarray(values, dtype=float)
     result = _run_or_split(job, values)
@@ -304,6 +314,7 @@ def dask_client(workers: int | None = None, scheduler=None) -> Iterator[object |
     cluster = LocalCluster(
         n_workers=int(workers), threads_per_worker=1, processes=True,
         dashboard_address=None, silence_logs=logging.ERROR,
+        env={"KAZIND_THREADS": "1"},  # one process per core: the fused kernel's threads would fight
     )
     try:
         with Client(cluster) as client:

@@ -50,6 +50,7 @@ from kazind import __version__
 from kazind.analysis import batches
 from kazind.common.checks import check_seed
 from kazind.common.errors import KazindError
+from kazind.common.filecache import by_file
 from kazind.common.resources import require_memory
 from kazind.common.yamlio import YamlDocument, load_yaml
 from kazind.model.build import CALIBRATED_FILE
@@ -112,7 +113,13 @@ class Distribution:
 
 
 def calibrated_distributions(path: str | Path = CALIBRATED_FILE) -> list[Distribution]:
-    """A truncated normal for each calibrated parameter, in the file's order."""
+    """A truncated normal for each calibrated parameter, in the file's order (read again
+    only when the file changes)."""
+    return list(_read_distributions(path))
+
+
+@by_file
+def _read_distributions(path: str | Path) -> tuple[Distribution, ...]:
     doc = load_yaml(path)
     params = (doc.data or {}).get("parameters") if isinstance(doc.data, dict) else None
     if not isinstance(params, dict) or not params:
@@ -128,7 +135,7 @@ def calibrated_distributions(path: str | Path = CALIBRATED_FILE) -> list[Distrib
             out.append(Distribution(str(label), "fixed", low, high, mean=value))
         else:
             out.append(Distribution(str(label), "normal", low, high, mean=value, std=std))
-    return out
+    return tuple(out)
 
 
 def _constant_bounds(label: str) -> tuple[float, float] | None:
@@ -252,7 +259,14 @@ def calibrated_posterior(path: str | Path | None = None) -> tuple[list[str], np.
     """The calibration's posterior sample (labels, draws), or None if there is none."""
     from kazind.analysis.calibration import sample_file
 
-    file = sample_file(path or CALIBRATED_FILE)
+    return _read_posterior(sample_file(path or CALIBRATED_FILE))
+
+
+@by_file
+def _read_posterior(file: Path) -> tuple[list[str], np.ndarray] | None:
+    """The sample file's labels and draws (read again only when the file changes; the
+    draws are read-only, shared by every caller)."""
+    file = Path(file)
     if not file.exists():
         return None
     try:
@@ -263,6 +277,7 @@ def calibrated_posterior(path: str | Path | None = None) -> tuple[list[str], np.
         raise KazindError(f"cannot read the posterior sample: {exc}", file=file) from None
     if draws.shape[1] != len(labels) or not np.all(np.isfinite(draws)):
         raise KazindError("the posterior sample is not a finite table over its labels", file=file)
+    draws.flags.writeable = False
     return labels, draws
 
 
@@ -299,7 +314,11 @@ class Sampler:
         rng = np.random.default_rng(self.seed)
         rng.bit_generator.advance(int(start) * self.width)
         u = rng.random((int(stop) - int(start), self.width))
-        values = np.column_stack([d.ppf(u[:, j]) for j, d in enumerate(self.dists)])
+        values = np.empty((u.shape[0], len(self.dists)))
+        picked_columns = dict(self.picks)
+        for j, d in enumerate(self.dists):
+            if j not in picked_columns:  # a column the posterior gives needs no transform
+                values[:, j] = d.ppf(u[:, j])
         if self.posterior is not None:
             _, draws = self.posterior
             picked = np.minimum((u[:, -1] * len(draws)).astype(int), len(draws) - 1)

@@ -8,7 +8,10 @@ instead of places (GeoJSON: the sections as LineStrings plus their stations as p
 settlements from their founding when the record dates it (Balkhash from 1932). ``--lang``
 (kk, ru, en; Kazakh by default) gives the ``name`` column: the name of year Y with today's
 beside it when they differ (``kazind places --year 1939 --lang ru``: ``Алма-Ата (Алматы)``),
-or today's name without ``--year``.
+or today's name without ``--year``. The table (the default) is for a reader at an
+80-column terminal: its title, headings and kinds are in ``--lang`` (ids stay), and it
+holds only id, name, kind, town and first year; CSV and GeoJSON hold every column, named
+by its id.
 """
 
 from __future__ import annotations
@@ -29,6 +32,45 @@ FORMATS = ("table", "csv", "geojson")
 PLACE_COLUMNS = ["id", "kind", "branch", "name_en", "name_kk", "name", "city", "lat", "lon",
                  "first_year", "coord_confidence", "coord_source"]
 RAILWAY_COLUMNS = ["line", "line_name", "from", "to", "opened", "opened_by", "length_km", "length_basis", "source"]
+#: The columns of the table for a reader (CSV has them all).
+PLACE_TABLE = ["id", "name", "kind", "town", "first_year"]
+RAILWAY_TABLE = ["line_name", "from", "to", "opened", "length_km"]
+
+#: The table's title, headings and the kinds of place in the reader's language.
+TABLE_LABELS: dict[str, dict[str, str]] = {
+    "kk": {
+        "places": "Орындар", "railways": "Темір жол учаскелері", "existing": "{year} жылы болғандары",
+        "km": "шамамен {km} км", "id": "id", "name": "атауы", "kind": "түрі", "town": "қаласы",
+        "first_year": "алғашқы жылы", "line_name": "желі", "from": "қайдан", "to": "қайда",
+        "opened": "ашылған жылы", "length_km": "км",
+        "city": "қала", "station": "бекет", "enterprise": "кәсіпорын", "mine": "кеніш",
+        "oil_field": "мұнай кәсіпшілігі", "power_station": "электр станциясы", "region": "республика",
+        "town_kind": "шағын қала, кент",
+    },
+    "ru": {
+        "places": "Места", "railways": "Участки железных дорог", "existing": "существовавшие в {year} году",
+        "km": "около {km} км", "id": "id", "name": "название", "kind": "вид", "town": "город",
+        "first_year": "первый год", "line_name": "линия", "from": "откуда", "to": "куда",
+        "opened": "год открытия", "length_km": "км",
+        "city": "город", "station": "станция", "enterprise": "предприятие", "mine": "рудник, шахта",
+        "oil_field": "нефтепромысел", "power_station": "электростанция", "region": "республика",
+        "town_kind": "малый город, посёлок",
+    },
+    "en": {
+        "places": "Places", "railways": "Railway sections", "existing": "existing in {year}",
+        "km": "about {km} km", "id": "id", "name": "name", "kind": "kind", "town": "town",
+        "first_year": "first year", "line_name": "line", "from": "from", "to": "to",
+        "opened": "opened", "length_km": "km",
+        "city": "city", "station": "station", "enterprise": "enterprise", "mine": "mine",
+        "oil_field": "oil field", "power_station": "power station", "region": "republic",
+        "town_kind": "town",
+    },
+}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """A kind of place in the reader's language (``town``'s key differs from its column's)."""
+    return TABLE_LABELS[lang]["town_kind" if kind == "town" else kind]
 
 
 def _place_row(p: Place, lang: str = "kk", year: int | None = None) -> dict[str, object]:
@@ -50,12 +92,12 @@ def _csv(columns: list[str], rows: list[dict[str, object]]) -> str:
     return buf.getvalue()
 
 
-def _table(title: str, columns: list[str], rows: list[dict[str, object]]) -> None:
+def _table(title: str, columns: list[str], rows: list[dict[str, object]], lang: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(TABLE_LABELS[lang][col], overflow="fold")
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
     plain_console().print(table)
@@ -76,7 +118,8 @@ def places_command(
     if kind is not None and kind != RAILWAY and kind not in KINDS:
         raise KazindError(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}, {RAILWAY}")
     gazetteer = load_gazetteer()
-    when = "" if year is None else f" existing by {year}"
+    labels = TABLE_LABELS[lang]
+    when = "" if year is None else " (" + labels["existing"].format(year=year) + ")"
     if kind == RAILWAY:
         from kazind.record.railways import load_railways
 
@@ -105,7 +148,8 @@ def places_command(
             typer.echo(_csv(RAILWAY_COLUMNS, rows), nl=False)
         else:
             total = sum(o.length_km for o in sections)
-            _table(f"Railway sections{when}: {len(rows)}, about {total:,.0f} km", RAILWAY_COLUMNS[:-1], rows)
+            km = labels["km"].format(km=f"{total:,.0f}".replace(",", " " if lang != "en" else ","))
+            _table(f"{labels['railways']}{when}: {len(rows)}, {km}", RAILWAY_TABLE, rows, lang)
         return
     places = gazetteer.select(kind, year)
     rows = [_place_row(p, lang, year) for p in places]
@@ -114,9 +158,16 @@ def places_command(
     elif fmt == "csv":
         typer.echo(_csv(PLACE_COLUMNS, rows), nl=False)
     else:
-        title = f"Places{' of kind ' + kind if kind else ''}{when}: {len(places)}"
-        columns = [c for c in PLACE_COLUMNS if c not in ("name_en", "name_kk", "coord_source")]
-        _table(title, columns, rows)
+        title = f"{labels['places']}{' (' + kind_label(kind, lang) + ')' if kind else ''}{when}: {len(places)}"
+
+        def town(pid: str) -> str:
+            if not pid:
+                return ""
+            place = gazetteer[pid]
+            return place.today_name(lang) if year is None else place.name_at(year, lang)
+
+        shown = [{**r, "kind": kind_label(p.kind, lang), "town": town(p.city or "")} for p, r in zip(places, rows, strict=True)]
+        _table(title, PLACE_TABLE, shown, lang)
 
 
 def register(app: typer.Typer) -> None:

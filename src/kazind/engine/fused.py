@@ -1,68 +1,86 @@
-"""The ``fused`` backend: one numba kernel per model, generated from the lowered model.
+"""The ``fused`` backend: one numba kernel per model structure, run over threads.
 
 Where the ``numpy`` backend makes one NumPy pass over the whole batch per operation
 (about 340 passes a step for a model of 130 equations, most into fresh temporaries), the
 fused kernel loops over the runs and, inside, over the steps: every value of a run is a
-local float (a register), so a step is straight-line arithmetic with no temporaries and
-no interpreter in between. What the kernel does, per run:
+local float, a step is straight-line arithmetic (:mod:`kazind.engine.fused_source`
+generates it). This module owns what surrounds the kernel:
 
-- reads its parameters (a shared value, or its own column of a per-run matrix);
-- computes the initial values, the values that are constant over the run (the
-  auxiliaries that depend only on constants) and the reciprocals of the run-constant
-  divisors, once; a division by such a value inside the step becomes a multiplication;
-- then each step: the auxiliaries and flows, the save (into the output array in its
-  final layout, ``(run, time, value)``), the Euler or RK4 update, the delay_fixed ring
-  buffers and the check of the state (non-finite, or negative in a non-negative stock);
-- lookups are branch-light interpolation: the segment index is a sum of comparisons
-  and the slopes are precomputed, with NumPy's ``interp`` formula, so results agree.
-
-The kernel computes every value of the model and stores the outputs asked for through an
-index array, so one kernel serves every choice of outputs; it is keyed by the model's
-generated source (which holds everything: equations, lookups, method) and the backend's
-version, written as a Python file to the kernel cache folder and compiled by numba with
-``cache=True``: a second process, or a second start of the command line, loads it from
-disk and compiles nothing. Runs are split over threads (the kernel releases the GIL).
-Numbers agree with the ``numpy`` backend to about 1e-15 relative per operation (the
-reciprocals and the library's ``exp``/``log`` round differently); failures are reported
-by re-running the failing run on the ``numpy`` backend, which names variable, time and run.
+- **One kernel per structure.** A time series that is a step function (a constant that a
+  scenario schedules: flat segments and jumps, see :func:`is_step_series`) is, for the
+  kernel, a parameter with a schedule: the kernel is generated from the *canonical*
+  spec, in which such series are constants, and the schedule is data (a table read only
+  where it changes). So the historical model and every scenario that changes or
+  schedules constants share one compiled kernel.
+- **Packing** (:class:`Backend`): the parameters, the series and the schedules of a call
+  as the kernel's arrays, made once per model and grid for what does not change from
+  call to call, and the output array in its final layout ``(run, time, output)``.
+- **The disk cache**: a kernel is a Python module named by the sha256 of its source (and
+  the backend's, numba's, NumPy's and Python's versions), compiled by numba with
+  ``cache=True``; a second process loads it (about 10 ms) and compiles nothing.
+- **Threads**: the runs are cut into chunks that the threads take in turn (the kernel
+  releases the GIL), so a core that another program slows down takes fewer chunks.
+- **Failures**: a run that fails writes its status and state; :meth:`Backend.failures`
+  turns them into the numpy backend's messages, and ``CompiledModel.run`` re-runs the first
+  failing run on the numpy backend when it raises, so the error is the same.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
+import math
 import os
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kazind.engine import builtins, resources
-from kazind.engine import expr as E
-from kazind.engine.codegen import CHUNK, Plan, _Emitter, _state_names, helper_name
-from kazind.engine.lower import LookupAt, Ref, SeriesAt, TimeNow, ir_walk
+from kazind.engine.fused_source import (
+    OUTPUT_FAILED,
+    PIPELINE_FAILED,
+    SIGNATURE,
+    kernel_source,
+    storable_ir,
+)
+from kazind.engine.spec import Constant, ModelSpec
 
 __all__ = [
     "BACKEND_VERSION",
+    "OUTPUT_FAILED",
+    "PIPELINE_FAILED",
+    "STEP_RAMP",
+    "Backend",
     "available",
     "cache_dir",
+    "canonical_spec",
+    "compile_count",
+    "compile_seconds",
+    "is_step_series",
+    "kernel_key",
     "kernel_source",
     "load_kernel",
     "progress",
+    "storable_ir",
 ]
 
 #: Bumped whenever the generated code's meaning changes (part of every kernel's key).
-BACKEND_VERSION = "1"
+BACKEND_VERSION = "2"
 
-#: Status codes a kernel writes per run besides -1 (ok) and k >= 0 (the state failed the
-#: check after step k): a non-finite stored output, a delay_fixed pipeline over the cap.
-OUTPUT_FAILED = -2
-PIPELINE_FAILED = -100  # minus the pipeline's index
+#: The kernel tests the state's finiteness every this many steps (as the numpy backend
+#: does); a failed run is re-run testing every step (:meth:`Backend.exact`).
+CHECK_EVERY = 8
+
+#: A series segment shorter than this (in time units) is a jump: a series made of flat
+#: segments and jumps is a step function (a scheduled constant), see :func:`is_step_series`.
+STEP_RAMP = 1e-3
 
 
 def available() -> bool:
@@ -91,270 +109,222 @@ def _stderr_progress(message: str) -> None:
 progress = _stderr_progress
 
 
-# -- code generation -------------------------------------------------------------------------
+# -- one kernel per structure -------------------------------------------------------------
 
 
-class _FusedEmitter(_Emitter):
-    """The scalar emitter, with lookups as generated helpers and run-constant divisors
-    as reciprocals computed once per run."""
-
-    def __init__(self, constant_slots: set[int]) -> None:
-        super().__init__("scalar")
-        self.constant_slots = constant_slots
-        self.reciprocals: dict[str, str] = {}  # divisor text -> name
-        self.use_reciprocals = False
-
-    # Without branches: a condition as a number is a product with 1.0, and/or are bitwise on booleans
-    # (both sides computed, as in NumPy), so that the step is one basic block and numba
-    # compiles a large model in seconds rather than minutes.
-    def value(self, node: Any) -> str:
-        if self.is_bool(node):
-            return f"({self.emit(node)} * 1.0)"
-        return self.emit(node)
-
-    def boolop(self, node: E.BoolOp) -> str:
-        op = " & " if node.op == "and" else " | "
-        return "(" + op.join(self.cond(v) for v in node.values) + ")"
-
-    def emit(self, node: Any) -> str:
-        if isinstance(node, LookupAt):
-            return f"_lk{node.index}({self.value(node.arg)})"
-        if isinstance(node, E.Not):
-            return f"(not {self.cond(node.operand)})"
-        return super().emit(node)
-
-    def run_constant(self, node: Any) -> bool:
-        """True if ``node`` is the same at every step of a run (numbers, constants, dt,
-        auxiliaries of constants)."""
-        for n in ir_walk(node):
-            if isinstance(n, TimeNow | SeriesAt):
-                return False
-            if isinstance(n, E.Call) and builtins.get(n.func) and builtins.get(n.func).kind == "time":
-                return False
-            if isinstance(n, Ref) and n.slot not in self.constant_slots:
-                return False
-        return True
-
-    def binop(self, node: E.BinOp) -> str:
-        if node.op == "**" or not self.use_reciprocals:
-            return super().binop(node)
-        first, levels = E.spine(node)
-        text = self.value(first)
-        for i, level in enumerate(levels):
-            if i and i % CHUNK == 0:
-                text = f"({text})"
-            right = level.right
-            if level.op == "/" and not isinstance(right, E.Num) and self.run_constant(right):
-                divisor = self.value(right)
-                name = self.reciprocals.setdefault(divisor, f"rc{len(self.reciprocals)}")
-                text += f" * {name}"
-            else:
-                text += f" {level.op} {self.value(right)}"
-        return f"({text})"
-
-
-def storable_ir(lowered: Any, spec: Any) -> tuple[list[Any], dict[str, list[int]]]:
-    """Every value the kernel can store, in order, and each variable's positions in it."""
-    items: list[Any] = []
-    where: dict[str, list[int]] = {}
-    for var in spec.variables:
-        if var.kind == "series":
-            where[var.name] = [len(items)]
-            items.append(SeriesAt(lowered.series.index(var)))
-        elif var.kind != "lookup":
-            slots = lowered.var_slots[var.name]
-            where[var.name] = list(range(len(items), len(items) + len(slots)))
-            items += [Ref(s) for s in slots]
-    return items, where
-
-
-def kernel_source(plan: Plan, spec: Any) -> str:
-    """Python source of a module defining the numba kernel ``run`` for ``plan``.
-
-    ``plan`` must be the plan of every storable value (see :func:`storable_ir`). The
-    kernel's signature is ``run(lo, hi, PS, PR, VARIED, TS, TSM, OUTIDX, O, STATUS,
-    n_steps, save_every, t0, dt)``: runs ``lo``..``hi - 1``; ``PS[p]`` the shared value of
-    parameter ``p``, overridden by ``PR[b, j]`` for ``p = VARIED[j]``; ``TS[i]``
-    the values of series ``i`` on the half-step grid, ``(grid, 1)`` or ``(grid, B)``
-    (``TSM[i]`` 0 or 1); ``O[b, i, j]`` receives storable value ``OUTIDX[j]`` at save ``i``;
-    ``STATUS[b]`` the run's status.
-    """
-    low = plan.lowered
-    slots = low.slots
-    constant = {i for i, s in enumerate(slots) if s.kind == "const"} | set(plan.static)
-    em = _FusedEmitter(constant)
-    items, _ = storable_ir(low, spec)
-    head: list[str] = [
-        '"""Generated by kazind.engine.fused: the fused kernel of one model (do not edit)."""',
-        "import math",
-        "from math import pow as _pow",
-        "import numpy as np",
-        "import numba",
-        "",
-        "_njit = numba.njit(cache=False, nogil=True, error_model='numpy')",
-    ]
-    # helpers of the built-ins whose scalar code is a function
-    for name, row in builtins.TABLE.items():
-        if callable(row.scalar):
-            fn = row.scalar
-            head.append(f"from {fn.__module__} import {fn.__qualname__} as _py_{name}")
-            head.append(f"{helper_name(name)} = _njit(_py_{name})")
-    # lookups: their tables as constants, and one interpolation helper each
-    for i, lk in enumerate(low.lookups):
-        xs = [float(x) for x in lk.x]
-        ys = [float(y) for y in lk.y]
-        slopes = [(ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]) for j in range(len(xs) - 1)] or [0.0]
-        head.append(f"_LKX{i} = ({', '.join(map(repr, xs))},)")
-        head.append(f"_LKY{i} = ({', '.join(map(repr, ys))},)")
-        head.append(f"_LKS{i} = ({', '.join(map(repr, slopes))},)")
-        head.append("")
-        head.append("@_njit")
-        head.append(f"def _lk{i}(x):")
-        if len(xs) == 1:
-            head.append(f"    return {ys[0]!r}")
-            continue
-        head.append(f"    if x <= {xs[0]!r}:")
-        head.append(f"        return {ys[0]!r}")
-        head.append(f"    if x >= {xs[-1]!r}:")
-        head.append(f"        return {ys[-1]!r}")
-        interior = " + ".join(f"(x >= {x!r})" for x in xs[1:-1]) or "0"
-        head.append(f"    j = int({interior})")
-        head.append(f"    return _LKS{i}[j] * (x - _LKX{i}[j]) + _LKY{i}[j]")
-    head.append("")
-
-    body: list[str] = []
-    add = body.append
-    add("hdt = dt * 0.5")
-    add(f"W = np.empty({max(len(items), 1)})")
-    add("n_out = OUTIDX.shape[0]")
-    add("n_params = PS.shape[0]")
-    add("P = np.empty(n_params + 1)")
-    add("n_varied = VARIED.shape[0]")
-    add("for b in range(lo, hi):")
-    run: list[str] = []
-    radd = run.append
-    # explicit loops: a slice assignment costs numba seconds of compilation
-    radd("for j in range(n_params):")
-    radd("    P[j] = PS[j]")
-    radd("for j in range(n_varied):")
-    radd("    P[VARIED[j]] = PR[b, j]")
-    for slot, p in plan.params.items():
-        radd(f"v{slot} = P[{p}]")
-    for i in range(len(low.series)):
-        radd(f"bs{i} = b * TSM[{i}]")
-        radd(f"tsv{i} = TS[{i}][0, bs{i}]")
-    radd("t = t0")
-    radd("k = 0")
-    radd("status = -1")
-    for s in plan.init_order:
-        slot = slots[s]
-        if slot.kind in ("stock", "hstock"):
-            radd(f"v{s} = {em.value(slot.init)}")
-        elif slot.kind == "fixed":
-            i = plan.fixed.index(s)
-            radd(f"fxq{i} = max({em.value(slot.tau)} / dt, 1.0) + 1e-6")
-            radd(f"if not (fxq{i} * 8.0 <= {float(resources.MAX_PIPELINE_BYTES)!r}):")
-            radd(f"    STATUS[b] = {PIPELINE_FAILED - i}")
-            radd("    continue")
-            radd(f"fxn{i} = int(round(fxq{i}))")  # half to even, as np.rint
-            radd(f"fxb{i} = np.empty(fxn{i})")
-            radd(f"fxi{i} = {em.value(slot.init)}")
-            radd(f"for j in range(fxn{i}):")
-            radd(f"    fxb{i}[j] = fxi{i}")
-            radd(f"v{s} = fxb{i}[0]")
-        else:
-            radd(f"v{s} = {em.value(slot.expr)}")
-    # the step's code is generated before the reciprocals are known; they go here
-    marker = len(run)
-    em.use_reciprocals = True
-    radd(_check(plan, "0", "status = 0"))
-    radd("isave = 0")
-    radd("okout = 0.0")
-    radd("if status < 0:")
-    radd("    for k in range(n_steps + 1):")
-    loop: list[str] = []
-    ladd = loop.append
-    ladd("t = t0 + k * dt")
-    loop += _stage(plan, em, "2 * k")
-    ladd("if k % save_every == 0:")
-    for n, ir in enumerate(items):
-        ladd(f"    W[{n}] = {em.value(ir)}")
-    ladd("    for j in range(n_out):")
-    ladd("        x = W[OUTIDX[j]]")
-    ladd("        O[b, isave, j] = x")
-    ladd("        okout += x * 0.0")
-    ladd("    isave += 1")
-    ladd("if k == n_steps:")
-    ladd("    break")
-    loop += _update(plan, em)
-    for i, s in enumerate(plan.fixed):
-        ladd(f"fxb{i}[k % fxn{i}] = {em.value(slots[s].expr)}")
-    ladd(_check(plan, "k + 1", "status = k + 1\nbreak"))
-    run += ["        " + line for chunk in loop for line in chunk.split("\n")]
-    recips = [f"{name} = 1.0 / {text}" for text, name in em.reciprocals.items()]
-    run[marker:marker] = recips
-    radd("if status < 0 and okout != 0.0:")
-    radd(f"    status = {OUTPUT_FAILED}")
-    radd("STATUS[b] = status")
-    body += ["    " + line for chunk in run for line in chunk.split("\n")]
-    signature = (
-        "def run(lo, hi, PS, PR, VARIED, TS, TSM, OUTIDX, O, STATUS, n_steps, save_every, t0, dt):"
+def is_step_series(var: Any) -> bool:
+    """True for a time series that is a step function: each segment between two of its
+    points is flat, or shorter than :data:`STEP_RAMP` (a jump), as a scenario's schedule
+    of a constant is (``kazind.scenarios.apply.step_points``)."""
+    if getattr(var, "kind", None) != "series":
+        return False
+    points = list(zip(var.times, var.values, strict=True))
+    return all(
+        v0 == v1 or t1 - t0 < STEP_RAMP for (t0, v0), (t1, v1) in itertools.pairwise(points)
     )
-    kernel = [
-        "@numba.njit(cache=True, nogil=True, error_model='numpy', boundscheck=False)",
-        signature,
-    ] + ["    " + line for line in body]
-    return "\n".join(head + kernel) + "\n"
 
 
-def _stage(plan: Plan, em: _FusedEmitter, ts_index: str) -> list[str]:
-    lines = [f"tsv{i} = TS[{i}][{ts_index}, bs{i}]" for i in range(len(plan.lowered.series))]
-    for i, s in enumerate(plan.fixed):
-        lines.append(f"v{s} = fxb{i}[k % fxn{i}]")
-    for s in plan.loop_order:
-        lines.append(f"v{s} = {em.value(plan.lowered.slots[s].expr)}")
-    return lines
-
-
-def _update(plan: Plan, em: _FusedEmitter) -> list[str]:
-    slots = plan.lowered.slots
-    rates = [(s, em.value(slots[s].expr)) for s, _ in _state_names(plan)]
-    if plan.method == "euler":
-        return [f"d{s} = {rate}" for s, rate in rates] + [f"v{s} = v{s} + d{s} * dt" for s, _ in rates]
-    lines = [f"b{s} = v{s}" for s, _ in rates]
-    lines += [f"k1_{s} = {rate}" for s, rate in rates]
-    for stage, prev, h, ts in ((2, 1, "hdt", "2 * k + 1"), (3, 2, "hdt", "2 * k + 1"), (4, 3, "dt", "2 * k + 2")):
-        lines += [f"v{s} = b{s} + {h} * k{prev}_{s}" for s, _ in rates]
-        lines.append(f"t = t0 + k * dt + {h}")
-        lines += _stage(plan, em, ts)
-        lines += [f"k{stage}_{s} = {rate}" for s, rate in rates]
-    lines += [
-        f"v{s} = b{s} + dt / 6.0 * (k1_{s} + 2.0 * k2_{s} + 2.0 * k3_{s} + k4_{s})" for s, _ in rates
-    ]
-    return lines
-
-
-def _check(plan: Plan, index: str, action: str) -> str:
-    """``if <the state is not finite or a non-negative stock is negative>: <action>``."""
-    names = [f"v{s}" for s, _ in _state_names(plan)]
+def canonical_spec(spec: ModelSpec) -> tuple[ModelSpec, tuple[str, ...]]:
+    """``spec`` with every step-function series as a constant (its first value), and the
+    names of those series: the structure the fused kernel is generated from, the same
+    for a model and its scenarios that schedule constants."""
+    names = tuple(v.name for v in spec.variables if is_step_series(v))
     if not names:
-        return "pass"
-    lines = [f"chk = {names[0]} * 0.0"]
-    lines += [f"chk += {n} * 0.0" for n in names[1:]]
-    cond = "chk != 0.0"
-    nonneg = names[: plan.n_nonneg]
-    for n in nonneg:
-        cond += f" or {n} < 0.0"
-    if len(nonneg) > CHUNK:  # keep the line short: a running test instead
-        lines += ["neg = False"] + [f"neg = neg or {n} < 0.0" for n in nonneg]
-        cond = "chk != 0.0 or neg"
-    return "\n".join(lines + [f"if {cond}:", "    " + action.replace("\n", "\n    ")])
+        return spec, ()
+    variables = [
+        Constant(name=v.name, unit=v.unit, value=float(v.values[0])) if v.name in names else v
+        for v in spec.variables
+    ]
+    return spec.model_copy(update={"variables": variables}), names
+
+
+class Backend:
+    """The fused backend of one compiled model: its canonical structure and kernel, and
+    the packing of a call's inputs as the kernel's arrays.
+
+    ``make_model(spec)`` compiles the canonical spec (no unit checks: its equations are
+    the model's own); it is a separate object only when the model has step series.
+    """
+
+    def __init__(self, model: Any, method: str, make_model: Callable[[ModelSpec], Any]) -> None:
+        self.model = model
+        self.method = method
+        spec, self.converted = canonical_spec(model.spec)
+        self.canon = make_model(spec) if self.converted else model
+        self.plan = self.canon._plan(method, tuple(v.name for v in spec.variables if v.kind != "lookup"))
+        self.source = kernel_source(self.plan, spec)
+        self.key = kernel_key(self.source)
+        self.items, self.where = storable_ir(self.canon.lowered, spec)
+        self._kernel: Any = None
+        self._cache: dict[tuple, Any] = {}
+        low, clow = model.lowered, self.canon.lowered
+        canon_param = self.plan.params
+        # the model's parameters (its const slots in order) -> the kernel's
+        self.param_index = np.array(
+            [canon_param[clow.var_slots[s.var][_element_index(low, i)]]
+             for i, s in enumerate(low.slots) if s.kind == "const"],
+            dtype=np.int64,
+        )
+        # the model's series -> ("series", kernel series) or ("schedule", kernel parameter)
+        kernel_series = {v.name: i for i, v in enumerate(clow.series)}
+        self.series_role = [
+            ("schedule", canon_param[clow.var_slots[v.name][0]]) if v.name in self.converted
+            else ("series", kernel_series[v.name])
+            for v in low.series
+        ]
+        self.n_params = len(canon_param)
+        self.n_state = len(self.plan.state_rows)
+        self.slot_of = _slot_map(clow, low, set(self.converted))
+
+    # -- the kernel ------------------------------------------------------------------------
+    def kernel(self) -> Any:
+        if self._kernel is None:
+            self._kernel = load_kernel(self.source, repr(self.model.spec.name))
+        return self._kernel
+
+    def ready(self) -> bool:
+        return self._kernel is not None or is_cached_key(self.key)
+
+    # -- packing -------------------------------------------------------------------------
+    def positions(self, names: tuple[str, ...]) -> np.ndarray:
+        """``POS``: the output column of each storable value (the spare last one if not asked)."""
+        key = ("pos", names)
+        pos = self._cache.get(key)
+        if pos is None:
+            wanted = [p for name in names for p in self.where[name]]
+            pos = np.full(len(self.items), len(wanted), dtype=np.int64)
+            pos[wanted] = np.arange(len(wanted))
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = pos
+        return pos
+
+    def params(self, pvals: list[Any], batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``PS``, ``PR``, ``VARIED`` from the model's parameter values (floats or arrays)."""
+        if len(pvals) != len(self.param_index):
+            raise ValueError("one value per parameter of the model")
+        # two comprehensions and one scatter: a loop assigning numpy scalars one by one
+        # cost more than the kernel of a small batch (the full model has 322 parameters)
+        varied = [j for j, value in enumerate(pvals) if isinstance(value, np.ndarray)]
+        shared = np.zeros(self.n_params)
+        shared[self.param_index] = [0.0 if isinstance(v, np.ndarray) else v for v in pvals]
+        if not varied:
+            return shared, np.zeros((1, 1)), np.zeros(0, dtype=np.int64)
+        PR = np.empty((batch, len(varied)))
+        for c, j in enumerate(varied):
+            PR[:, c] = pvals[j]
+        return shared, PR, self.param_index[varied]
+
+    def tables(self, svals: list[np.ndarray], batch: int, cacheable: bool) -> tuple:
+        """``TS, TSC, TSM, SCHP, SCHC, SCHM, CH``: every series and schedule as columns of
+        one table on the half-step grid, and where the schedules change."""
+        key = ("tables", len(svals[0]) if svals else 0) + tuple(id(v) for v in svals)
+        hit = self._cache.get(key) if cacheable else None  # one lookup: threads share it
+        if hit is not None:
+            return hit[0]
+        grid = len(svals[0]) if svals else 1
+        n_cols = sum(1 if v.ndim == 1 else v.shape[1] for v in svals) or 1
+        TS = np.zeros((grid, n_cols))
+        TSC = np.zeros(len(self.canon.lowered.series) or 1, dtype=np.int64)
+        TSM = np.zeros_like(TSC)
+        SCHP, SCHC, SCHM = [], [], []
+        CH = np.zeros(max(grid, 1), dtype=np.uint8)
+        col = 0
+        for (role, index), values in zip(self.series_role, svals, strict=True):
+            width = 1 if values.ndim == 1 else values.shape[1]
+            TS[:, col : col + width] = values.reshape(grid, width)
+            if role == "series":
+                TSC[index], TSM[index] = col, int(values.ndim == 2)
+            else:
+                SCHP.append(index)
+                SCHC.append(col)
+                SCHM.append(int(values.ndim == 2))
+                block = TS[:, col : col + width]
+                CH[1:] |= (block[1:] != block[:-1]).any(axis=1)
+                CH[2:] |= (block[2:] != block[:-2]).any(axis=1)
+            col += width
+        ints = [np.array(x, dtype=np.int64) for x in (SCHP, SCHC, SCHM)]
+        out = (TS, TSC, TSM, *ints, CH)
+        if cacheable:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = (out, svals)  # keep the arrays alive: their ids are the key
+        return out
+
+    def call(self, pvals, svals, batch, names, n_steps, save_every, t0, dt, threads,
+             tables_cacheable=False, check_every=CHECK_EVERY):
+        """Run the kernel: ``(O, STATUS, FS)``, ``O`` (the outputs) of shape (batch, saves,
+        outputs + 1). The state's finiteness is tested every ``check_every`` steps; see
+        :meth:`exact` for the exact step of a failure."""
+        kernel = self.kernel()
+        pos = self.positions(names)
+        n_out = sum(len(self.where[n]) for n in names)
+        n_save = n_steps // save_every + 1
+        PS, PR, VARIED = self.params(pvals, batch)
+        tables = self.tables(svals, batch, tables_cacheable)
+        out = np.empty((batch, n_save, n_out + 1))
+        STATUS = np.empty(batch, dtype=np.int64)
+        FS = np.empty((batch, max(self.n_state, 1)))
+        args = (PS, PR, VARIED, *tables, pos, out, STATUS, FS, n_steps, save_every, float(t0),
+                float(dt), int(check_every))
+        run_chunks(kernel, batch, args, threads or default_threads())
+        return out, STATUS, FS
+
+    def exact(self, runs, pvals, svals, names, n_steps, save_every, t0, dt):
+        """``call`` on the runs ``runs`` alone, testing the state at every step: the exact
+        step, state and outputs of each failure (a run's result does not depend on its batch)."""
+        runs = np.asarray(runs)
+        pv = [v[runs] if isinstance(v, np.ndarray) else v for v in pvals]
+        sv = [v[:, runs] if v.ndim == 2 else v for v in svals]
+        return self.call(pv, sv, len(runs), names, n_steps, save_every, t0, dt, 1, check_every=1)
+
+    # -- failures ----------------------------------------------------------------------------
+    def model_state(self, fs_row: np.ndarray, model_plan: Any) -> np.ndarray:
+        """A failed run's state (``FS[b]``) in the rows of the model's own plan."""
+        canon_rows = {self.slot_of[s]: r for s, r in self.plan.state_rows.items()}
+        state = np.empty((len(model_plan.state_rows), 1))
+        for slot, row in model_plan.state_rows.items():
+            state[row, 0] = fs_row[canon_rows[slot]]
+        return state
+
+
+def _element_index(lowered: Any, slot: int) -> int:
+    return lowered.var_slots[lowered.slots[slot].var].index(slot)
+
+
+def _slot_map(canon: Any, model: Any, converted: set[str]) -> dict[int, int]:
+    """Kernel slot -> the model's slot: the two lowerings are the same slot for slot, but
+    for the kernel's constants that are the model's step series."""
+    out: dict[int, int] = {}
+    j = 0
+    for i, slot in enumerate(canon.slots):
+        if slot.kind == "const" and slot.var in converted:
+            continue
+        other = model.slots[j]
+        assert (other.var, other.kind, other.element, other.note) == (
+            slot.var, slot.kind, slot.element, slot.note,
+        ), "canonical lowering out of step"
+        out[i] = j
+        j += 1
+    return out
 
 
 # -- the kernel cache ---------------------------------------------------------------------------
 
 _LOADED: dict[str, Any] = {}
 _LOCK = threading.Lock()
+_COMPILED: list[tuple[str, float]] = []  # (key, seconds) compiled (not loaded) here
+
+
+def compile_count() -> int:
+    """How many kernels this process compiled (a kernel loaded from the disk cache or
+    already loaded does not count): the tests report it."""
+    return len(_COMPILED)
+
+
+def compile_seconds() -> float:
+    """The seconds this process spent compiling kernels (see :func:`compile_count`)."""
+    return sum(seconds for _, seconds in _COMPILED)
 
 
 def kernel_key(source: str) -> str:
@@ -375,7 +345,7 @@ def is_cached_key(key: str) -> bool:
     return key in _LOADED or (cache_dir() / f"k_{key}.ok").exists()
 
 
-def load_kernel(source: str, label: str = "", n_series: int = 0) -> Any:
+def load_kernel(source: str, label: str = "") -> Any:
     """The compiled kernel of ``source``: from this process, from the disk cache, or
     compiled now (with a :data:`progress` message) and cached."""
     key = kernel_key(source)
@@ -410,29 +380,39 @@ def load_kernel(source: str, label: str = "", n_series: int = 0) -> Any:
                 f"kazind: compiling the fused kernel{f' of {label}' if label else ''} "
                 f"(once; cached in {folder})"
             )
-        _warm(kernel, n_series)
+        _warm(kernel)
         if cold:
+            seconds = time.perf_counter() - t0
+            _COMPILED.append((key, seconds))
             try:
-                done.write_text(f"{time.perf_counter() - t0:.1f} s\n", encoding="ascii")
+                done.write_text(f"{seconds:.1f} s\n", encoding="ascii")
             except OSError:
                 pass
         _LOADED[key] = kernel
         return kernel
 
 
-def _warm(kernel: Any, n_series: int) -> None:
-    """Compile (or load) ``kernel`` for the argument types every call uses."""
-    ts = tuple(np.zeros((1, 1)) for _ in range(max(n_series, 1)))
+def _warm(kernel: Any) -> None:
+    """Compile (or load) ``kernel`` for the argument types every call uses: C-contiguous,
+    writable float64 arrays, int64 index arrays, a uint8 change table."""
+    i64 = np.zeros(1, np.int64)
     kernel(
-        0, 0, np.zeros(1), np.zeros((1, 1)), np.zeros(1, np.int64), ts,
-        np.zeros(len(ts), np.int64),
-        np.zeros(1, np.int64), np.zeros((1, 1, 1)), np.zeros(1, np.int64), 0, 1, 0.0, 1.0,
+        0, 0, np.zeros(1), np.zeros((1, 1)), i64, np.zeros((1, 1)), i64, i64, i64, i64, i64,
+        np.zeros(1, np.uint8), i64, np.zeros((1, 1, 1)), i64, np.zeros((1, 1)), 0, 1, 0.0, 1.0, 1,
     )
 
 
-# -- running ---------------------------------------------------------------------------------
+assert len(SIGNATURE) == 21  # the arguments _warm passes
+
+
+# -- running over threads --------------------------------------------------------------------
 
 _POOL: ThreadPoolExecutor | None = None
+#: Chunks per thread: enough for a busy core to take fewer of them, few enough that the
+#: cost of a kernel call (about 20 us) does not count.
+CHUNKS_PER_THREAD = 8
+#: Fewest runs in a chunk, and fewest runs split over threads at all.
+MIN_CHUNK = 16
 
 
 def default_threads() -> int:
@@ -460,16 +440,27 @@ def _pool(threads: int) -> ThreadPoolExecutor:
     return _POOL
 
 
-def call(kernel: Any, batch: int, args: tuple, threads: int) -> None:
-    """Run ``kernel`` on runs ``0..batch-1``, split into contiguous ranges over threads."""
-    threads = max(1, min(threads, batch // 64 or 1))
+def run_chunks(kernel: Any, batch: int, args: tuple, threads: int) -> None:
+    """Run ``kernel`` on runs ``0..batch-1``: in chunks of contiguous runs that ``threads``
+    threads (this one included) take one after the other, so that the work balances even
+    when a core is slowed by other programs. Every run's result is the same however the
+    runs are cut (a run depends only on its own inputs)."""
+    threads = max(1, min(threads, batch // MIN_CHUNK or 1))
     if threads == 1:
         kernel(0, batch, *args)
         return
-    edges = np.linspace(0, batch, threads + 1).astype(int)
-    futures = [
-        _pool(threads).submit(kernel, int(lo), int(hi), *args)
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True)
-    ]
-    for future in futures:
-        future.result()
+    size = max(MIN_CHUNK, math.ceil(batch / (threads * CHUNKS_PER_THREAD)))
+    edges = list(range(0, batch, size)) + [batch]
+    counter = itertools.count()  # next() on a count is atomic under the GIL
+    n = len(edges) - 1
+
+    def work() -> None:
+        while (i := next(counter)) < n:
+            kernel(edges[i], edges[i + 1], *args)
+
+    futures = [_pool(threads - 1).submit(work) for _ in range(threads - 1)]
+    try:
+        work()
+    finally:
+        for future in futures:
+            future.result()

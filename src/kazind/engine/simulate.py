@@ -39,6 +39,7 @@ from kazind.engine.units import UnitChecker
 
 _AUX_KINDS = ("aux", "haux", "fixed")
 BACKENDS = ("auto", "numpy", "scalar", "fused")
+ON_FAILURE = ("raise", "nan")
 #: ``auto`` runs a model of at least this many values (slots) on the fused backend, and
 #: a run of at least this many runs x steps x values; smaller runs are not worth a compile.
 AUTO_FUSED_SLOTS = 200
@@ -88,6 +89,12 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
     lowered = lower(spec, trees)
     check_units(spec, trees)
     return CompiledModel(spec, lowered)
+
+
+def _uncheckedmodel(spec: ModelSpec) -> CompiledModel:
+    """A model lowered without the unit checks: the fused backend's canonical form of a
+    model already checked (the same equations, its step series as constants)."""
+    return CompiledModel(spec, lower(spec, parse_equations(spec)))
 
 
 def _variable_checked(dims: tuple, data: np.ndarray, attrs: dict) -> xr.Variable:
@@ -277,18 +284,20 @@ class CompiledModel:
             return default
         if isinstance(outputs, str):
             outputs = [outputs]
-        names = list(dict.fromkeys(outputs))
-        storable = [
-            v.name
-            for v in self.spec.variables
-            if v.kind in ("stock", "flow", "aux", "constant", "series")
-        ]
+        names = tuple(dict.fromkeys(outputs))
+        storable = self._cache.get(("storable",))
+        if storable is None:
+            storable = self._cache[("storable",)] = dict.fromkeys(
+                v.name
+                for v in self.spec.variables
+                if v.kind in ("stock", "flow", "aux", "constant", "series")
+            )
         for name in names:
             if name not in storable:
-                hint = did_you_mean(str(name), storable)
+                hint = did_you_mean(str(name), list(storable))
                 what = "not a stored kind (lookup)" if name in self.spec.names() else "unknown"
                 raise EngineError(f"outputs: {what} variable {name!r}{hint}")
-        return tuple(names)
+        return names
 
     def _params(self, params: dict | None) -> tuple[list[Any], int | None, dict[str, np.ndarray]]:
         """Per const slot: a float or a per-run array; the batch size; the given values."""
@@ -306,9 +315,12 @@ class CompiledModel:
             order = [i for i, s in enumerate(slots) if s.kind == "const"]
             constants = {c.name: c for c in self.spec.constants()}
             self._cache[("param-defaults",)] = defaults = (defaults, order, constants)
-        values, order, constants = dict(defaults[0]), defaults[1], defaults[2]
         if not params:
-            return [values[i] for i in order], None, {}
+            plain = self._cache.get(("param-values",))
+            if plain is None:  # shared by every call without params: callers only read it
+                plain = self._cache[("param-values",)] = [defaults[0][i] for i in defaults[1]]
+            return plain, None, {}
+        values, order, constants = dict(defaults[0]), defaults[1], defaults[2]
         batch: int | None = None
         given: dict[str, np.ndarray] = {}
         for name, raw in labelled_params(self.spec, params or {}).items():
@@ -357,23 +369,29 @@ class CompiledModel:
             run = f" (run {int(index[0])})" if per_run else ""
             raise EngineError(f"parameter {var.name!r}: value {float(value)!r}{run} {why}")
 
-    def _series(self, series: dict | None, grid: np.ndarray) -> tuple[list[Any], int | None]:
+    def _series(self, series: dict | None, n_steps: int, step: float) -> tuple[list[Any], int | None]:
+        """Every series on the half-step grid of ``n_steps`` steps of ``step`` (the model's
+        own cached per grid, an override interpolated), and the batch size they imply."""
+        grid_key = ("series-grid", n_steps, step)
+        cached = self._cache.get(grid_key)
+        if cached is None:
+            grid = self.spec.time.start + np.arange(2 * n_steps + 1) * (step * 0.5)
+            values = [np.interp(grid, v.times, v.values) for v in self.lowered.series]
+            for arr in values:
+                arr.flags.writeable = False  # shared by every run on this grid
+            cached = self._cache[grid_key] = (values, grid)
+        if not series:
+            return cached[0], None
+        grid = cached[1]
         known = {v.name: v for v in self.lowered.series}
-        overrides = dict(series or {})
+        overrides = dict(series)
         batch: int | None = None
         for name in overrides:
             if name not in known:
                 hint = did_you_mean(str(name), list(known))
                 raise EngineError(f"series {name!r} is not a time series of the model{hint}")
         out = []
-        grid_key = ("series-grid", len(grid), float(grid[0]), float(grid[-1]))
-        cached = self._cache.get(grid_key)
-        if cached is None:
-            cached = self._cache[grid_key] = [
-                np.interp(grid, v.times, v.values) for v in self.lowered.series
-            ]
-            for arr in cached:
-                arr.flags.writeable = False  # shared by every run on this grid
+        cached = cached[0]
         for i, var in enumerate(self.lowered.series):
             if var.name not in overrides:
                 out.append(cached[i])
@@ -485,11 +503,15 @@ class CompiledModel:
         save_step: float | None = None,
         backend: str = "auto",
         threads: int | None = None,
+        on_failure: str = "raise",
     ) -> xr.Dataset:
         """Simulate a batch of parameter sets; see docs/engine.md for arguments and output.
 
         ``threads``: how many threads the fused backend splits the batch over (default:
-        ``KAZIND_THREADS``, else every core).
+        ``KAZIND_THREADS``, else every core). ``on_failure``: ``"raise"`` (the first run
+        that fails numerically raises :class:`SimulationError`) or ``"nan"`` (its outputs
+        are NaN, the Dataset's attributes ``failed_runs`` and ``failure_reasons`` list the
+        runs that failed and the message of each, the other runs are unaffected).
         """
         ts = self.spec.time
         method = method or ts.method
@@ -497,6 +519,8 @@ class CompiledModel:
             raise EngineError(f"method must be 'euler' or 'rk4', got {method!r}")
         if backend not in BACKENDS:
             raise EngineError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+        if on_failure not in ON_FAILURE:
+            raise EngineError(f"on_failure must be 'raise' or 'nan', got {on_failure!r}")
         step = float(dt if dt is not None else ts.dt)
         if save_step is None:
             save_step = ts.save_step if ts.save_step is not None else step
@@ -509,32 +533,72 @@ class CompiledModel:
             and np.ndim(v[1]) == 2
         )
         self._check_memory(b1 or 1, names, method, n_steps, save_every, backend, per_run_series)
-        grid = ts.start + np.arange(2 * n_steps + 1) * (step * 0.5)
-        svals, b2 = self._series(series, grid)
+        svals, b2 = self._series(series, n_steps, step)
         if b1 is not None and b2 is not None and b1 != b2:
             raise EngineError(f"batch size {b1} of params differs from {b2} of series")
         batch = b1 or b2 or 1
         if backend == "auto":
             backend = self.auto_backend(batch, method, n_steps)
+        reasons: dict[int, str] = {}
         if backend == "fused":
-            data = self._run_fused(method, names, pvals, svals, batch, n_steps, save_every, step, threads)
-            return self._dataset(names, data, n_steps, save_every, step, method, given, batch, "bto")
-        plan, fn = self._compiled(backend, method, names)
-        lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
-        args = (n_steps, save_every, float(ts.start), step)
-        if backend == "numpy":
-            data = self._run_numpy(plan, fn, pvals, svals, lookups, batch, args)
+            data, reasons = self._run_fused(method, names, pvals, svals, batch, n_steps, save_every,
+                                            step, threads, on_failure, not series)
+            layout = "bto"
         else:
-            runs = []
-            for b in range(batch):
-                p = [float(v[b]) if isinstance(v, np.ndarray) else float(v) for v in pvals]
-                s = [(v[:, b] if v.ndim == 2 else v).tolist() for v in svals]
-                lk = [(x.tolist(), y.tolist()) for x, y in lookups]
+            plan, fn = self._compiled(backend, method, names)
+            lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
+            args = (n_steps, save_every, float(ts.start), step)
+            if backend == "numpy":
+                data, reasons = self._numpy_runs(plan, fn, pvals, svals, lookups, batch, args, on_failure)
+            else:
+                data, reasons = self._scalar_runs(plan, fn, names, pvals, svals, lookups, batch,
+                                                  args, on_failure)
+            layout = "otb"
+        ds = self._dataset(names, data, n_steps, save_every, step, method, given, batch, layout)
+        if on_failure == "nan":
+            ds.attrs["failed_runs"] = sorted(reasons)
+            ds.attrs["failure_reasons"] = [reasons[r] for r in sorted(reasons)]
+        return ds
+
+    def _numpy_runs(self, plan, fn, pvals, svals, lookups, batch, args, on_failure, offset=0):
+        """The numpy backend's outputs; with ``on_failure="nan"`` a batch that fails is cut
+        in halves until each failing run stands alone (NaN outputs, its message kept)."""
+        if on_failure == "raise":
+            return self._run_numpy(plan, fn, pvals, svals, lookups, batch, args, offset), {}
+        try:
+            return self._run_numpy(plan, fn, pvals, svals, lookups, batch, args, offset), {}
+        except SimulationError as exc:
+            if batch == 1:
+                n_save = args[0] // args[1] + 1
+                return np.full((len(plan.outputs), n_save, 1), np.nan), {offset: " ".join(str(exc).split())}
+        half = batch // 2
+        parts = []
+        reasons: dict[int, str] = {}
+        for lo, hi in ((0, half), (half, batch)):
+            pv = [v[lo:hi] if isinstance(v, np.ndarray) else v for v in pvals]
+            sv = [v[:, lo:hi] if v.ndim == 2 else v for v in svals]
+            data, why = self._numpy_runs(plan, fn, pv, sv, lookups, hi - lo, args, on_failure, offset + lo)
+            parts.append(data)
+            reasons.update(why)
+        return np.concatenate(parts, axis=2), reasons
+
+    def _scalar_runs(self, plan, fn, names, pvals, svals, lookups, batch, args, on_failure):
+        """The scalar backend's outputs, run by run (a failed run NaN with ``"nan"``)."""
+        runs, reasons = [], {}
+        lk = [(x.tolist(), y.tolist()) for x, y in lookups]
+        for b in range(batch):
+            p = [float(v[b]) if isinstance(v, np.ndarray) else float(v) for v in pvals]
+            s = [(v[:, b] if v.ndim == 2 else v).tolist() for v in svals]
+            try:
                 runs.append(
                     self._run_scalar(plan, fn, p, s, lk, args, b, (names, pvals, svals, lookups))
                 )
-            data = np.concatenate(runs, axis=2)
-        return self._dataset(names, data, n_steps, save_every, step, method, given, batch)
+            except SimulationError as exc:
+                if on_failure == "raise":
+                    raise
+                reasons[b] = " ".join(str(exc).split())
+                runs.append(np.full((len(plan.outputs), args[0] // args[1] + 1, 1), np.nan))
+        return np.concatenate(runs, axis=2), reasons
 
     def _run_numpy(self, plan, fn, pvals, svals, lookups, batch, args, run_offset=0, exact=False):
         n_state = len(plan.state_rows)
@@ -688,48 +752,26 @@ class CompiledModel:
         return result
 
     # -- the fused backend -----------------------------------------------------------------
-    def _fused_source(self, method: str) -> tuple[Plan, str, dict[str, list[int]]]:
-        key = ("fused-source", method)
-        if key not in self._cache:
-            plan = self._plan(method, self._all_storable())
-            source = fused.kernel_source(plan, self.spec)
-            _, where = fused.storable_ir(self.lowered, self.spec)
-            self._cache[key] = (plan, source, where)
-        return self._cache[key]
-
-    def _all_storable(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.spec.variables if v.kind != "lookup")
+    def _backend(self, method: str) -> fused.Backend:
+        """The fused backend of ``method`` (its canonical structure, kernel and packing)."""
+        key = ("fused-backend", method)
+        backend = self._cache.get(key)
+        if backend is None:
+            backend = self._cache[key] = fused.Backend(self, method, _uncheckedmodel)
+        return backend
 
     def fused_ready(self, method: str | None = None) -> bool:
         """True when the fused kernel of ``method`` is compiled (in this process or on disk)."""
         if not fused.available():
             return False
-        method = method or self.spec.time.method
-        if ("fused-kernel", method) in self._cache:
-            return True
-        key = self._cache.get(("fused-key", method))
-        if key is None:
-            _, source, _ = self._fused_source(method)
-            key = self._cache[("fused-key", method)] = fused.kernel_key(source)
-        return fused.is_cached_key(key)
+        return self._backend(method or self.spec.time.method).ready()
 
     def warm(self, method: str | None = None) -> CompiledModel:
         """Compile (or load from the disk cache) the fused kernel now, so that the first
         run does not wait for it; a no-op when numba is missing. Returns the model."""
-        method = method or self.spec.time.method
         if fused.available():
-            self._fused_kernel(method)
+            self._backend(method or self.spec.time.method).kernel()
         return self
-
-    def _fused_kernel(self, method: str) -> Any:
-        key = ("fused-kernel", method)
-        kernel = self._cache.get(key)
-        if kernel is None:
-            _, source, _ = self._fused_source(method)
-            kernel = self._cache[key] = fused.load_kernel(
-                source, repr(self.spec.name), len(self.lowered.series)
-            )
-        return kernel
 
     def auto_backend(self, batch: int, method: str | None = None, n_steps: int | None = None) -> str:
         """The backend ``backend="auto"`` picks: ``KAZIND_BACKEND`` if set; else ``fused``
@@ -753,63 +795,65 @@ class CompiledModel:
                 return "fused"
         return "scalar" if batch == 1 else "numpy"
 
-    def _run_fused(self, method, names, pvals, svals, batch, n_steps, save_every, dt, threads):
+    def _run_fused(self, method, names, pvals, svals, batch, n_steps, save_every, dt, threads,
+                   on_failure="raise", cacheable=False):
+        """The fused kernel's outputs ``(run, time, output + spare)`` and, with
+        ``on_failure="nan"``, the failed runs' messages (their outputs NaN)."""
         if not fused.available():
             raise EngineError("backend 'fused' needs numba, which is not installed")
-        plan, _, where = self._fused_source(method)
-        kernel = self._fused_kernel(method)
-        outidx = np.array([pos for name in names for pos in where[name]], dtype=np.int64)
-        n_save = n_steps // save_every + 1
-        shared = np.zeros(len(pvals))
-        column = np.full(len(pvals), -1, dtype=np.int64)
-        per_run = []
-        for p, value in enumerate(pvals):
-            if isinstance(value, np.ndarray):
-                column[p] = len(per_run)
-                per_run.append(value)
-            else:
-                shared[p] = float(value)
-        PR = np.ascontiguousarray(np.column_stack(per_run)) if per_run else np.zeros((1, 1))
-        # C-contiguous and writable, so that every call has the kernel's one signature
-        TS = tuple(
-            np.require(v.reshape(-1, 1) if v.ndim == 1 else v, float, ["C", "W"]) for v in svals
-        ) or (np.zeros((1, 1)),)
-        TSM = np.array([0 if v.ndim == 1 else 1 for v in svals] or [0], dtype=np.int64)
-        out = np.empty((batch, n_save, len(outidx)))
-        status = np.empty(batch, dtype=np.int64)
-        varied = np.flatnonzero(column >= 0).astype(np.int64)
-        args = (shared, PR, varied, TS, TSM, outidx, out, status, n_steps, save_every,
-                float(self.spec.time.start), float(dt))
-        fused.call(kernel, batch, args, threads or fused.default_threads())
+        backend = self._backend(method)
+        t0 = float(self.spec.time.start)
+        out, status, state = backend.call(
+            pvals, svals, batch, names, n_steps, save_every, t0, dt, threads, cacheable
+        )
         failed = np.flatnonzero(status != -1)
-        if failed.size:
-            self._fused_failure(method, names, pvals, svals, out, status, int(failed[0]),
-                                n_steps, save_every, dt)
-        return out
+        reasons: dict[int, str] = {}
+        if not failed.size:
+            return out, reasons
+        pipes = failed[status[failed] <= fused.PIPELINE_FAILED]
+        if on_failure == "raise" or pipes.size:  # a pipeline over the cap is the model's error
+            run = int(failed[0] if on_failure == "raise" else pipes[0])
+            self._fused_failure(method, names, pvals, svals, run, n_steps, save_every, dt)
+        exact = backend.exact(failed, pvals, svals, names, n_steps, save_every, t0, dt)
+        for i, run in enumerate(failed):
+            error = self._fused_error(method, names, *exact, i, int(run), n_steps, save_every, dt)
+            reasons[int(run)] = " ".join(str(error).split())
+        out[failed] = np.nan
+        return out, reasons
 
-    def _fused_failure(self, method, names, pvals, svals, out, status, run, n_steps, save_every, dt):
-        """Report the first failing run of a fused batch as the numpy backend would: by
+    def _fused_error(self, method, names, out, status, state, row, run, n_steps, save_every, dt):
+        """The :class:`SimulationError` the numpy backend gives for run ``run`` of a fused
+        batch, made from what the kernel wrote in row ``row`` of an exact re-run (its
+        status, its state where it failed, its saved outputs)."""
+        plan = self._plan(method, names)
+        n_out = out.shape[2] - 1
+        saved = np.moveaxis(out[row : row + 1, :, :n_out], (0, 1, 2), (2, 1, 0))
+        args = (n_steps, save_every, float(self.spec.time.start), float(dt))
+        code = int(status[row])
+        try:
+            if code == fused.OUTPUT_FAILED:
+                self._output_failure(plan, saved, saved.shape[1], args, run)
+            S = self._backend(method).model_state(state[row], plan)
+            self._state_failure(plan, S, saved, code, args, run)
+        except SimulationError as exc:
+            return exc
+        return SimulationError(
+            f"the state failed the check at time {args[2] + max(code, 0) * dt!r} (run {run})"
+        )
+
+    def _fused_failure(self, method, names, pvals, svals, run, n_steps, save_every, dt):
+        """Report the failing run ``run`` of a fused batch as the numpy backend would: by
         re-running it alone there (it names variable, time and run)."""
         np_plan, np_fn = self._compiled("numpy", method, names)
         pv = [v[run : run + 1] if isinstance(v, np.ndarray) else v for v in pvals]
         sv = [v[:, run : run + 1] if v.ndim == 2 else v for v in svals]
         lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
-        args = (n_steps, save_every, float(self.spec.time.start), float(dt))
-        self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, args, run, exact=True)
-        # the reference run passed (a difference in the last bits decided): say what we know
-        code = int(status[run])
         t0 = float(self.spec.time.start)
-        if code == fused.OUTPUT_FAILED:
-            bad = np.argwhere(~np.isfinite(out[run]))
-            i, j = (int(x) for x in bad[0]) if bad.size else (0, 0)
-            sizes = [math.prod(self.spec.shape(n)) for n in names]
-            owner = names[int(np.searchsorted(np.cumsum(sizes), j, side="right"))]
-            raise SimulationError(
-                f"non-finite value {float(out[run, i, j])!r} at time {t0 + i * save_every * dt!r} "
-                f"(run {run})",
-                where=f"variable {owner!r}",
-            )
-        raise SimulationError(f"the state failed the check at time {t0 + max(code, 0) * dt!r} (run {run})")
+        self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, (n_steps, save_every, t0, float(dt)),
+                        run, exact=True)
+        # the reference run passed (a difference in the last bits decided): say what we know
+        exact = self._backend(method).exact([run], pvals, svals, names, n_steps, save_every, t0, dt)
+        raise self._fused_error(method, names, *exact, 0, run, n_steps, save_every, dt)
 
     # -- failures --------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -939,7 +983,7 @@ class CompiledModel:
             ds = xr.Dataset(coords=coords)
             cached = _Coords(dict(ds.variables), set(ds.coords), dict(ds.sizes), dict(ds.xindexes))
             if len(self._cache) > 64:  # a few batch sizes and time axes are all one meets
-                for old in [k for k in self._cache if k[0] == "coords"][:16]:
-                    del self._cache[old]
+                for old in [k for k in list(self._cache) if k[0] == "coords"][:16]:
+                    self._cache.pop(old, None)  # another thread may have taken it
             self._cache[key] = cached
         return cached

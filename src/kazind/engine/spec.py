@@ -195,11 +195,21 @@ class ModelSpec(BaseModel):
 
     # -- helpers ---------------------------------------------------------------
     def variable(self, name: str) -> Stock | Flow | Aux | Constant | Lookup | TimeSeries:
-        """The variable called ``name``; :class:`EngineError` if there is none."""
-        for var in self.variables:
-            if var.name == name:
-                return var
-        raise EngineError(f"no variable named {name!r}")
+        """The variable called ``name``; :class:`EngineError` if there is none.
+
+        A dict lookup (callers ask per stored variable, so a linear search made building
+        a run of a large model quadratic): the index of each name is kept, checked on
+        every hit and rebuilt when the list of variables was changed in place."""
+        index = self.__dict__.get("_index")
+        i = index.get(name) if index is not None else None
+        variables = self.variables
+        if i is None or i >= len(variables) or variables[i].name != name:
+            index = {v.name: j for j, v in enumerate(variables)}
+            self.__dict__["_index"] = index  # not a field: dumps and == ignore it
+            i = index.get(name)
+            if i is None:
+                raise EngineError(f"no variable named {name!r}")
+        return variables[i]
 
     def names(self) -> list[str]:
         """All variable names, in spec order."""

@@ -30,14 +30,22 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 def warm_up() -> None:
-    """Compile the model and run what every page shows, so the first request is quick."""
+    """Compile the model, run what every page shows and build every tab once in every
+    language, so that no reader waits for a first time: the first visit of a tab costs
+    its own request, not an import, a model run or a chart built for the first time."""
     data.historical_run()
     data.fact_points()
     for name in data.scenario_names():  # a broken user scenario is left out and logged here
         data.scenario_run(name)
-    from kazind.explorer.pages import story
+    data.ensemble_available()  # imports the ensemble's packages (dask: about 2 s)
+    from kazind.explorer.i18n import LANGS
+    from kazind.explorer.pages import PAGES, story, timeline
 
     story.warm_up()
+    for lang in LANGS:
+        timeline.panels(lang)
+        for p in PAGES:
+            p.layout(lang)
 
 
 class ExplorerDash(dash.Dash):

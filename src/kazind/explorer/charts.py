@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 from kazind.explorer.i18n import fmt_percent, fmt_sig, separators, translator
+from kazind.model.labels import element_label as model_element_label
 
 PALETTE = ("#1f5f99", "#c0392b", "#2e7d32", "#b8860b", "#6a4c93", "#00798c", "#8d6a48", "#555555")
 #: Line dash of the n-th run of a comparison: lines differ by pattern as well as colour.
@@ -47,33 +48,29 @@ BRANCH_SYMBOLS = {
 BRANCHES = tuple(BRANCH_COLOURS)
 WORKER_GROUPS = ("kazakh_workers", "other_workers")
 POP_GROUPS = ("kazakh", "russian", "ukrainian", "other")
+SPECIES = ("sheep_goats", "cattle", "horses", "camels")
+#: The towns over 50 thousand people at the 1939 census, largest first (a chart of
+#: thirteen lines is unreadable; the 'more variables' chart has every city).
+LARGEST_CITIES = ("almaty", "karaganda", "semey", "petropavl", "shymkent", "taraz", "oral")
 
-BRANCH_NAMES = {
-    "non_ferrous": "non-ferrous metals", "coal": "coal", "oil": "oil", "chemicals": "chemicals",
-    "power": "power", "machine_building": "machine building", "light": "light industry",
-    "food": "food industry", "printing": "printing",
-}  # fmt: skip
-ELEMENT_NAMES = {
-    "kazakh_workers": "Kazakh workers", "other_workers": "other workers", "kazakh": "Kazakhs",
-    "russian": "Russians", "ukrainian": "Ukrainians", "other": "others", "socialist": "socialist",
-    "cooperative": "cooperative", "private": "private",
-}  # fmt: skip
+#: Branches of the map's enterprises that are not branches of the model (message ids).
+OTHER_BRANCH_NAMES = {"printing": "printing"}
 
 
 def branch_label(branch: str, lang: str) -> str:
-    return translator(lang)(BRANCH_NAMES.get(branch, branch))
+    """A branch of industry in ``lang``: the model's catalogue of labels, else the .po files."""
+    return model_element_label(branch, lang, "branch") or translator(lang)(OTHER_BRANCH_NAMES.get(branch, branch))
 
 
 def element_label(element: str, lang: str, places=None) -> str:
-    """An element of a dimension (branch, group, city...) in ``lang``."""
-    _ = translator(lang)
-    if element in BRANCH_NAMES:
-        return branch_label(element, lang)
-    if element in ELEMENT_NAMES:
-        return _(ELEMENT_NAMES[element])
+    """An element of a dimension (branch, group, species, city...) in ``lang``: the model's
+    catalogue of labels names every element but the cities, which the gazetteer names."""
+    text = model_element_label(element, lang)
+    if text is not None:
+        return text
     if places is not None and element in places:
         return places[element].today_name(lang)
-    return element
+    return translator(lang)(OTHER_BRANCH_NAMES.get(element, element))
 
 
 def base_layout(lang: str, height: int | None = None) -> dict:

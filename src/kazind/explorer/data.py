@@ -34,7 +34,8 @@ ENSEMBLE_SEED = 2024
 HISTORICAL = "historical"
 LEVERS_RUN = "levers"  # the name of the run with the page's lever values
 
-#: Outputs kept from every run (everything the pages draw or tabulate).
+#: Outputs kept from every run besides the timeline's panels, the fit targets, the story's
+#: charts and the outcomes (the map, the scenarios tab and the model tab use these).
 TIMELINE_OUTPUTS = (
     "industrial_output_index", "agricultural_output_index", "branch_output", "electricity_output",
     "railway_length", "population_total", "population_urban", "population_by_group",
@@ -66,8 +67,10 @@ def historical_model():
 def outputs() -> tuple[str, ...]:
     """Every output the explorer keeps: the timeline's, the targets', the outcomes'."""
     from kazind.explorer.pages.story import chart_variables
+    from kazind.explorer.pages.timeline import EXTRA_VARIABLES, PANEL_VARIABLES
 
-    names = set(TIMELINE_OUTPUTS) | set(targets().variables()) | chart_variables()
+    names = set(TIMELINE_OUTPUTS) | PANEL_VARIABLES | set(EXTRA_VARIABLES) | set(targets().variables())
+    names |= chart_variables()
     try:
         from kazind.scenarios.outcomes import OUTPUTS
 

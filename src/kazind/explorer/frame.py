@@ -2,10 +2,19 @@
 
 The state a reader can share (language, tab, and whatever keys the tabs declare) lives
 in the URL (:mod:`kazind.explorer.state`). The page is rendered for the URL it was
-opened with, so ``/?lang=ru&tab=map`` opens in Russian on the map; a change of tab
-only shows another panel (in the browser, no request), a change of language renders
-the body again in that language (the controls keep their values through Dash's
-persistence). The tabs follow the WAI-ARIA tabs pattern: ``role="tab"`` buttons in a
+opened with, so ``/?lang=ru&tab=map`` opens in Russian on the map.
+
+Only the visible tab's panel is built. Another tab's panel is built on its first visit
+(one request: the browser asks for it through :data:`~kazind.explorer.ids.NEED` only
+when the panel is not yet built in the page's language), and from then on a change of
+tab only shows and hides panels in the browser, with no request. A change of language
+builds the visible panel again in the new language (and the title, intro and tab
+names), and empties the others, which are built again on their next visit: the
+language costs one panel, not the whole page. Each built panel carries its language in
+its own store (:func:`~kazind.explorer.ids.panel_lang`), which is what its tab's
+callbacks read, so a panel's charts are drawn once, by the panel's first callbacks.
+
+The tabs follow the WAI-ARIA tabs pattern: ``role="tab"`` buttons in a
 ``role="tablist"``, ``role="tabpanel"`` panels, arrow keys, Home and End to move
 (``assets/kazind.js``).
 """
@@ -13,9 +22,10 @@ persistence). The tabs follow the WAI-ARIA tabs pattern: ``role="tab"`` buttons 
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from urllib.parse import urlsplit
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from kazind.explorer import ids as I
 from kazind.explorer import state
@@ -49,23 +59,31 @@ def tab_bar(lang: str, selected: str) -> html.Div:
     )
 
 
-def body(lang: str, selected: str | None = None) -> list:
-    """The body in ``lang``: the intro line, the tab list and every tab's panel."""
+def intro(lang: str) -> str:
     _ = translator(lang)
+    return _("Kazakhstan's industrialization, 1913-1940: the record of a Kazakh-language history and a "
+             "calibrated model of the economy built on it.")  # fmt: skip
+
+
+def panel_children(key: str, lang: str) -> list:
+    """A tab's panel built in ``lang``: its language's store, then the tab's content."""
+    from kazind.explorer.pages import get
+
+    return [dcc.Store(id=I.panel_lang(key), data=lang), *get(key).layout(lang)]
+
+
+def body(lang: str, selected: str | None = None) -> list:
+    """The body in ``lang``: the intro line, the tab list and the panels, the selected one
+    built, every other empty until its first visit."""
     selected = selected if selected in page_keys() else TAB.default
     panels = [
         html.Section(
-            p.layout(lang), id=I.panel(p.key), role="tabpanel", hidden=p.key != selected, className="kz-panel",
-            tabIndex="0", **{"aria-labelledby": I.tab(p.key)},
+            panel_children(p.key, lang) if p.key == selected else [], id=I.panel(p.key), role="tabpanel",
+            hidden=p.key != selected, className="kz-panel", tabIndex="0", **{"aria-labelledby": I.tab(p.key)},
         )  # fmt: skip
         for p in PAGES
     ]
-    intro = html.P(
-        _("Kazakhstan's industrialization, 1913-1940: the record of a Kazakh-language history and a "
-          "calibrated model of the economy built on it."),
-        id=I.INTRO, className="kz-intro",
-    )  # fmt: skip
-    return [intro, tab_bar(lang, selected), *panels]
+    return [html.P(intro(lang), id=I.INTRO, className="kz-intro"), tab_bar(lang, selected), *panels]
 
 
 def top_bar(lang: str) -> html.Header:
@@ -90,9 +108,18 @@ def top_bar(lang: str) -> html.Header:
     )
 
 
+#: The state a panel is being built for inside a callback (the browser's current state,
+#: which a tab's layout reads through :func:`url_state`, as it reads the URL on a page load).
+_BUILDING: ContextVar[dict | None] = ContextVar("kazind_building_state", default=None)
+
+
 def url_state() -> dict[str, str]:
-    """The state of the URL being rendered: the query of the page that asks for its layout
-    (Dash's layout request carries the page's address as its Referer), else the defaults."""
+    """The state of the view being rendered: the state a panel is built for (in
+    :func:`fill`), else the query of the page that asks for its layout (Dash's layout
+    request carries the page's address as its Referer), else the defaults."""
+    building = _BUILDING.get()
+    if building is not None:
+        return state.parse(state.to_search(building))
     try:
         from flask import request
 
@@ -107,14 +134,17 @@ def page() -> html.Div:
     """The whole layout, rendered for the URL's language and tab."""
     st = url_state()
     lang = st.get("lang", DEFAULT_LANG)
+    tab = st.get("tab") if st.get("tab") in page_keys() else TAB.default
     return html.Div(
         [
             dcc.Location(id=I.URL, refresh=False),
             dcc.Store(id=I.STATE, data=st),
             dcc.Store(id=I.PAGE_LANG, data=lang),
+            dcc.Store(id=I.RENDERED, data={"lang": lang, "tabs": [tab]}),
+            dcc.Store(id=I.NEED, data=None),
             html.A(translator(lang)("Skip to the content"), href="#" + I.BODY, className="kz-skip"),
             top_bar(lang),
-            html.Main(body(lang, st.get("tab")), id=I.BODY, className="kz-body"),
+            html.Main(body(lang, tab), id=I.BODY, className="kz-body"),
             html.Div(id=I.DOC_SYNC, hidden=True),
         ],
         className="kz-page",
@@ -125,7 +155,7 @@ def page() -> html.Div:
 
 
 def render_body(lang, st):
-    """The body and the title in a newly chosen language."""
+    """The body and the title in ``lang`` for the state ``st`` (the selected tab built)."""
     from kazind.explorer.i18n import check_lang
 
     lang = check_lang(lang)
@@ -133,18 +163,61 @@ def render_body(lang, st):
     return body(lang, tab), title(lang)
 
 
+def fill(need, rendered, st):
+    """Build the panel the browser needs (see the module docstring): (each panel's
+    children, the record of what is built, the title, the intro, each tab's name)."""
+    from kazind.explorer.i18n import check_lang
+
+    keys = page_keys()
+    nothing = [no_update] * (len(keys) + 3 + len(keys))
+    if not isinstance(need, dict) or need.get("tab") not in keys:
+        return nothing
+    try:
+        lang = check_lang(need.get("lang"))
+    except Exception:  # noqa: BLE001 - a page that sends a bad language gets nothing new
+        return nothing
+    tab = need["tab"]
+    rendered = rendered if isinstance(rendered, dict) else {}
+    same_lang = rendered.get("lang") == lang
+    built = list(rendered.get("tabs") or []) if same_lang else []
+    if tab in built:
+        return nothing
+    token = _BUILDING.set(st if isinstance(st, dict) else {})
+    try:
+        children = panel_children(tab, lang)
+    finally:
+        _BUILDING.reset(token)
+    panels = [children if k == tab else (no_update if same_lang else []) for k in keys]
+    done = {"lang": lang, "tabs": [*built, tab]}
+    if same_lang:
+        return [*panels, done, no_update, no_update, *[no_update] * len(keys)]
+    _ = translator(lang)
+    return [*panels, done, title(lang), intro(lang), *[_(p.label) for p in PAGES]]
+
+
+#: Show the state's tab and hide the others, in the page itself (the DOM, through
+#: ``kazindShowTab`` of assets/kazind.js, which a click on a tab also calls at once), not
+#: through Dash's props: a prop change re-renders a panel's whole tree in React (hundreds
+#: of milliseconds for the start tab's text or the timeline's charts), a DOM attribute
+#: costs nothing. The props are never changed afterwards, so React never writes them back.
 SHOW_TAB_JS = """
 function(st) {
     const TABS = %s;
     const tab = (st && TABS.includes(st.tab)) ? st.tab : TABS[0];
-    const out = [];
-    TABS.forEach(k => out.push(k === tab ? 'true' : 'false'));
-    TABS.forEach(k => out.push(k === tab ? '0' : '-1'));
-    TABS.forEach(k => out.push(k === tab ? 'kz-tab kz-tab--selected' : 'kz-tab'));
-    TABS.forEach(k => out.push(k !== tab));
-    // a tab shown for the first time: let its charts take the panel's width
-    setTimeout(() => window.dispatchEvent(new Event('resize')), 0);
-    return out;
+    if (window.kazindShowTab) { window.kazindShowTab(tab); }
+    return window.dash_clientside.no_update;
+}
+"""
+
+#: The panel to build, if the visible one is not built in the page's language (no request
+#: otherwise: a tab already visited is only shown).
+NEED_JS = """
+function(st, lang, rendered) {
+    const TABS = %s, nu = window.dash_clientside.no_update;
+    const tab = (st && TABS.includes(st.tab)) ? st.tab : TABS[0];
+    const r = rendered || {};
+    if (r.lang === lang && (r.tabs || []).includes(tab)) { return nu; }
+    return {tab: tab, lang: lang};
 }
 """
 
@@ -174,16 +247,22 @@ def register(app) -> None:
         State(I.STATE, "data"),
         State(I.PAGE_LANG, "data"),
     )
-    app.callback(
-        Output(I.BODY, "children"), Output(I.TITLE, "children"), Input(I.PAGE_LANG, "data"), State(I.STATE, "data"),
+    app.clientside_callback(
+        NEED_JS % json.dumps(keys),
+        Output(I.NEED, "data"),
+        Input(I.STATE, "data"), Input(I.PAGE_LANG, "data"), State(I.RENDERED, "data"),
         prevent_initial_call=True,
-    )(render_body)
+    )  # fmt: skip
+    app.callback(
+        *[Output(I.panel(k), "children") for k in keys],
+        Output(I.RENDERED, "data"), Output(I.TITLE, "children"), Output(I.INTRO, "children"),
+        *[Output(I.tab(k), "children") for k in keys],
+        Input(I.NEED, "data"), State(I.RENDERED, "data"), State(I.STATE, "data"),
+        prevent_initial_call=True,
+    )(fill)  # fmt: skip
     app.clientside_callback(
         SHOW_TAB_JS % json.dumps(keys),
-        *[Output(I.tab(k), "aria-selected") for k in keys],
-        *[Output(I.tab(k), "tabIndex") for k in keys],
-        *[Output(I.tab(k), "className") for k in keys],
-        *[Output(I.panel(k), "hidden") for k in keys],
+        Output(I.TABS, "data-shown"),
         Input(I.STATE, "data"),
     )
     app.clientside_callback(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kazind.model.build import POLICY_LEVERS
 
-# -- the frame: URL state, language, tabs, the body re-rendered on a change of language
+# -- the frame: URL state, language, tabs, each panel built on its first visit
 URL = "url"
 STATE = "page-state"  # dcc.Store: the URL state (kazind.explorer.state)
 PAGE_LANG = "page-lang"  # dcc.Store: the page's language; every callback reads it
@@ -30,6 +30,9 @@ TAB_SCENARIOS = "tab-scenarios"
 TAB_RECORD = "tab-record"
 TAB_MODEL = "tab-model"
 DOC_SYNC = "doc-sync"  # hidden: <html lang> and the document title follow the language
+RENDERED = "page-rendered"  # dcc.Store: {"lang", "tabs"}: the panels built, and their language
+NEED = "page-need"  # dcc.Store: {"tab", "lang"}: a panel to build (set in the browser)
+PANEL_LANG_SUFFIX = "-lang"  # each built panel's own dcc.Store of its language
 
 # -- timeline: the historical paths with the record's facts on them
 TIMELINE_GRAPH = "timeline-graph"  # the grid of the timeline's charts
@@ -101,7 +104,14 @@ def panel(key: str) -> str:
     return PANEL_PREFIX + key
 
 
+def panel_lang(key: str) -> str:
+    """The id of the store holding the language a tab's panel was built in: the tab's
+    callbacks read their language from it (a panel is rebuilt, not updated, in another)."""
+    return PANEL_PREFIX + key + PANEL_LANG_SUFFIX
+
+
 def all_ids() -> list[str]:
     """Every documented fixed id (the lever sliders included)."""
-    fixed = [v for k, v in globals().items() if k.isupper() and isinstance(v, str) and not k.endswith("_PREFIX")]
+    fixed = [v for k, v in globals().items()
+             if k.isupper() and isinstance(v, str) and not k.endswith(("_PREFIX", "_SUFFIX"))]  # fmt: skip
     return fixed + list(LEVER_IDS.values()) + list(READOUT_IDS.values())

@@ -46,7 +46,7 @@ def table_messages() -> set[str]:
     out |= set(scenarios.LEVER_UNITS.values())
     out |= {label for _lo, _hi, label, *_c in map_page.RAIL_PERIODS}
     out |= {f["properties"]["name"] for f in map_page.data.waters()["features"] if "name" in f["properties"]}
-    out |= set(charts.BRANCH_NAMES.values()) | set(charts.ELEMENT_NAMES.values())
+    out |= set(charts.OTHER_BRANCH_NAMES.values())
     out |= {name for _s, _c, name in charts.VERDICT_STYLE.values()}
     out |= {label for _key, label in model.COLUMNS}
     out |= set(model.KIND_LABELS.values())

@@ -4,12 +4,14 @@ The model file names its variables in ``snake_case`` for the engine and describe
 in English for modellers. A history teacher reads the explorer in Kazakh or Russian: the
 catalogue ``model/data/labels.yaml`` gives each variable a short name and a one-line
 description in kk, ru and en (with the names of the period: NEP, the five-year plans,
-organised recruitment...), and each sector of the model its name. It is owned by the
-model: a variable added to ``kazakhstan.yaml`` needs its labels here
-(:func:`missing_labels` lists those without, and a test reports them).
+organised recruitment...), each sector of the model its name, and each element of the
+model's dimensions (branches, groups, species...) the word a legend shows. It is owned
+by the model: a variable or element added to ``kazakhstan.yaml`` needs its labels here
+(:func:`missing_labels` and :func:`missing_element_labels` list those without, and a
+test reports them). Cities are named by the gazetteer, with the names of the year.
 
-``label(name, lang)`` and ``description(name, lang)`` fall back to English, then to the
-variable's name, so a page never breaks for a missing label.
+``label(name, lang)``, ``description(name, lang)`` and ``element_label(element, lang)``
+fall back to English, then to the name, so a page never breaks for a missing label.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from kazind.common.errors import KazindError
 from kazind.common.yamlio import load_yaml
 
 __all__ = ["LABELS_FILE", "LANGS", "Labels", "load_labels", "label", "description", "sector_label",
-           "missing_labels"]  # fmt: skip
+           "element_label", "missing_labels", "missing_element_labels"]  # fmt: skip
 
 LABELS_FILE = Path(__file__).resolve().parent / "data" / "labels.yaml"
 LANGS = ("kk", "ru", "en")
@@ -31,11 +33,12 @@ LANGS = ("kk", "ru", "en")
 @dataclass(frozen=True)
 class Labels:
     """The catalogue: variable -> {lang: name}, variable -> {lang: description},
-    sector -> {lang: name}."""
+    sector -> {lang: name}, dimension -> element -> {lang: name}."""
 
     names: dict[str, dict[str, str]]
     descriptions: dict[str, dict[str, str]]
     sectors: dict[str, dict[str, str]]
+    elements: dict[str, dict[str, dict[str, str]]]
 
 
 def _texts(doc, value, path: tuple, what: str) -> dict[str, str]:
@@ -69,7 +72,12 @@ def load_labels(path: str | Path = LABELS_FILE) -> Labels:
         descriptions[var] = _texts(doc, entry.get("description"), (*base, "description"),
                                    f"variable {var!r} description")  # fmt: skip
     sectors = {s: _texts(doc, t, ("sectors", s), f"sector {s!r}") for s, t in (data.get("sectors") or {}).items()}
-    return Labels(names, descriptions, sectors)
+    elements = {}
+    for dim, table in (data.get("elements") or {}).items():
+        if not isinstance(table, dict):
+            raise doc.error(f"dimension {dim!r}: expected its elements with kk, ru and en names", ("elements", dim))
+        elements[dim] = {e: _texts(doc, t, ("elements", dim, e), f"element {dim}.{e}") for e, t in table.items()}
+    return Labels(names, descriptions, sectors, elements)
 
 
 def _pick(table: dict[str, dict[str, str]], key: str, lang: str) -> str | None:
@@ -90,6 +98,26 @@ def description(name: str, lang: str) -> str:
 def sector_label(sector: str, lang: str) -> str:
     """The reader's name of a sector of the model (the model file's header text)."""
     return _pick(load_labels().sectors, sector, lang) or sector
+
+
+def element_label(element: str, lang: str, dimension: str | None = None) -> str | None:
+    """The reader's word for an element of a dimension (``sheep_goats`` -> ``қой мен ешкі``),
+    or None when the catalogue has none (a city: the gazetteer names it). Without
+    ``dimension`` the element is looked up in every dimension (element names are unique)."""
+    elements = load_labels().elements
+    tables = [elements.get(dimension, {})] if dimension else list(elements.values())
+    for table in tables:
+        if element in table:
+            return _pick(table, element, lang)
+    return None
+
+
+def missing_element_labels(dimensions: dict[str, list[str]], named_elsewhere=("city",)) -> list[str]:
+    """``dimension.element`` for each element of the model's dimensions without a label
+    (dimensions in ``named_elsewhere`` are named by the gazetteer)."""
+    elements = load_labels().elements
+    return [f"{d}.{e}" for d, items in dimensions.items() if d not in named_elsewhere
+            for e in items if e not in elements.get(d, {})]  # fmt: skip
 
 
 def missing_labels(variables, sectors=()) -> list[str]:

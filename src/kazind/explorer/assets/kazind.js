@@ -1,5 +1,6 @@
 // The explorer's small browser script (served by Dash from this folder).
 //
+// 0. Tabs shown at the click, in the page (see below).
 // 1. Keyboard use of the tabs (WAI-ARIA tabs pattern): on a tab, the Left and Right
 //    arrows move to the previous or next tab and show it, Home and End to the first and
 //    last. The tabs themselves are buttons (Enter and Space press them).
@@ -10,6 +11,25 @@
 //      label (id "<id>-label"), not a list box of options wrapping the inputs;
 //    - a dropdown's hidden focus target leaves the Tab order (it is aria-hidden);
 //    - a table's page buttons and the hidden case toggle get names.
+// 0. A tab is shown the moment it is clicked (before Dash's callbacks run): the panel's
+//    hidden attribute and the tab's state are set here, in the page; Dash then updates the
+//    URL state and, on a first visit, asks the server for the panel. The same function
+//    runs from the frame's callback when the state changes otherwise (a link, a chapter).
+window.kazindShowTab = function (tab) {
+  document.querySelectorAll('[role="tab"][data-tab]').forEach(function (button) {
+    const key = button.getAttribute('data-tab'), on = key === tab;
+    const panel = document.getElementById('panel-' + key);
+    button.setAttribute('aria-selected', on ? 'true' : 'false');
+    button.tabIndex = on ? 0 : -1;
+    button.classList.toggle('kz-tab--selected', on);
+    if (panel && panel.hidden === on) { panel.hidden = !on; }
+  });
+};
+document.addEventListener('click', function (event) {
+  const tab = event.target.closest && event.target.closest('[role="tab"][data-tab]');
+  if (tab) { window.kazindShowTab(tab.getAttribute('data-tab')); }
+}, true);
+
 document.addEventListener('keydown', function (event) {
   const tab = event.target.closest && event.target.closest('[role="tab"]');
   if (!tab) { return; }

@@ -272,9 +272,7 @@ def register(app) -> None:
     sliders = [Input(lever_id(n), "value") for n in I.LEVERS]
 
     def _view(names, on, *rest):
-        *positions, language, st, rendered = rest
-        if not isinstance(st, dict) or st.get("tab") != "debate":
-            return [no_update] * (len(PANEL_KEYS) + 4)  # drawn when the tab is first shown
+        *positions, language, rendered = rest
         key = [names, on, positions, language]
         if key == rendered:
             return [no_update] * (len(PANEL_KEYS) + 4)
@@ -284,7 +282,7 @@ def register(app) -> None:
         *[Output(panel_id(k), "figure") for k in PANEL_KEYS],
         Output(KEY, "children"), Output(LEVER_NOTE, "children"), Output(MESSAGE, "children"),
         Output(RENDERED, "data"),
-        Input(PICK, "value"), Input(ON, "value"), *sliders, Input(I.PAGE_LANG, "data"), Input(I.STATE, "data"),
+        Input(PICK, "value"), Input(ON, "value"), *sliders, Input(I.panel_lang("debate"), "data"),
         State(RENDERED, "data"),
     )(_view)  # fmt: skip
     app.callback(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from dash import ALL, Input, Output, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from kazind.explorer import charts, data
 from kazind.explorer.components import graph_config
@@ -153,6 +153,6 @@ def register(app) -> None:
 
     app.callback(
         Output(DETAIL, "children"),
-        Input(GRAPH, "clickData"), Input({"type": ITEM, "index": ALL}, "n_clicks"), Input(I.PAGE_LANG, "data"),
+        Input(GRAPH, "clickData"), Input({"type": ITEM, "index": ALL}, "n_clicks"), State(I.panel_lang("timeline"), "data"),
         prevent_initial_call=True,
     )(show)  # fmt: skip

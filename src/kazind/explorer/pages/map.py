@@ -87,6 +87,40 @@ def _town_exists(place, year: int) -> bool:
     return place.exists_in(year)
 
 
+#: The map's scale for placing labels: its 42 degrees of longitude drawn about 900 px wide
+#: (a laptop), a label's letter about 6 px wide and its line 13 px high at size 10.
+PX_PER_DEGREE = 900 / 42.0
+CHAR_PX, LINE_PX, GAP_PX = 6.0, 13.0, 4.0
+#: Where a town's name may go, in order of preference: above, below, right, left.
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
+
+
+def label_positions(points: list[tuple[float, float, str]], marker_px: list[float]) -> list[str | None]:
+    """Each town's label position, or None where every position overlaps a label already
+    placed (the south's crowd: its name stays in the tooltip). ``points`` are (lon, lat,
+    name), most important first; boxes are in pixels on the map's nominal scale."""
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[str | None] = []
+    for (lon, lat, name), marker in zip(points, marker_px, strict=True):
+        x, y = lon * PX_PER_DEGREE, -lat * PX_PER_DEGREE * LAT_SCALE
+        w, h, r = CHAR_PX * len(name), LINE_PX, marker / 2 + GAP_PX / 2
+        boxes = {
+            "top center": (x - w / 2, y - r - h, x + w / 2, y - r),
+            "bottom center": (x - w / 2, y + r, x + w / 2, y + r + h),
+            "middle right": (x + r, y - h / 2, x + r + w, y + h / 2),
+            "middle left": (x - r - w, y - h / 2, x - r, y + h / 2),
+        }
+        chosen = None
+        for pos in LABEL_POSITIONS:
+            a = boxes[pos]
+            if all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1] for b in placed):
+                chosen = pos
+                placed.append(a)
+                break
+        out.append(chosen)
+    return out
+
+
 def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outline, waters: dict) -> dict:
     """The map of ``year`` (see the module docstring)."""
     _ = translator(lang)
@@ -145,9 +179,10 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
     # towns that existed: named as they were called that year; sized by the model where it has them
     pops = ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
     cx, cy, size, text, labels = [], [], [], [], []
-    for p in gaz.places:
-        if p.kind not in TOWN_KINDS or not _town_exists(p, year):
-            continue
+    towns = [p for p in gaz.places if p.kind in TOWN_KINDS and _town_exists(p, year)]
+    # the largest towns are named first, so a crowded corner keeps its largest names
+    towns.sort(key=lambda p: (p.kind != "city", -float(pops[p.id]) if p.id in pops else 0.0))
+    for p in towns:
         name = data.place_name(p, lang, year)
         pop = float(pops[p.id]) if p.id in pops else None
         cx.append(p.lon)
@@ -156,10 +191,12 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
         labels.append(name)
         text.append(f"<b>{data.place_label(p, lang, year)}</b>"
                     + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else ""))  # fmt: skip
+    positions = label_positions(list(zip(cx, cy, labels, strict=True)), size)
     traces.append(
         {
-            "type": "scatter", "mode": "markers+text", "x": cx, "y": cy, "text": labels,
-            "textposition": "top center", "textfont": {"size": 10, "color": "#333"},
+            "type": "scatter", "mode": "markers+text", "x": cx, "y": cy,
+            "text": [n if pos else "" for n, pos in zip(labels, positions, strict=True)],
+            "textposition": [pos or "top center" for pos in positions], "textfont": {"size": 10, "color": "#333"},
             "hovertext": text, "hoverinfo": "text", "cliponaxis": False,
             "marker": {"size": size, "color": "rgba(31,95,153,0.2)", "line": {"color": "#1f5f99", "width": 1}},
             "name": _("towns (size: population in the model)"),
@@ -382,7 +419,7 @@ def download(n_clicks, year, lang):
 
 
 def register(app) -> None:
-    lang = Input(I.PAGE_LANG, "data")
+    lang = Input(I.panel_lang("map"), "data")
     app.callback(
         Output(I.MAP_GRAPH, "figure"), Output(I.MAP_CAPTION, "children"), Output(I.MAP_TABLE, "children"),
         Output(I.MAP_MESSAGE, "children"), Input(I.YEAR_SLIDER, "value"), lang,
@@ -391,17 +428,17 @@ def register(app) -> None:
         Output(I.MAP_INTERVAL, "disabled"), Output(I.PLAY, "children"),
         Output(I.YEAR_SLIDER, "value", allow_duplicate=True),
         Input(I.PLAY, "n_clicks"), State(I.MAP_INTERVAL, "disabled"), State(I.YEAR_SLIDER, "value"),
-        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+        State(I.panel_lang("map"), "data"), prevent_initial_call=True,
     )(toggle_play)  # fmt: skip
     app.callback(
         Output(I.YEAR_SLIDER, "value"), Output(I.MAP_INTERVAL, "disabled", allow_duplicate=True),
         Output(I.PLAY, "children", allow_duplicate=True),
-        Input(I.MAP_INTERVAL, "n_intervals"), State(I.YEAR_SLIDER, "value"), State(I.PAGE_LANG, "data"),
+        Input(I.MAP_INTERVAL, "n_intervals"), State(I.YEAR_SLIDER, "value"), State(I.panel_lang("map"), "data"),
         prevent_initial_call=True,
     )(next_year)  # fmt: skip
     app.callback(
         Output(I.DOWNLOAD_MAP_DATA, "data"), Input(I.DOWNLOAD_MAP, "n_clicks"), State(I.YEAR_SLIDER, "value"),
-        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+        State(I.panel_lang("map"), "data"), prevent_initial_call=True,
     )(download)  # fmt: skip
 
 

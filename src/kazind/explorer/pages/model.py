@@ -138,7 +138,7 @@ def download(n_clicks):
 def register(app) -> None:
     app.callback(
         Output(I.DIAGRAM, "src"), Output(I.MODEL_TABLE, "data"), Output(I.MODEL_MESSAGE, "children"),
-        Input(I.SECTOR_PICK, "value"), Input(I.PAGE_LANG, "data"),
+        Input(I.SECTOR_PICK, "value"), Input(I.panel_lang("model"), "data"),
     )(sector_view)  # fmt: skip
     app.callback(
         Output(I.DOWNLOAD_MODEL_DATA, "data"), Input(I.DOWNLOAD_MODEL, "n_clicks"), prevent_initial_call=True

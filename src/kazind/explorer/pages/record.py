@@ -148,7 +148,7 @@ def download(n_clicks, shown):
 
 
 def register(app) -> None:
-    lang = Input(I.PAGE_LANG, "data")
+    lang = Input(I.panel_lang("record"), "data")
     app.callback(
         Output(I.FACT_TABLE, "data"), Output(I.RECORD_MESSAGE, "children"), Input(I.FACT_SEARCH, "value"), lang
     )(search_rows)

@@ -50,11 +50,14 @@ FAN_VARIABLES = tuple(v for _k, v, *_r in PANELS)
 #: What a lever's number means (message ids), written after its name.
 LEVER_UNITS = {
     "investment_scale": "× historical",
+    "union_investment_factor": "1 = historical, 0 = none",
     "processing_priority": "× historical",
     "organised_recruitment_level": "persons a year, 1931-1940",
+    "spontaneous_migration_scale": "× historical",
     "local_training_capacity": "× historical",
     "local_hiring_priority": "share of vacancies",
     "collectivisation_intensity": "1 = historical, 0 = none",
+    "procurement_rate": "1 = historical, 0 = none",
 }
 
 
@@ -225,13 +228,28 @@ def lever_digits(name: str) -> int:
     return max(0, -math.floor(math.log10(step) + 1e-9))
 
 
+def lever_texts(name: str, lang: str) -> tuple[str, str, str]:
+    """(label, meaning, tooltip) of a lever in ``lang``: the lesson's name and what it stands
+    for historically (``lesson/<lang>/debate.yaml``), the model's one line on its scale
+    (``model/data/levers.yaml``); the model's catalogue of labels where the lesson has none."""
+    from kazind.explorer.lesson import load_lesson
+    from kazind.model import LEVERS
+
+    text = load_lesson(lang).debate.levers.get(name)
+    meaning = next((lv.meaning.get(lang) or lv.meaning.get("en", "") for lv in LEVERS if lv.name == name), "")
+    label = text.label if text else variable_name(name, lang)
+    return label, meaning or variable_description(name, lang), text.tooltip if text else ""
+
+
 def lever_label(name: str, lang: str) -> str:
     _ = translator(lang)
-    return f"{variable_name(name, lang)} ({_(LEVER_UNITS[name])})" if name in LEVER_UNITS else variable_name(name, lang)
+    label = lever_texts(name, lang)[0]
+    return f"{label} ({_(LEVER_UNITS[name])})" if name in LEVER_UNITS else label
 
 
 def lever_control(name: str, lang: str) -> html.Div:
     lever = data.levers()[name]
+    _label, meaning, tooltip = lever_texts(name, lang)
     digits_end = 1 if lever.high <= 10 else 0
     marks = {lever.low: fmt_number(lever.low, lang, digits_end), lever.high: fmt_number(lever.high, lang, digits_end)}
     marks[lever.default] = {"label": "▲", "style": {"color": "#1f5f99"}}
@@ -242,12 +260,13 @@ def lever_control(name: str, lang: str) -> html.Div:
                 [lever_label(name, lang), ": ",
                  html.B(fmt_number(lever.default, lang, lever_digits(name)), id=I.READOUT_IDS[name])],
                 htmlFor=I.LEVER_IDS[name], id=I.LEVER_IDS[name] + "-label", className="kz-lever-label",
+                title=tooltip or None,
             ),  # fmt: skip
             dcc.Slider(
                 id=I.LEVER_IDS[name], min=lever.low, max=lever.high, step=lever.step, value=lever.default,
                 marks=marks, persistence=True, persistence_type="session", allow_direct_input=False,
             ),  # fmt: skip
-            html.Div(variable_description(name, lang), id=help_id, className="kz-help"),
+            html.Div(meaning, id=help_id, className="kz-help", title=tooltip or None),
         ],
         className="kz-lever",
     )
@@ -402,7 +421,7 @@ def lever_readout_js(name: str) -> str:
 
 
 def register(app) -> None:
-    lang = Input(I.PAGE_LANG, "data")
+    lang = Input(I.panel_lang("scenarios"), "data")
     lever_inputs = [Input(I.LEVER_IDS[n], "value") for n in I.LEVERS]
 
     def _view(names, *rest):
@@ -442,7 +461,7 @@ def register(app) -> None:
     app.callback(
         Output(I.DOWNLOAD_SCENARIOS_DATA, "data"), Input(I.DOWNLOAD_SCENARIOS, "n_clicks"),
         State(I.SCENARIO_PICK, "value"), *[State(I.LEVER_IDS[n], "value") for n in I.LEVERS],
-        State(I.PAGE_LANG, "data"), prevent_initial_call=True,
+        State(I.panel_lang("scenarios"), "data"), prevent_initial_call=True,
     )(_download)  # fmt: skip
 
 

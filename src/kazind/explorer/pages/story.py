@@ -6,7 +6,8 @@ translation), the model's chart of what it speaks of with the record's points on
 (the timeline's chart builder), the map at the chapter's year (the map tab's builder)
 and the questions for students. Previous and next, and the list of chapters, change the
 ``chapter`` key of the URL state in the browser; the server renders a chapter once per
-language and keeps it (a switch costs one small request).
+language and keeps it (a switch costs one request). The tab's panel is built with the
+chapter of the view in it, so opening the tab (or a language) costs no second request.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from kazind.explorer.lesson import Chapter, Series, load_lesson
 from kazind.explorer.pages import Page, map_year  # map_year declares its key of the URL state
 
 CONTENT = "story-content"
-RENDERED = "story-rendered"  # the (chapter, lang) on the page, so a change of tab renders nothing
+RENDERED = "story-rendered"  # the (chapter, lang) on the page, so a change of state renders nothing
+SHOWN = "story-chapter"  # dcc.Store: the chapter of the URL state (set in the browser when it changes)
 PREV, NEXT = "story-prev", "story-next"
 GOTO = "story-goto"  # pattern id of the chapter list's buttons: {"type": GOTO, "index": chapter id}
 MESSAGE = "story-message"
@@ -77,7 +79,8 @@ def presentation(series: Series, lang: str) -> Presentation:
         return Presentation(name, 1.0, "%")
     if unit == "person":
         return Presentation(f"{name} ({_('thousand')})", 1e-3, "")
-    return Presentation(name, 1.0, "")
+    shown = data.unit_text(unit, lang)
+    return Presentation(f"{name} ({shown})" if shown else name, 1.0, "")
 
 
 def chart_variables() -> set[str]:
@@ -176,12 +179,14 @@ def nav_buttons(lang: str) -> html.Div:
 
 
 def layout(lang: str) -> list:
+    """The story tab with the chapter of the view already in it (no second request)."""
     _ = translator(lang)
     lesson = load_lesson(lang)
+    chapter = _chapter_of_view()
     contents = html.Nav(
         [html.H2(lesson.story_title, className="kz-toc-title"),
          html.Ol([html.Li(html.Button(c.title, id={"type": GOTO, "index": c.id}, n_clicks=0, type="button",
-                                      className="kz-toc-item", **{"data-chapter": c.id}))
+                                      className=toc_class(c.id, chapter), **{"data-chapter": c.id}))
                   for c in lesson.chapters], className="kz-toc")],
         className="kz-story-toc", **{"aria-label": lesson.story_title},
     )  # fmt: skip
@@ -189,12 +194,26 @@ def layout(lang: str) -> list:
         message_line(MESSAGE),
         html.Div(
             [contents,
-             html.Article([nav_buttons(lang), html.Div(id=CONTENT, **{"aria-live": "polite"}), nav_buttons_bottom(lang)],
+             html.Article([nav_buttons(lang), html.Div(chapter_view(chapter, lang), id=CONTENT, **{"aria-live": "polite"}),
+                           nav_buttons_bottom(lang)],
                           className="kz-story-chapter")],
             className="kz-story",
         ),
-        dcc.Store(id=RENDERED, data=None),
+        dcc.Store(id=RENDERED, data=[chapter, lang]),
+        dcc.Store(id=SHOWN, data=chapter),
     ]  # fmt: skip
+
+
+def toc_class(chapter: str, current: str) -> str:
+    return "kz-toc-item kz-toc-item--current" if chapter == current else "kz-toc-item"
+
+
+def _chapter_of_view() -> str:
+    """The chapter of the view the panel is built for (the URL's, or the browser's state)."""
+    from kazind.explorer.frame import url_state
+
+    chapter = url_state().get("chapter")
+    return chapter if chapter in CHAPTERS else CHAPTER.default
 
 
 def nav_buttons_bottom(lang: str) -> html.Div:
@@ -214,17 +233,16 @@ def _render_problem(msg):
 
 
 @guarded(_render_problem)
-def render(st, lang, rendered):
+def render(chapter, lang, rendered):
     """The chapter of the URL state, unless it is already on the page."""
     lang = check_lang(lang)
-    if not isinstance(st, dict) or st.get("tab") != "story":
-        return no_update, no_update, no_update, [no_update] * len(CHAPTERS)  # built when the tab is first shown
-    chapter = st.get("chapter")
+    if isinstance(chapter, dict):  # a whole state (as the tests and older callers pass it)
+        chapter = chapter.get("chapter")
     chapter = chapter if chapter in CHAPTERS else CHAPTER.default
     key = [chapter, lang]
     if rendered == key:
         return no_update, no_update, no_update, [no_update] * len(CHAPTERS)
-    toc = ["kz-toc-item kz-toc-item--current" if c == chapter else "kz-toc-item" for c in CHAPTERS]
+    toc = [toc_class(c, chapter) for c in CHAPTERS]
     return chapter_view(chapter, lang), key, "", toc
 
 
@@ -257,12 +275,27 @@ def go_js() -> str:
             .replace("__PREV__", PREV).replace("__NEXT__", NEXT))  # fmt: skip
 
 
+#: The chapter of the state, only when it changes (a change of tab or year costs no request).
+SHOWN_JS = """
+function(st, shown) {
+    const CHAPTERS = __CHAPTERS__;
+    const c = (st && CHAPTERS.includes(st.chapter)) ? st.chapter : CHAPTERS[0];
+    return c === shown ? window.dash_clientside.no_update : c;
+}
+"""
+
+
 def register(app) -> None:
     map_year.register(app)  # the map's year in the links a teacher shares
+    app.clientside_callback(
+        SHOWN_JS.replace("__CHAPTERS__", json.dumps(CHAPTERS)),
+        Output(SHOWN, "data"), Input(I.STATE, "data"), State(SHOWN, "data"),
+    )  # fmt: skip
     app.callback(
         Output(CONTENT, "children"), Output(RENDERED, "data"), Output(MESSAGE, "children"),
         Output({"type": GOTO, "index": ALL}, "className"),
-        Input(I.STATE, "data"), Input(I.PAGE_LANG, "data"), State(RENDERED, "data"),
+        Input(SHOWN, "data"), Input(I.panel_lang("story"), "data"), State(RENDERED, "data"),
+        prevent_initial_call=True,  # the panel is built with its chapter
     )(render)  # fmt: skip
     app.clientside_callback(
         go_js(),

@@ -12,6 +12,7 @@ on a line always reaches the fact.
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 
 import xarray as xr
 from dash import Input, Output, State, ctx, dcc, html, no_update
@@ -33,7 +34,9 @@ from kazind.explorer.i18n import InputError, check_lang, translator
 from kazind.explorer.pages import Page, events
 from kazind.model.labels import label as variable_name
 
-#: (key, title, [(variable, element, label)], scale, kind) with kind "", "%", "log"
+#: (key, title, [(variable, element, label)], scale, kind) with kind "", "%", "log". A label
+#: equal to its element is the element's name (a branch, a group, a species, a city); any
+#: other label is a message id.
 PANELS: tuple[tuple[str, str, tuple[tuple[str, str | None, str], ...], float, str], ...] = (
     ("output", "Output indices (1913 = 100)", (
         ("industrial_output_index", None, "industry"),
@@ -42,14 +45,41 @@ PANELS: tuple[tuple[str, str, tuple[tuple[str, str | None, str], ...], float, st
     ("branches", "Output by branch (1913 = 1, log scale)", tuple(
         ("branch_output", b, b) for b in charts.BRANCHES
     ), 1.0, "log"),
+    ("fuel", "Coal and oil (million tonnes a year)", (
+        ("coal_output", None, "coal"),
+        ("oil_output", None, "oil"),
+    ), 1.0, ""),
     ("electricity", "Electricity (million kWh a year)", (("electricity_output", None, "electricity"),), 1e-6, ""),
     ("railways", "Railway length (km)", (("railway_length", None, "railways"),), 1.0, ""),
+    ("herds", "Herds by species (million head)", (
+        ("herds_total", None, "all livestock"),
+        *(("herds", s, s) for s in charts.SPECIES),
+    ), 1e-6, ""),
+    ("collectivisation", "Collectivisation and sedentarisation", (
+        ("collectivised_share", None, "households in collective farms"),
+        ("pastoral_share", None, "Kazakhs living by their herds (nomadic and semi-nomadic)"),
+    ), 1.0, "%"),
+    ("famine", "Famine deaths and refugees since 1913 (thousand)", (
+        ("famine_deaths", None, "died of famine"),
+        ("famine_deaths_kazakh", None, "of them Kazakhs"),
+        ("famine_refugees", None, "fled the republic from famine"),
+        ("refugees_returned", None, "refugees who came back"),
+    ), 1e-3, ""),
     ("population", "Population (thousand)", (
         ("population_total", None, "total"),
         ("population_urban", None, "urban"),
         *(("population_by_group", g, g) for g in charts.POP_GROUPS),
     ), 1e-3, ""),
+    ("migration", "Arrivals and departures since 1913 (thousand)", (
+        ("in_migration", None, "arrived in the republic"),
+        ("out_migration", None, "left the republic (refugees not counted)"),
+        ("recruitment_total", None, "came by organised recruitment"),
+        ("karlag_prisoners", None, "prisoners of Karlag that year"),
+    ), 1e-3, ""),
     ("urban", "Urban share of the population", (("urban_share", None, "urban share"),), 1.0, "%"),
+    ("cities", "The largest towns (thousand people)", tuple(
+        ("city_population", c, c) for c in charts.LARGEST_CITIES
+    ), 1e-3, ""),
     ("workers", "Workers (thousand)", (
         ("workers_total", None, "all workers"),
         *(("workers_by_group", g, g) for g in charts.WORKER_GROUPS),
@@ -62,13 +92,20 @@ PANELS: tuple[tuple[str, str, tuple[tuple[str, str | None, str], ...], float, st
 )  # fmt: skip
 
 PANEL_VARIABLES = {v for _k, _t, series, _s, _kind in PANELS for v, _e, _l in series}
+#: (variable, element) drawn by the main panels (element None: the whole variable).
+PANEL_SERIES = {(v, e) for _k, _t, series, _s, _kind in PANELS for v, e, _l in series}
 
 #: The variables of the 'more variables' chart: (scale, kind, unit message id or "").
 #: Their names come from the model's catalogue of labels (kazind.model.labels).
 EXTRA_VARIABLES: dict[str, tuple[float, str, str]] = {
     "cities_over_50k": (1.0, "", "number"),
     "city_population": (1e-3, "", "thousand"),
-    "famine_refugees": (1e-3, "", "thousand"),
+    "east_slav_share": (1.0, "%", ""),
+    "grain_harvest": (1.0, "", "Mt/year"),
+    "kazakh_households_settled": (1e-3, "", "thousand household"),
+    "kazakhs_1897_implied": (1e-3, "", "thousand"),
+    "sown_area": (1.0, "", "million ha"),
+    "urban_arrivals": (1e-3, "", "thousand"),
     "heavy_industry_share": (1.0, "%", ""),
     "industrial_workers": (1e-3, "", "thousand"),
     "industry_share_of_output": (1.0, "%", ""),
@@ -76,7 +113,6 @@ EXTRA_VARIABLES: dict[str, tuple[float, str, str]] = {
     "large_socialist_share": (1.0, "%", ""),
     "ownership_share": (1.0, "%", ""),
     "population_rural": (1e-3, "", "thousand"),
-    "recruitment_total": (1e-3, "", "thousand"),
     "rolling_stock_condition": (1.0, "%", ""),
     "share_of_workers_hired_since_1928": (1.0, "%", ""),
     "urban_group_share": (1.0, "%", ""),
@@ -99,9 +135,15 @@ def panel_table_id(key: str) -> str:
     return f"{I.TIMELINE_PANEL_PREFIX}{key}-table"
 
 
+def drawn_by_panels(variable: str, element: str | None) -> bool:
+    """Whether the main panels draw this series (the whole variable, or this element of it)."""
+    return (variable, None) in PANEL_SERIES or (variable, element) in PANEL_SERIES
+
+
 def fact_variables_outside_panels(points) -> list[str]:
-    """Variables with facts that the main panels do not draw."""
-    return sorted({p.variable for p in points} - PANEL_VARIABLES)
+    """Variables with facts that the main panels do not draw (a city outside the largest
+    towns' panel leaves its variable here)."""
+    return sorted({p.variable for p in points if not drawn_by_panels(p.variable, p.element)})
 
 
 def extra_variables(points=None) -> list[str]:
@@ -119,10 +161,18 @@ def variable_title(variable: str, lang: str) -> str:
     return f"{name} ({_(unit)})" if unit else name
 
 
+#: The year whose names a chart of 1913-1940 gives its towns: the 1939 census (with
+#: today's name beside it where it differs).
+TOWN_NAME_YEAR = 1939
+
+
 def series_label(element: str | None, label: str, lang: str) -> str:
     _ = translator(lang)
     if element is not None and label == element:
-        return charts.element_label(element, lang, data.gazetteer())
+        gaz = data.gazetteer()
+        if element in gaz:
+            return data.place_label(gaz[element], lang, TOWN_NAME_YEAR)
+        return charts.element_label(element, lang, gaz)
     return _(label)
 
 
@@ -308,14 +358,20 @@ def _blank_panels(msg):
 @guarded(_blank_panels)
 def panels(lang):
     """Every chart of the timeline and its table, in ``lang``."""
-    lang = check_lang(lang)
+    return list(_panels(check_lang(lang)))
+
+
+@lru_cache(maxsize=4)
+def _panels(lang: str) -> tuple:
+    """The timeline's charts and tables in ``lang``, built once (the historical run never
+    changes in a process); the page is sent the same figures every time."""
     _ = translator(lang)
     ds, points, facts = data.historical_run(), data.fact_points(), data.facts()
     figs, tables = [], []
     for _k, title, series, scale, kind in PANELS:
         figs.append(panel_figure(lang, series, scale, kind, ds, points, facts))
         tables.append(panel_table(lang, series, scale, kind, ds, _(title)))
-    return figs + tables + [""]
+    return (*figs, *tables, "")
 
 
 @guarded(lambda msg: (charts.empty_figure(), "", [], msg))
@@ -403,7 +459,7 @@ def download(n_clicks, lang):
 
 def register(app) -> None:
     events.register(app)
-    lang = Input(I.PAGE_LANG, "data")
+    lang = Input(I.panel_lang("timeline"), "data")
     graphs = [panel_id(k) for k, *_r in PANELS]
     app.callback(
         *[Output(g, "figure") for g in graphs],
@@ -432,7 +488,7 @@ def register(app) -> None:
         lang,
     )(_show)
     app.callback(
-        Output(I.DOWNLOAD_TIMELINE_DATA, "data"), Input(I.DOWNLOAD_TIMELINE, "n_clicks"), State(I.PAGE_LANG, "data"),
+        Output(I.DOWNLOAD_TIMELINE_DATA, "data"), Input(I.DOWNLOAD_TIMELINE, "n_clicks"), State(I.panel_lang("timeline"), "data"),
         prevent_initial_call=True,
     )(download)
 
