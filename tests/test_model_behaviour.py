@@ -550,6 +550,35 @@ def test_every_constant_has_bounds_that_hold(spec):
         assert all(lo <= v <= hi for v in values), var.name
 
 
+@pytest.mark.parametrize("calibrated", [False, True])
+def test_every_pulse_starts_and_ends_on_a_step(calibrated):
+    """kazind (like Vensim) counts a step in a pulse's window by its midpoint, PySD by its
+    start: off the steps the exported model runs differently (the jut of 1920.85 did)."""
+    import re
+
+    spec = build_spec(calibrated=calibrated)
+    t0, dt = spec.time.start, spec.time.dt
+
+    def number(arg: str) -> float:
+        arg = arg.strip()
+        try:
+            return float(arg)
+        except ValueError:
+            return float(spec.variable(arg).value)
+
+    found = 0
+    for var in spec.variables:
+        equations = getattr(var, "equation", None)
+        texts = equations.values() if isinstance(equations, dict) else [equations or ""]
+        for text in texts:
+            for start, width in re.findall(r"\bpulse\(([^,()]+),([^,()]+)\)", text):
+                found += 1
+                for edge in (number(start), number(start) + number(width)):
+                    steps = (edge - t0) / dt
+                    assert abs(steps - round(steps)) < 1e-9, (var.name, start, width, edge)
+    assert found >= 8
+
+
 def test_negative_weights_are_refused(model):
     from kazind.engine import EngineError
 
