@@ -425,7 +425,9 @@ def _sde_folder() -> Path:
     )
     subprocess.run(
         ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=folder, check=True, timeout=600,
+        cwd=folder,
+        check=True,
+        timeout=600,
     )
     return folder
 
@@ -445,13 +447,22 @@ def time_sde(spec: ModelSpec, workdir: Path, runs: int, min_seconds: float) -> d
     matrix = [[float(draws[n][i]) for n in names] for i in range(4)]
     outputs = [v.name for v in spec.stocks()] + ["total_output", "urban_share"]
     job = {
-        "mdl": str(mdl), "build": str(workdir / f"sde-{spec.name}"), "inputs": names,
-        "outputs": outputs, "draws": matrix, "runs": runs, "minSeconds": min_seconds,
+        "mdl": str(mdl),
+        "build": str(workdir / f"sde-{spec.name}"),
+        "inputs": names,
+        "outputs": outputs,
+        "draws": matrix,
+        "runs": runs,
+        "minSeconds": min_seconds,
     }
     (workdir / "job.json").write_text(json.dumps(job))
     done = subprocess.run(
-        ["node", "sde_run.mjs", str(workdir / "job.json")], cwd=folder, capture_output=True,
-        text=True, timeout=1200, check=True,
+        ["node", "sde_run.mjs", str(workdir / "job.json")],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     ours = compile_model(spec).run(params=draws, outputs=outputs, backend="numpy")
@@ -524,7 +535,10 @@ def main(argv: list[str] | None = None) -> int:
         "--batches", type=int, nargs="+", default=[1, 100, 10_000], help="numpy batch sizes"
     )
     parser.add_argument(
-        "--fused-batches", type=int, nargs="+", default=[1, 100, 1000, 10_000],
+        "--fused-batches",
+        type=int,
+        nargs="+",
+        default=[1, 100, 1000, 10_000],
         help="fused backend batch sizes (each with 1 and 2 cores)",
     )
     parser.add_argument("--no-sde", action="store_true", help="skip SDEverywhere (node)")
@@ -554,7 +568,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 if batch in args.fused_batches:
                     for cores in (1, 2):
-                        console.print(f"timing kazind {label} fused batch={batch} cores={cores} ...")
+                        console.print(
+                            f"timing kazind {label} fused batch={batch} cores={cores} ..."
+                        )
                         results[(label, f"fused batch={batch} cores={cores}")] = time_kazind(
                             spec, batch, args.min_seconds, "fused", cores
                         )
@@ -567,9 +583,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 console.print(f"timing SDEverywhere JS {label} (dt = 1/16) ...")
                 try:
-                    results[(label, "SDE JS")] = time_sde(
-                        spec16, Path(tmp), 2000, args.min_seconds
-                    )
+                    results[(label, "SDE JS")] = time_sde(spec16, Path(tmp), 2000, args.min_seconds)
                     results[(label, "fused dt=1/16 batch=10000 cores=2")] = time_kazind(
                         spec16, 10_000, args.min_seconds, "fused", 2
                     )
@@ -580,15 +594,25 @@ def main(argv: list[str] | None = None) -> int:
                 results[(label, "PySD")] = time_pysd(spec, args.pysd_runs, Path(tmp))
 
     table = Table(title="kazind.engine vs SDEverywhere JS and PySD (Euler, dt = 1/12, 1913-1940)")
-    for column in ("model", "configuration", "runs/s", "ms per call", "timed calls",
-                   "peak memory per run"):
+    for column in (
+        "model",
+        "configuration",
+        "runs/s",
+        "ms per call",
+        "timed calls",
+        "peak memory per run",
+    ):
         table.add_column(
             column, justify="left" if column in ("model", "configuration") else "right"
         )
     for (label, config), r in results.items():
         table.add_row(
-            label, config, f"{r['runs_per_s']:,.1f}", f"{r['ms_per_call']:,.3f}",
-            str(r["calls"]), _mb(r["peak_per_run"]) if np.isfinite(r["peak_per_run"]) else "",
+            label,
+            config,
+            f"{r['runs_per_s']:,.1f}",
+            f"{r['ms_per_call']:,.3f}",
+            str(r["calls"]),
+            _mb(r["peak_per_run"]) if np.isfinite(r["peak_per_run"]) else "",
         )
     console.print(table)
     for label in specs:
@@ -603,7 +627,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"SDEverywhere {label}: outputs equal kazind's to {r['max_rel_diff']:.1e} "
                 f"relative; code generation {r['generate_s']:.1f} s (not counted)"
             )
-    console.print(f"first compile of the fused kernel (lookups model, empty cache): {compile_s:.1f} s")
+    console.print(
+        f"first compile of the fused kernel (lookups model, empty cache): {compile_s:.1f} s"
+    )
     console.print(
         "peak memory: tracemalloc peak of one untimed call (numpy buffers included), "
         "divided by the batch size; the output Dataset is part of it"
@@ -631,7 +657,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(
             f"peak_kb_per_run[fused,batch=10000]="
             f"{results[(main_label, 'fused batch=10000 cores=2')]['peak_per_run'] / 1e3:.1f}"
-            if 10_000 in args.fused_batches else "peak_kb_per_run[fused,batch=10000]=nan"
+            if 10_000 in args.fused_batches
+            else "peak_kb_per_run[fused,batch=10000]=nan"
         )
     for batch in (10_000, 100):
         key = (main_label, f"kazind batch={batch}")
@@ -639,7 +666,9 @@ def main(argv: list[str] | None = None) -> int:
         if key in results and fkey in results:
             ratio = results[fkey]["runs_per_s"] / results[key]["runs_per_s"]
             lines.append(f"ratio_fused_vs_numpy[batch={batch}]={ratio:.2f}")
-    sde_ok = (main_label, "SDE JS") in results and results[(main_label, "SDE JS")]["max_rel_diff"] < 1e-6
+    sde_ok = (main_label, "SDE JS") in results and results[(main_label, "SDE JS")][
+        "max_rel_diff"
+    ] < 1e-6
     if (main_label, "SDE JS") in results and not sde_ok:
         lines.append(
             f"sde_js_check=failed (outputs differ from kazind's by "

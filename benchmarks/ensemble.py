@@ -67,17 +67,26 @@ def main() -> None:
     parser.add_argument("--sobol", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=batches.DEFAULT_BATCH_SIZE)
-    parser.add_argument("--backends", nargs="+", default=["numpy", "fused"],
-                        help="engine backends to time the ensemble on, back to back")
-    parser.add_argument("--only-backends", action="store_true",
-                        help="time only the ensemble on each backend (no Sobol, no Dask)")
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        default=["numpy", "fused"],
+        help="engine backends to time the ensemble on, back to back",
+    )
+    parser.add_argument(
+        "--only-backends",
+        action="store_true",
+        help="time only the ensemble on each backend (no Sobol, no Dask)",
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
     target = batches.resolve_target("historical")
     batches.compiled(batches.make_job(target.spec, [], []))
     setup_s = time.perf_counter() - t0
-    print(f"# machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"# machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}"
+    )
     print(f"# spec built and compiled in {setup_s:.2f} s (not timed below)")
 
     figures: dict[str, float] = {}
@@ -97,7 +106,9 @@ def main() -> None:
     if {"numpy", "fused"} <= set(results):
         a, b = results["numpy"], results["fused"]
         worst = max(
-            float(np.nanmax(np.abs(a[v].values - b[v].values)) / (np.nanmax(np.abs(a[v].values)) or 1))
+            float(
+                np.nanmax(np.abs(a[v].values - b[v].values)) / (np.nanmax(np.abs(a[v].values)) or 1)
+            )
             for v in a.data_vars
             if np.issubdtype(a[v].dtype, np.floating)
         )
@@ -109,10 +120,14 @@ def main() -> None:
         _print(figures, extra, args, setup_s, None)
         return
     run_ensemble(target, 16, seed=0)  # warm-up
-    sec, ens = _best(lambda: run_ensemble(target, args.runs, seed=1, batch_size=args.batch_size), args.repeats)
+    sec, ens = _best(
+        lambda: run_ensemble(target, args.runs, seed=1, batch_size=args.batch_size), args.repeats
+    )
     figures[f"ensemble_{args.runs}_s[single]"] = sec
     extra["ensemble_failed"] = str(ens.attrs["failed_runs"])
-    sec, sob = _best(lambda: sensitivity(target, "sobol", args.sobol, seed=1, batch_size=args.batch_size), 1)
+    sec, sob = _best(
+        lambda: sensitivity(target, "sobol", args.sobol, seed=1, batch_size=args.batch_size), 1
+    )
     figures[f"sobol_{args.sobol}_s[single]"] = sec
     extra["sobol_runs"] = f"{sob.attrs['runs']:,}"
     extra["sobol_failed"] = str(sob.attrs["failed_runs"])
@@ -120,22 +135,36 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     t0 = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         figures["dask2_startup_s"] = time.perf_counter() - t0
         run_ensemble(target, 16, seed=0, batch_size=8, scheduler=client)  # each worker compiles
         # half the batch size: both workers busy and their batches in cache
         half = max(1, min(args.batch_size, args.runs // 4))
-        sec, ens2 = _best(lambda: run_ensemble(target, args.runs, seed=1, batch_size=half, scheduler=client),
-                          args.repeats)
+        sec, ens2 = _best(
+            lambda: run_ensemble(target, args.runs, seed=1, batch_size=half, scheduler=client),
+            args.repeats,
+        )
         figures[f"ensemble_{args.runs}_s[dask2]"] = sec
-        same = all(np.array_equal(ens[v].values, ens2[v].values, equal_nan=True) for v in ens.data_vars)
+        same = all(
+            np.array_equal(ens[v].values, ens2[v].values, equal_nan=True) for v in ens.data_vars
+        )
         extra["ensemble_dask_equals_single"] = str(same)
-        sec, sob2 = _best(lambda: sensitivity(target, "sobol", args.sobol, seed=1, batch_size=args.batch_size,
-                                              scheduler=client), 1)
+        sec, sob2 = _best(
+            lambda: sensitivity(
+                target, "sobol", args.sobol, seed=1, batch_size=args.batch_size, scheduler=client
+            ),
+            1,
+        )
         figures[f"sobol_{args.sobol}_s[dask2]"] = sec
         extra["sobol_dask_equals_single"] = str(
-            all(np.array_equal(sob[v].values, sob2[v].values, equal_nan=True) for v in sob.data_vars)
+            all(
+                np.array_equal(sob[v].values, sob2[v].values, equal_nan=True) for v in sob.data_vars
+            )
         )
 
     _print(figures, extra, args, setup_s, sob)

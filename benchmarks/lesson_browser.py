@@ -34,16 +34,31 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("KAZIND_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
-GOALS_MS = {"first paint": 2000, "start tab readable": 2000, "tab switch": 300, "chapter switch": 300,
-            "language switch": 500, "lever change drawn": 300, "handout opened": 2000}  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+GOALS_MS = {
+    "first paint": 2000,
+    "start tab readable": 2000,
+    "tab switch": 300,
+    "chapter switch": 300,
+    "language switch": 500,
+    "lever change drawn": 300,
+    "handout opened": 2000,
+}
 
 
 #: Every debate chart's values in 1940 (the saved times are years: index 27), as one string:
 #: it changes when a chart is drawn with a new run.
-SIGNATURE = ("Array.from(document.querySelectorAll('#panel-debate .js-plotly-plot'))"
-             ".map(g => (g._fullData || []).map(t => t.y && t.y[27]).join(',')).join(';')")
+SIGNATURE = (
+    "Array.from(document.querySelectorAll('#panel-debate .js-plotly-plot'))"
+    ".map(g => (g._fullData || []).map(t => t.y && t.y[27]).join(',')).join(';')"
+)
 
 
 def free_port() -> int:
@@ -54,8 +69,12 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("kazind")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=tempfile.mkdtemp())  # fmt: skip
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tempfile.mkdtemp(),
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -100,9 +119,13 @@ def main() -> None:
                 page.goto(url)
                 page.locator("#panel-start h2").first.wait_for(state="visible")
                 readable = (time.perf_counter() - t0) * 1000
-                fcp = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+                fcp = page.evaluate(
+                    "performance.getEntriesByName('first-contentful-paint')[0].startTime"
+                )
                 if i == 0:
-                    print(f"first visit (cold browser cache): first paint {fcp:.0f} ms, start tab {readable:.0f} ms")
+                    print(
+                        f"first visit (cold browser cache): first paint {fcp:.0f} ms, start tab {readable:.0f} ms"
+                    )
                 else:
                     results["first paint"].append(fcp)
                     results["start tab readable"].append(readable)
@@ -113,28 +136,55 @@ def main() -> None:
             page.wait_for_load_state("networkidle")
             for _ in range(args.repeat):
                 for tab in ("map", "story"):
-                    results["tab switch"].append(timed(
-                        lambda tab=tab: page.click(f"#tab-{tab}"),
-                        lambda tab=tab: page.locator(f"#panel-{tab}:not([hidden])").wait_for()))
+                    results["tab switch"].append(
+                        timed(
+                            lambda tab=tab: page.click(f"#tab-{tab}"),
+                            lambda tab=tab: page.locator(f"#panel-{tab}:not([hidden])").wait_for(),
+                        )
+                    )
             titles = []
             for _ in range(args.repeat):
                 before = page.locator("#story-title").inner_text()
                 titles.append(before)
-                results["chapter switch"].append(timed(
-                    lambda: page.click("#story-next"),
-                    lambda before=before: expect(page.locator("#story-title")).not_to_have_text(before)))
-            for lang, title in [("ru", "Индустриализация"), ("kk", "Қазақстанды"), ("en", "Industrialization"),
-                                ("kk", "Қазақстанды")][: max(2, args.repeat)]:
+                results["chapter switch"].append(
+                    timed(
+                        lambda: page.click("#story-next"),
+                        lambda before=before: expect(page.locator("#story-title")).not_to_have_text(
+                            before
+                        ),
+                    )
+                )
+            for lang, title in [
+                ("ru", "Индустриализация"),
+                ("kk", "Қазақстанды"),
+                ("en", "Industrialization"),
+                ("kk", "Қазақстанды"),
+            ][: max(2, args.repeat)]:
+
                 def switch(lang=lang):  # the language is a group of radio buttons
                     page.locator("#lang-select").get_by_label(
-                        {"ru": "Русский", "kk": "Қазақша", "en": "English"}[lang], exact=True).check()
-                results["language switch"].append(timed(
-                    switch, lambda title=title: expect(page.locator("#page-title")).to_contain_text(title)))
+                        {"ru": "Русский", "kk": "Қазақша", "en": "English"}[lang], exact=True
+                    ).check()
+
+                results["language switch"].append(
+                    timed(
+                        switch,
+                        lambda title=title: expect(page.locator("#page-title")).to_contain_text(
+                            title
+                        ),
+                    )
+                )
             page.goto(url + "?tab=debate&on=integrated-development")
             expect(page.locator("#debate-key")).to_contain_text("Кешенді")
             page.wait_for_load_state("networkidle")
-            levers = ["investment_scale", "processing_priority", "organised_recruitment_level",
-                      "local_training_capacity", "local_hiring_priority", "collectivisation_intensity"]
+            levers = [
+                "investment_scale",
+                "processing_priority",
+                "organised_recruitment_level",
+                "local_training_capacity",
+                "local_hiring_priority",
+                "collectivisation_intensity",
+            ]
             for name in levers[: args.repeat + 1]:
                 thumb = page.locator(f"#debate-lever-{name} [role=slider]")
                 key = page.locator("#debate-key")
@@ -144,21 +194,28 @@ def main() -> None:
                     page.wait_for_function(f"(b) => {SIGNATURE} !== b", arg=before)
                     expect(key).to_contain_text("тетіктеріңізбен")
 
-                results["lever change drawn"].append(timed(lambda thumb=thumb: (thumb.focus(), thumb.press("ArrowRight")),
-                                                           moved))
+                results["lever change drawn"].append(
+                    timed(lambda thumb=thumb: (thumb.focus(), thumb.press("ArrowRight")), moved)
+                )
             browser.close()
         # the handout
         from kazind.explorer.handout import write_handout
 
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "handout.html"
-            size = write_handout(["historical", "raw-material-base", "integrated-development"], out, "kk")
+            size = write_handout(
+                ["historical", "raw-material-base", "integrated-development"], out, "kk"
+            )
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 for _ in range(args.repeat):
                     page = browser.new_page()
-                    results["handout opened"].append(timed(lambda page=page: page.goto(out.as_uri(), wait_until="load"),
-                                                           lambda: None))
+                    results["handout opened"].append(
+                        timed(
+                            lambda page=page: page.goto(out.as_uri(), wait_until="load"),
+                            lambda: None,
+                        )
+                    )
                     page.close()
                 browser.close()
     finally:
@@ -173,7 +230,9 @@ def main() -> None:
             continue
         med, worst = statistics.median(values), max(values)
         verdict = "met" if med < GOALS_MS[name] else "missed"
-        print(f"| {name} | {med:.0f} | {worst:.0f} | < {GOALS_MS[name]} | {verdict} (n={len(values)}) |")
+        print(
+            f"| {name} | {med:.0f} | {worst:.0f} | < {GOALS_MS[name]} | {verdict} (n={len(values)}) |"
+        )
 
 
 if __name__ == "__main__":

@@ -69,7 +69,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, log_path: Path, timeout: float = 120.0, workers: int = 1) -> subprocess.Popen:
+def start_server(
+    port: int, log_path: Path, timeout: float = 120.0, workers: int = 1
+) -> subprocess.Popen:
     script = Path(sys.executable).with_name("kazind")
     base = [str(script)] if script.exists() else [sys.executable, "-m", "kazind"]
     with log_path.open("wb") as log:
@@ -160,7 +162,10 @@ class LeverCallback:
                 self.levers[cid] = (float(p["min"]), float(p["max"]), float(p.get("step") or 1))
         self.table_id = next((cid for cid, prop in self.outputs if prop == "data"), None)
         # the tab's alert line (the charts' number tables are 'children' outputs too)
-        self.message_id = next((cid for cid, prop in self.outputs if prop == "children" and cid.endswith("message")), None)
+        self.message_id = next(
+            (cid for cid, prop in self.outputs if prop == "children" and cid.endswith("message")),
+            None,
+        )
 
     @staticmethod
     def _outputs(output: str) -> list[tuple[str, str]]:
@@ -229,8 +234,15 @@ class Results:
 END_ID = re.compile(r'"end_id"\s*:\s*"([^"]+)"')
 
 
-def reader(base: str, cb: LeverCallback, seed: int, stop: threading.Event, budget, results: Results,
-           count: int | None = None) -> None:  # fmt: skip
+def reader(
+    base: str,
+    cb: LeverCallback,
+    seed: int,
+    stop: threading.Event,
+    budget,
+    results: Results,
+    count: int | None = None,
+) -> None:
     """One reader: load the page, then change levers until stopped (or ``count`` times)."""
     rng = random.Random(seed)
     with requests.Session() as s:
@@ -283,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         help="lever changes by one reader alone first (default 40)",
     )
     ap.add_argument("--seed", type=int, default=6)
-    ap.add_argument("--workers", type=int, default=1, help="passed to 'kazind serve --workers' (default 1)")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="passed to 'kazind serve --workers' (default 1)"
+    )
     args = ap.parse_args(argv)
     if (
         not 1 <= args.users <= 100

@@ -23,15 +23,21 @@ import tempfile
 import time
 from pathlib import Path
 
-BOMB = "\n".join(
-    ["name: bomb", "description:", "  kk: &a0 [" + ", ".join(["lol"] * 9) + "]"]
-    + [f"  x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
-) + "\n"
+BOMB = (
+    "\n".join(
+        ["name: bomb", "description:", "  kk: &a0 [" + ", ".join(["lol"] * 9) + "]"]
+        + [f"  x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    )
+    + "\n"
+)
 
 FILES = {
     "bomb.yaml": BOMB,
     "recursive.yaml": "name: recursive\nparameters: &p {x: *p}\n",
-    "deep.yaml": "name: deep\nparameters:\n  processing_priority: " + "[" * 5000 + "]" * 5000 + "\n",
+    "deep.yaml": "name: deep\nparameters:\n  processing_priority: "
+    + "[" * 5000
+    + "]" * 5000
+    + "\n",
     "powpow.yaml": "name: powpow\nparameters:\n  processing_priority: '9**9**9'\n",
     "bigint.yaml": "name: bigint\nparameters:\n  processing_priority: 1" + "0" * 400 + "\n",
     "huge.yaml": "name: huge\nparameters:\n  transport_dependence: {coal: 1.0e+200}\n",
@@ -54,7 +60,16 @@ def cases(folder: Path) -> dict[str, list[str]]:
         "--runs 1e9": ["ensemble", "historical", "--runs", "1000000000", "--out", out],
         "--samples 1e9": ["sensitivity", "historical", "--samples", "1000000000", "--out", out],
         "--dt 1e-9": ["run", "historical", "--dt", "1e-9", "--out", out],
-        "--seed 10**22": ["ensemble", "historical", "--runs", "4", "--seed", str(10**22), "--out", out],
+        "--seed 10**22": [
+            "ensemble",
+            "historical",
+            "--runs",
+            "4",
+            "--seed",
+            str(10**22),
+            "--out",
+            out,
+        ],
         "--out a FIFO": ["export", "--out", str(fifo)],
         "--out /proc": ["run", "historical", "--out", "/proc/kazind"],
     }
@@ -70,8 +85,12 @@ def refusal(args: list[str]) -> tuple[int, float, float, str]:
         "print(p.returncode, time.perf_counter() - t, peak)\n"
         "sys.stdout.write(p.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "kazind", *args],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "kazind", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     head, _, err = done.stdout.partition("\n")
     code, seconds, peak = head.split()
     return int(code), float(seconds), float(peak), err.strip()
@@ -85,7 +104,12 @@ def streaming(runs: int, repeats: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         for name, fn in (
             ("in_memory", lambda: run_ensemble("historical", runs, seed=0)),
-            ("streamed", lambda: stream_ensemble("historical", runs, 0, Path(tmp) / f"e{time.time_ns()}.nc").close()),
+            (
+                "streamed",
+                lambda: stream_ensemble(
+                    "historical", runs, 0, Path(tmp) / f"e{time.time_ns()}.nc"
+                ).close(),
+            ),
         ):
             best = float("inf")
             for _ in range(repeats):
@@ -113,10 +137,14 @@ def main() -> None:
             code, seconds, peak, err = refusal(argv)
             print(f"{label:30} {code:>4} {seconds:6.1f} {peak:6.0f}  {err[:110]}")
             key = "".join(c if c.isalnum() else "_" for c in label).strip("_")
-            print(f"refusal_{key}_s={seconds:.2f} refusal_{key}_mib={peak:.0f} refusal_{key}_exit={code}")
+            print(
+                f"refusal_{key}_s={seconds:.2f} refusal_{key}_mib={peak:.0f} refusal_{key}_exit={code}"
+            )
     figures = streaming(args.runs, args.repeats)
-    print(f"ensemble of {args.runs:,} runs: in memory {figures['in_memory']:.2f} s, streamed to NetCDF "
-          f"{figures['streamed']:.2f} s ({figures['file_mib']:.1f} MiB file); peak {figures['peak_mib']:.0f} MiB")
+    print(
+        f"ensemble of {args.runs:,} runs: in memory {figures['in_memory']:.2f} s, streamed to NetCDF "
+        f"{figures['streamed']:.2f} s ({figures['file_mib']:.1f} MiB file); peak {figures['peak_mib']:.0f} MiB"
+    )
     for key, value in figures.items():
         print(f"ensemble_{key}={value:.3f}")
     print(f"load average after: {open('/proc/loadavg').read().split()[:3]}")

@@ -46,8 +46,17 @@ ATTRIBUTION = {
 
 def fetch_wheel(dest: Path) -> Path:
     """Download the geopandas wheel (no dependencies) into ``dest`` and return its path."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--dest", str(dest), WHEEL_SPEC]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--dest",
+        str(dest),
+        WHEEL_SPEC,
+    ]
     subprocess.run(cmd, check=True)  # noqa: S603 - fixed argument list, no shell
     wheels = sorted(dest.glob("geopandas-0.14.4-*.whl"))
     if not wheels:

@@ -35,11 +35,20 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("needs Node.js and node_modules/plotly.js-locales: run 'npm ci' first")
     version = json.loads((PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
     out = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-        [node, "-e", "process.stdout.write(JSON.stringify(require(process.argv[1])))", str(PACKAGE / "ru.js")],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            node,
+            "-e",
+            "process.stdout.write(JSON.stringify(require(process.argv[1])))",
+            str(PACKAGE / "ru.js"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     locale = json.loads(out.stdout)
-    locale["source"] = f"npm package plotly.js-locales {version} (ru.js), MIT licence, (c) Plotly Technologies Inc."
+    locale["source"] = (
+        f"npm package plotly.js-locales {version} (ru.js), MIT licence, (c) Plotly Technologies Inc."
+    )
     with atomic_write(args.out) as fh:
         json.dump(locale, fh, ensure_ascii=False, indent=1, sort_keys=True)
         fh.write("\n")

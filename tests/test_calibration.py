@@ -53,8 +53,10 @@ def test_calibrated_file_records_its_provenance():
     doc = load_yaml(CALIBRATED_FILE).data
     prov = doc["provenance"]
     assert {"seed", "date", "objective", "fit_targets", "holdout_targets"} <= set(prov)
-    assert all({"value", "std", "bounds", "prior", "posterior", "rhat", "ess"} <= set(p)
-               for p in doc["parameters"].values())
+    assert all(
+        {"value", "std", "bounds", "prior", "posterior", "rhat", "ess"} <= set(p)
+        for p in doc["parameters"].values()
+    )
     # a parameter on a bound carries its reason
     for label in prov["on_bound"]:
         assert doc["parameters"][label]["on_bound"] != "no reason given", label
@@ -79,8 +81,10 @@ def test_every_prior_cites_its_source_or_is_an_assumption():
 def test_a_prior_without_a_source_is_refused(tmp_path):
     spec = build_spec(calibrated=False)
     bad = tmp_path / "cal.yaml"
-    bad.write_text("settings: {seed: 1, starts: 1, start_spread: 0.1, max_evaluations: 2}\npriors:\n"
-                   "  famine_mortality: {mean: 0.5, sd: 0.2, source: ''}\n")
+    bad.write_text(
+        "settings: {seed: 1, starts: 1, start_spread: 0.1, max_evaluations: 2}\npriors:\n"
+        "  famine_mortality: {mean: 0.5, sd: 0.2, source: ''}\n"
+    )
     with pytest.raises(KazindError, match="cite its source"):
         load_setup(spec, bad)
 
@@ -113,8 +117,10 @@ def test_holdouts_exist_and_are_not_fitted(targets):
 def test_setup_rejects_unknown_parameters(tmp_path):
     spec = build_spec(calibrated=False)
     bad = tmp_path / "cal.yaml"
-    bad.write_text("settings: {seed: 1, starts: 1, start_spread: 0.1, max_evaluations: 2}\npriors:\n"
-                   "  no_such_thing: {mean: 1, sd: 1, source: assumption}\n")
+    bad.write_text(
+        "settings: {seed: 1, starts: 1, start_spread: 0.1, max_evaluations: 2}\npriors:\n"
+        "  no_such_thing: {mean: 1, sd: 1, source: assumption}\n"
+    )
     with pytest.raises(KazindError, match=r"cal.yaml:3: .*no_such_thing"):
         load_setup(spec, bad)
 
@@ -122,8 +128,12 @@ def test_setup_rejects_unknown_parameters(tmp_path):
 def test_calibration_improves_the_fit_and_is_reproducible(raw_model, targets):
     spec = raw_model.spec
     setup = load_setup(spec)
-    small = dataclasses.replace(setup, settings=dataclasses.replace(
-        setup.settings, max_evaluations=3, steps=6, burn_in=2, sample_size=40))
+    small = dataclasses.replace(
+        setup,
+        settings=dataclasses.replace(
+            setup.settings, max_evaluations=3, steps=6, burn_in=2, sample_size=40
+        ),
+    )
     first = calibrate(raw_model, targets, small, seed=7, starts=2)
     second = calibrate(raw_model, targets, small, seed=7, starts=2)
     assert np.array_equal(first.values, second.values)
@@ -136,9 +146,15 @@ def test_calibration_improves_the_fit_and_is_reproducible(raw_model, targets):
     assert all({"rhat", "ess", "mean", "sd"} <= set(d) for d in first.diagnostics.values())
     assert len({tuple(r) for r in first.sample}) > 1
     # the cost at the documented defaults is higher than after fitting
-    u0 = calibrate(raw_model, targets, dataclasses.replace(
-        small, settings=dataclasses.replace(small.settings, max_evaluations=1, steps=0)),
-        seed=7, starts=1)
+    u0 = calibrate(
+        raw_model,
+        targets,
+        dataclasses.replace(
+            small, settings=dataclasses.replace(small.settings, max_evaluations=1, steps=0)
+        ),
+        seed=7,
+        starts=1,
+    )
     assert first.cost <= u0.cost
     assert np.all(first.std >= 0)
     lows = np.array([f.low for f in setup.free])
@@ -152,7 +168,9 @@ def test_fit_report_json_has_the_required_keys():
     result = CliRunner().invoke(app, ["fit-report", "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert rows and {"fact_id", "observed", "simulated", "within_tolerance", "held_out"} <= set(rows[0])
+    assert rows and {"fact_id", "observed", "simulated", "within_tolerance", "held_out"} <= set(
+        rows[0]
+    )
     assert any(r["held_out"] for r in rows)
 
 
@@ -173,7 +191,9 @@ def test_fit_report_posterior_part():
     result = CliRunner().invoke(app, ["fit-report", "--format", "json", "--part", "posterior"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert rows and {"label", "prior_mean", "posterior_mean", "rhat", "ess", "verdict"} <= set(rows[0])
+    assert rows and {"label", "prior_mean", "posterior_mean", "rhat", "ess", "verdict"} <= set(
+        rows[0]
+    )
 
 
 def test_fit_report_bad_format_is_one_line():

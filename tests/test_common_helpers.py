@@ -55,7 +55,9 @@ def test_located_error_picks_the_union_branch_the_record_nearly_matched():
 def test_did_you_mean_and_suggest():
     assert did_you_mean("karagandy", ["karaganda", "almaty"]) == "; did you mean karaganda?"
     assert did_you_mean("zzz", ["karaganda"]) == ""
-    assert suggest("workers", ["seed.labour.workers_1926", "seed.x.y"], cutoff=0.9) == ["seed.labour.workers_1926"]
+    assert suggest("workers", ["seed.labour.workers_1926", "seed.x.y"], cutoff=0.9) == [
+        "seed.labour.workers_1926"
+    ]
 
 
 def test_languages():

@@ -29,8 +29,11 @@ PUBLIC = dict(_public())
 def test_every_public_function_has_numpydoc_sections(name):
     function = PUBLIC[name]
     doc = inspect.getdoc(function) or ""
-    needed = ["Examples"] if inspect.signature(function).return_annotation in (None, "None") else [
-        "Returns", "Examples"]
+    needed = (
+        ["Examples"]
+        if inspect.signature(function).return_annotation in (None, "None")
+        else ["Returns", "Examples"]
+    )
     if inspect.signature(function).parameters:
         needed.insert(0, "Parameters")
     missing = [s for s in needed if f"\n{s}\n{'-' * len(s)}\n" not in doc]
@@ -40,6 +43,7 @@ def test_every_public_function_has_numpydoc_sections(name):
 @pytest.mark.parametrize("module", sorted({inspect.getmodule(f).__name__ for f in PUBLIC.values()}))
 def test_the_examples_of_the_public_api_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 or "doctest: +SKIP" in inspect.getsource(importlib.import_module(module)), (
-        f"{module} has no examples")
+    assert result.attempted > 0 or "doctest: +SKIP" in inspect.getsource(
+        importlib.import_module(module)
+    ), f"{module} has no examples"
     assert result.failed == 0, f"{module}: {result.failed} of {result.attempted} examples fail"

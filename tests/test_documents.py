@@ -53,7 +53,9 @@ def test_external_figures_is_a_reference_without_text(store):
 
 
 def test_unknown_document_lists_known(store):
-    with pytest.raises(KazindError, match="known: external-figures, literature, seed-kk-industrialization"):
+    with pytest.raises(
+        KazindError, match="known: external-figures, literature, seed-kk-industrialization"
+    ):
         store.get("seed")
 
 

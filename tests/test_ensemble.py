@@ -68,7 +68,9 @@ def test_without_a_posterior_sample_draws_centre_on_the_calibrated_values(monkey
     for label in s["parameter"].values:
         d, v = dists[str(label)], s.sel(parameter=label).values
         assert v.min() >= d.low and v.max() <= d.high
-        if d.kind == "normal" and min(d.mean - d.low, d.high - d.mean) > 4 * d.std:  # hardly truncated
+        if (
+            d.kind == "normal" and min(d.mean - d.low, d.high - d.mean) > 4 * d.std
+        ):  # hardly truncated
             assert abs(np.median(v) - d.mean) < 0.1 * d.std
 
 
@@ -76,23 +78,39 @@ def test_priors_override_one_parameter_and_leave_the_others(tmp_path):
     path = tmp_path / "priors.yaml"
     # both calibrated (columns of the sample), so the set of parameters, and with it the
     # stream of draws, stays the same; a prior for a fixed constant adds a column
-    path.write_text("rolling_stock_war_loss: {dist: uniform, low: 0.5, high: 0.6}\n"
-                    "famine_mortality: {dist: triangular, low: 0.1, mode: 0.2, high: 0.4}\n")
+    path.write_text(
+        "rolling_stock_war_loss: {dist: uniform, low: 0.5, high: 0.6}\n"
+        "famine_mortality: {dist: triangular, low: 0.1, mode: 0.2, high: 0.4}\n"
+    )
     base, withp = P.sample_parameters(300, 5), P.sample_parameters(300, 5, priors=path)
     v = withp.sel(parameter="rolling_stock_war_loss").values
     assert v.min() >= 0.5 and v.max() <= 0.6
-    others = [p for p in base["parameter"].values if p not in ("rolling_stock_war_loss", "famine_mortality")]
+    others = [
+        p
+        for p in base["parameter"].values
+        if p not in ("rolling_stock_war_loss", "famine_mortality")
+    ]
     assert np.array_equal(base.sel(parameter=others).values, withp.sel(parameter=others).values)
-    assert "uniform(0.5, 0.6)" in str(withp["distribution"].sel(parameter="rolling_stock_war_loss").values)
+    assert "uniform(0.5, 0.6)" in str(
+        withp["distribution"].sel(parameter="rolling_stock_war_loss").values
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
         ("war_loss_heavy: {dist: beta}\n", 1, "unknown dist"),
-        ("war_loss_heavy: {dist: uniform, low: 0.5, high: 0.6}\nnot_a_param: {dist: uniform}\n", 2, "not_a_param"),
+        (
+            "war_loss_heavy: {dist: uniform, low: 0.5, high: 0.6}\nnot_a_param: {dist: uniform}\n",
+            2,
+            "not_a_param",
+        ),
         ("famine_mortality:\n  dist: normal\n  mean: 0.3\n  std: -1\n", 4, "std must be positive"),
-        ("war_loss_heavy: {dist: uniform, low: 0.0, high: 0.5}\n", 1, "outside the parameter's bounds"),
+        (
+            "war_loss_heavy: {dist: uniform, low: 0.0, high: 0.5}\n",
+            1,
+            "outside the parameter's bounds",
+        ),
         ("war_loss_heavy: {dist: uniform, low: x}\n", 1, "must be a number"),
         ("war_loss_heavy: [1, 2\n", None, "malformed YAML"),
     ],
@@ -114,7 +132,9 @@ def test_bad_priors_file_is_one_error_with_file_and_line(tmp_path, text, line, w
 def test_same_seed_same_ensemble_different_seed_different(historical, one_batch):
     _equal(one_batch, E.run_ensemble(historical, N, seed=11, batch_size=N))
     other = E.run_ensemble(historical, N, seed=12, batch_size=N)
-    assert not np.array_equal(one_batch["industrial_output_index"].values, other["industrial_output_index"].values)
+    assert not np.array_equal(
+        one_batch["industrial_output_index"].values, other["industrial_output_index"].values
+    )
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 50])
@@ -127,8 +147,12 @@ def test_results_do_not_depend_on_the_batch_size(historical, one_batch, batch_si
 def test_dask_cluster_gives_the_same_results_to_the_bit(historical, one_batch):
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         on_dask = E.run_ensemble(historical, N, seed=11, batch_size=25, scheduler=client)
     _equal(one_batch, on_dask)
 
@@ -144,7 +168,9 @@ def test_ensemble_dataset_has_the_draws_and_attributes(one_batch):
     labels = list(ds["parameter"].values)
     job = batches.make_job(target.spec, labels, ["industrial_output_index"])
     alone = batches.run_batch(job, ds["sample"].values[3:4])
-    assert np.array_equal(alone.arrays["industrial_output_index"][0], ds["industrial_output_index"].values[3])
+    assert np.array_equal(
+        alone.arrays["industrial_output_index"][0], ds["industrial_output_index"].values[3]
+    )
 
 
 def test_failed_runs_are_nan_and_marked(historical, monkeypatch):
@@ -174,8 +200,11 @@ def test_a_scenario_keeps_the_parameters_it_sets(tmp_path):
     # scenario's value holds after it (tests/test_scenarios.py checks the paths).
     for starts, fixed in ((1913, True), (1926, False)):
         path = tmp_path / f"fixed-mortality-{starts}.yaml"
-        path.write_text(f"name: fixed-mortality-{starts}\nbase: historical\nstarts: {starts}\n"
-                        "parameters:\n  famine_mortality: 0.3\n", encoding="utf-8")
+        path.write_text(
+            f"name: fixed-mortality-{starts}\nbase: historical\nstarts: {starts}\n"
+            "parameters:\n  famine_mortality: 0.3\n",
+            encoding="utf-8",
+        )
         ds = E.run_ensemble(str(path), 10, seed=1, batch_size=10)
         assert ("famine_mortality" in ds.attrs["fixed_by_scenario"]) is fixed, starts
 
@@ -232,14 +261,33 @@ def test_netcdf_round_trip_with_attributes(tmp_path, one_batch):
 
 
 def test_cli_writes_netcdf_charts_and_probability_table(monkeypatch, capsys, tmp_path):
-    code, out, err = run_cli(monkeypatch, capsys, ["analysis"], "ensemble", "historical",
-                             "integrated-development", "--runs", "30", "--seed", "4",
-                             "--batch-size", "16", "--out", str(tmp_path))
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["analysis"],
+        "ensemble",
+        "historical",
+        "integrated-development",
+        "--runs",
+        "30",
+        "--seed",
+        "4",
+        "--batch-size",
+        "16",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0, err
     names = {p.name for p in tmp_path.iterdir()}
-    for name in ("ensemble-historical.nc", "ensemble-integrated-development.nc", "fan-historical.html",
-                 "fan-historical.png", "fan.html", "fan.png",
-                 "probability-integrated-development-vs-historical.csv"):
+    for name in (
+        "ensemble-historical.nc",
+        "ensemble-integrated-development.nc",
+        "fan-historical.html",
+        "fan-historical.png",
+        "fan.html",
+        "fan.png",
+        "probability-integrated-development-vs-historical.csv",
+    ):
         assert name in names
     ds = xr.open_dataset(tmp_path / "ensemble-historical.nc", engine="netcdf4")
     assert ds.attrs["seed"] == 4 and ds.attrs["N"] == 30 and ds.attrs["scenario"] == "historical"
@@ -247,7 +295,9 @@ def test_cli_writes_netcdf_charts_and_probability_table(monkeypatch, capsys, tmp
     ds.close()
     assert (tmp_path / "fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<script" in (tmp_path / "fan.html").read_text()[:4_000_000]
-    rows = (tmp_path / "probability-integrated-development-vs-historical.csv").read_text().splitlines()
+    rows = (
+        (tmp_path / "probability-integrated-development-vs-historical.csv").read_text().splitlines()
+    )
     assert rows[0].startswith("outcome,") and len(rows) == 1 + len(OUTCOMES)
     assert "paired draws" in out
 
@@ -265,7 +315,9 @@ def test_cli_writes_netcdf_charts_and_probability_table(monkeypatch, capsys, tmp
     ],
 )
 def test_cli_mistakes_are_one_line(monkeypatch, capsys, tmp_path, args, words):
-    code, out, err = run_cli(monkeypatch, capsys, ["analysis"], "ensemble", *args, "--out", str(tmp_path / "o"))
+    code, out, err = run_cli(
+        monkeypatch, capsys, ["analysis"], "ensemble", *args, "--out", str(tmp_path / "o")
+    )
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kazind: error:") and words in lines[0], err
@@ -273,8 +325,21 @@ def test_cli_mistakes_are_one_line(monkeypatch, capsys, tmp_path, args, words):
 
 def test_cli_bad_priors_names_file_and_line(monkeypatch, capsys, tmp_path):
     path = tmp_path / "priors.yaml"
-    path.write_text("war_loss_heavy: {dist: uniform, low: 0.5, high: 0.6}\nfamine_mortality: {dist: cauchy}\n")
-    code, out, err = run_cli(monkeypatch, capsys, ["analysis"], "ensemble", "historical", "--runs", "5",
-                             "--priors", str(path), "--out", str(tmp_path / "o"))
+    path.write_text(
+        "war_loss_heavy: {dist: uniform, low: 0.5, high: 0.6}\nfamine_mortality: {dist: cauchy}\n"
+    )
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["analysis"],
+        "ensemble",
+        "historical",
+        "--runs",
+        "5",
+        "--priors",
+        str(path),
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert f"{path}:2:" in err and "cauchy" in err

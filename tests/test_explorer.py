@@ -76,7 +76,15 @@ def test_layout_holds_every_documented_id(app):
 
 def test_callbacks_are_registered(app):
     outputs = " ".join(app.callback_map)
-    for cid in (T.panel_id("output"), I.MAP_GRAPH, S.panel_id("industry"), I.FACT_TABLE, I.FACT_PANEL, I.panel("story"), I.RENDERED):
+    for cid in (
+        T.panel_id("output"),
+        I.MAP_GRAPH,
+        S.panel_id("industry"),
+        I.FACT_TABLE,
+        I.FACT_PANEL,
+        I.panel("story"),
+        I.RENDERED,
+    ):
         assert cid in outputs
 
 
@@ -85,7 +93,9 @@ def test_body_and_title_in_each_language(lang):
     body, title = frame.render_body(lang, {"tab": "map"})
     assert title == translator(lang)("Industrialization of Kazakhstan, 1913-1940")
     present = _ids(body)
-    assert I.TABS in present and all(I.tab(k) in present and I.panel(k) in present for k in frame.page_keys())
+    assert I.TABS in present and all(
+        I.tab(k) in present and I.panel(k) in present for k in frame.page_keys()
+    )
     tabs = {b.id: b for b in _find_all(body, "Button") if getattr(b, "role", None) == "tab"}
     assert tabs[I.TAB_MAP].to_plotly_json()["props"]["aria-selected"] == "true"
     assert tabs[I.TAB_TIMELINE].to_plotly_json()["props"]["aria-selected"] == "false"
@@ -121,7 +131,9 @@ def test_timeline_has_paths_and_facts():
     assert facts and all(isinstance(x, str) for t in facts for x in t["customdata"])
     assert sum(len(t["customdata"]) for t in facts) >= 20
     # the lines never take the hover from the facts
-    assert all(t["hoverinfo"] == "skip" for f in figs for t in f["data"] if t.get("mode") == "lines")
+    assert all(
+        t["hoverinfo"] == "skip" for f in figs for t in f["data"] if t.get("mode") == "lines"
+    )
     # verdicts differ by shape as well as colour
     symbols = {s.removesuffix("-open") for t in facts for s in t["marker"]["symbol"]}
     assert {"circle", "x"} <= symbols
@@ -157,7 +169,9 @@ def test_clicking_a_fact_shows_statement_quote_source_and_fit():
     # nothing clicked, a line clicked, an unknown fact, a bad language
     assert "Click" in str(T.show_fact([None], "en")[0])
     assert "Click" in str(T.show_fact([{"points": [{"x": 1926}]}], "en")[0])
-    assert "unknown fact" in str(T.show_fact([{"points": [{"customdata": "seed.no.such"}]}], "en")[0])
+    assert "unknown fact" in str(
+        T.show_fact([{"points": [{"customdata": "seed.no.such"}]}], "en")[0]
+    )
     bad_lang = _text(T.show_fact([None], "fr")[0])  # said in the default language, Kazakh
     assert bad_lang.startswith(translator("kk")("Cannot show this:")) and "fr" in bad_lang
 
@@ -169,8 +183,9 @@ def test_one_value_per_fact_in_tooltip_and_panel():
         lines = factview.fit_lines(p.fact_id, "ru")
         if not lines:
             continue
-        fig = T.panel_figure("ru", [(p.variable, p.element, "x")], 1.0, "", data.historical_run(),
-                             [p], data.facts())  # fmt: skip
+        fig = T.panel_figure(
+            "ru", [(p.variable, p.element, "x")], 1.0, "", data.historical_run(), [p], data.facts()
+        )
         tip = fig["data"][-1]["hovertext"][0]
         assert lines[0][1] in tip, (p.fact_id, tip, lines)
         assert lines[0][1] in _text(factview.fact_panel(p.fact_id, "ru"))
@@ -338,7 +353,9 @@ def test_lever_change_is_fast():
 def test_record_table_search_and_detail():
     rows, msg = R.search_rows(None, "kk")
     assert msg == "" and len(rows) == len(data.facts())
-    assert {"id", "topic", "year", "places", "statement", "value", "source", "reproduced"} <= set(rows[0])
+    assert {"id", "topic", "year", "places", "statement", "value", "source", "reproduced"} <= set(
+        rows[0]
+    )
     years = [r["year"] for r in rows if r["year"] is not None]
     assert years == sorted(years)  # sorted by year
     assert "id" not in [c["id"] for c in R.columns("kk")]  # the id is the row's, not a column
@@ -358,7 +375,9 @@ def test_model_diagrams_tables_and_downloads():
     sector = next(iter(MO.model_doc().sectors))
     src, rows, msg = MO.sector_view(sector, "ru")
     assert src.startswith("data:image/svg+xml;base64,") and msg == "" and rows
-    assert {r["id"] for r in rows} == set(MO.model_doc().sectors[sector])  # the table follows the sector
+    assert {r["id"] for r in rows} == set(
+        MO.model_doc().sectors[sector]
+    )  # the table follows the sector
     other = list(MO.model_doc().sectors)[-1]
     assert {r["id"] for r in MO.sector_view(other, "ru")[1]} == set(MO.model_doc().sectors[other])
     src, rows, msg = MO.sector_view("../../etc/passwd", "en")
@@ -380,7 +399,11 @@ def test_every_message_translated_to_kazakh_and_russian():
         table = catalog(lang)
         missing = [m for m in messages if not table.get(m)]
         assert not missing, (lang, missing)
-        same = [m for m in messages if table[m] == m and any(c.isalpha() for c in m) and m not in ("Map",)]
+        same = [
+            m
+            for m in messages
+            if table[m] == m and any(c.isalpha() for c in m) and m not in ("Map",)
+        ]
         assert len(same) < 5, (lang, same)  # a translation, not the English copied
 
 
@@ -445,9 +468,21 @@ def test_report_is_self_contained_and_trilingual(tmp_path):
 def test_report_command_errors(monkeypatch, capsys, tmp_path):
     from conftest import run_cli
 
-    code, _out, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "historical", "--out", str(tmp_path / "r.html"), "--lang", "de")
+    code, _out, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["explorer"],
+        "report",
+        "historical",
+        "--out",
+        str(tmp_path / "r.html"),
+        "--lang",
+        "de",
+    )
     assert code == 2 and "unknown language" in err
-    code, _out, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "nope", "--out", str(tmp_path / "r.html"))
+    code, _out, err = run_cli(
+        monkeypatch, capsys, ["explorer"], "report", "nope", "--out", str(tmp_path / "r.html")
+    )
     assert code == 2 and "nope" in err and not (tmp_path / "r.html").exists()
     code, _out, err = run_cli(monkeypatch, capsys, ["explorer"], "serve", "--port", "70000")
     assert code == 2 and "port" in err
@@ -482,10 +517,21 @@ class Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kazind", "serve", "--port", str(self.port), "--workers", str(workers)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            [
+                sys.executable,
+                "-m",
+                "kazind",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             cwd=cwd,
-        )  # fmt: skip
+        )
 
     def wait(self, timeout: float = 120) -> str:
         deadline = time.time() + timeout
@@ -528,17 +574,27 @@ def test_server_answers_on_localhost_in_the_language_of_the_url(workers):
     try:
         page = server.wait()
         assert "<html" in page.lower() and "_dash-config" in page
-        assert '<html lang="kk">' in page and translator("kk")("Industrialization of Kazakhstan, 1913-1940") in page
+        assert (
+            '<html lang="kk">' in page
+            and translator("kk")("Industrialization of Kazakhstan, 1913-1940") in page
+        )
         with urllib.request.urlopen(server.base + "/?lang=ru&tab=map", timeout=10) as resp:
             ru = resp.read().decode()
-        assert '<html lang="ru">' in ru and translator("ru")("Industrialization of Kazakhstan, 1913-1940") in ru
+        assert (
+            '<html lang="ru">' in ru
+            and translator("ru")("Industrialization of Kazakhstan, 1913-1940") in ru
+        )
         with urllib.request.urlopen(server.base + "/_dash-layout", timeout=10) as resp:
             layout = json.loads(resp.read())
         assert I.LANG in json.dumps(layout)
-        req = urllib.request.Request(server.base + "/_dash-layout", headers={"Referer": server.base + "/?lang=ru&tab=map"})
+        req = urllib.request.Request(
+            server.base + "/_dash-layout", headers={"Referer": server.base + "/?lang=ru&tab=map"}
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             text = json.dumps(json.loads(resp.read()), ensure_ascii=False)
-        assert f'"{translator("ru")("Timeline")}"' in text  # the layout is rendered for the page's URL
+        assert (
+            f'"{translator("ru")("Timeline")}"' in text
+        )  # the layout is rendered for the page's URL
         with urllib.request.urlopen(server.base + "/_kazind/locales.js", timeout=10) as resp:
             script = resp.read().decode()
         assert '"name": "kk"' in script and '"name": "ru"' in script
@@ -558,10 +614,12 @@ def test_a_killed_worker_is_replaced_and_large_requests_are_refused():
     server = Server(2)
     try:
         server.wait()
-        before = _until(lambda: (w if len(w := server.workers()) == 2 else None))
+        before = _until(lambda: w if len(w := server.workers()) == 2 else None)
         assert before, server.workers()
         os.kill(before[0], signal.SIGKILL)
-        after = _until(lambda: (w if len(w := server.workers()) == 2 and before[0] not in w else None))
+        after = _until(
+            lambda: w if len(w := server.workers()) == 2 and before[0] not in w else None
+        )
         assert after, f"no worker replaced the one killed: {server.workers()}"
         for _ in range(4):
             with urllib.request.urlopen(server.base + "/_dash-layout", timeout=10) as resp:
@@ -569,8 +627,10 @@ def test_a_killed_worker_is_replaced_and_large_requests_are_refused():
         # a body announced as 1 GB: refused at once, unread, the server's memory untouched
         rss = sum(_rss_kb(pid) for pid in [server.proc.pid, *server.workers()])
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-            sock.sendall(b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 1073741824\r\n\r\n" + b"{" * 65536)  # fmt: skip
+            sock.sendall(
+                b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1073741824\r\n\r\n" + b"{" * 65536
+            )
             t0 = time.time()
             answer = sock.recv(4096).decode(errors="replace")
             assert time.time() - t0 < 5
@@ -603,12 +663,16 @@ def _rss_kb(pid: int) -> int:
 def test_a_broken_user_scenario_is_reported_not_fatal(tmp_path):
     folder = tmp_path / "scenarios"
     folder.mkdir()
-    (folder / "broken.yaml").write_text("name: broken\nbase: historical\nparameters:\n  no_such_constant: 2\n")
+    (folder / "broken.yaml").write_text(
+        "name: broken\nbase: historical\nparameters:\n  no_such_constant: 2\n"
+    )
     server = Server(1, cwd=tmp_path)
     try:
         server.wait()
         # the layout of a page opened on the scenarios tab (the Referer is the page's address)
-        request = urllib.request.Request(server.base + "/_dash-layout", headers={"Referer": server.base + "/?tab=scenarios"})
+        request = urllib.request.Request(
+            server.base + "/_dash-layout", headers={"Referer": server.base + "/?tab=scenarios"}
+        )
         with urllib.request.urlopen(request, timeout=10) as resp:
             layout = resp.read().decode()
         assert "broken" in layout  # named on the scenarios tab among those left out
@@ -623,15 +687,35 @@ def test_a_huge_lever_value_from_the_page_is_a_clean_message():
     app = create_app()
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
-    dep = next(d for d in deps if any(i["id"] == I.LEVER_IDS["investment_scale"] for i in d["inputs"])
-               and not d.get("clientside_function") and not d["output"].startswith(".." + I.LEVER_PREFIX))  # fmt: skip
-    values = {I.SCENARIO_PICK: ["historical"], I.ENSEMBLE_TOGGLE: [], I.ENSEMBLE_SIZE: 100, I.panel_lang("scenarios"): "ru",
-              **{I.LEVER_IDS[n]: v for n, v in zip(I.LEVERS, _levers(), strict=True)}}  # fmt: skip
-    inputs = [{"id": i["id"], "property": i["property"], "value": values[i["id"]]} for i in dep["inputs"]]
-    parts = dep["output"].strip(".").split("...") if dep["output"].startswith("..") else [dep["output"]]
+    dep = next(
+        d
+        for d in deps
+        if any(i["id"] == I.LEVER_IDS["investment_scale"] for i in d["inputs"])
+        and not d.get("clientside_function")
+        and not d["output"].startswith(".." + I.LEVER_PREFIX)
+    )
+    values = {
+        I.SCENARIO_PICK: ["historical"],
+        I.ENSEMBLE_TOGGLE: [],
+        I.ENSEMBLE_SIZE: 100,
+        I.panel_lang("scenarios"): "ru",
+        **{I.LEVER_IDS[n]: v for n, v in zip(I.LEVERS, _levers(), strict=True)},
+    }
+    inputs = [
+        {"id": i["id"], "property": i["property"], "value": values[i["id"]]} for i in dep["inputs"]
+    ]
+    parts = (
+        dep["output"].strip(".").split("...") if dep["output"].startswith("..") else [dep["output"]]
+    )
     outputs = [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
-    body = json.dumps({"output": dep["output"], "outputs": outputs, "inputs": inputs,
-                       "changedPropIds": [I.LEVER_IDS["investment_scale"] + ".value"]})  # fmt: skip
+    body = json.dumps(
+        {
+            "output": dep["output"],
+            "outputs": outputs,
+            "inputs": inputs,
+            "changedPropIds": [I.LEVER_IDS["investment_scale"] + ".value"],
+        }
+    )
     body = body.replace(json.dumps(_levers()[0]), "1" + "0" * 400, 1)
     resp = client.post("/_dash-update-component", data=body, content_type="application/json")
     assert resp.status_code == 200, resp.data[:300]
@@ -695,8 +779,10 @@ def test_every_offered_variable_has_a_label_from_the_model():
     assert offered, "the 'more variables' chart offers nothing"
     # a variable with facts that the chart cannot draw would be dropped silently: this says which
     outside = T.fact_variables_outside_panels(data.fact_points())
-    assert outside == offered, ("variables with facts lack an entry in timeline.EXTRA_VARIABLES",
-                                sorted(set(outside) - set(offered)))  # fmt: skip
+    assert outside == offered, (
+        "variables with facts lack an entry in timeline.EXTRA_VARIABLES",
+        sorted(set(outside) - set(offered)),
+    )
     labels = load_labels()
     for lang in ("kk", "ru"):
         for v in offered:
@@ -709,7 +795,9 @@ def test_every_offered_variable_has_a_label_from_the_model():
 
 def test_scenario_picker_is_a_checklist_of_full_titles():
     picker = _find(S.layout("kk"), "Checklist", I.SCENARIO_PICK)
-    assert [o["label"] for o in picker.options] == [data.scenario_title(n, "kk") for n in data.scenario_names()]
+    assert [o["label"] for o in picker.options] == [
+        data.scenario_title(n, "kk") for n in data.scenario_names()
+    ]
     assert picker.value == [data.HISTORICAL]
 
 
@@ -735,7 +823,9 @@ def test_charts_have_no_cloud_and_speak_the_language():
     for lang in LANGS:
         cfg = graph_config("x", lang)
         assert cfg["locale"] == lang and cfg["displaylogo"] is False
-        assert {"sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"} <= set(cfg["modeBarButtonsToRemove"])
+        assert {"sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"} <= set(
+            cfg["modeBarButtonsToRemove"]
+        )
     from kazind.explorer.i18n import PLOTLY_MESSAGES, plotly_locale
 
     kk = plotly_locale("kk")
@@ -744,7 +834,9 @@ def test_charts_have_no_cloud_and_speak_the_language():
 
 
 def test_log_panel_ticks_are_powers_of_ten_in_the_locale():
-    fig = T.panel_figure("ru", T.PANELS[1][2], 1.0, "log", data.historical_run(), data.fact_points(), data.facts())
+    fig = T.panel_figure(
+        "ru", T.PANELS[1][2], 1.0, "log", data.historical_run(), data.fact_points(), data.facts()
+    )
     axis = fig["layout"]["yaxis"]
     assert axis["type"] == "log" and axis["tickvals"] == [0.1, 1.0, 10.0, 100.0, 1000.0]
     assert axis["ticktext"][0] == "0,1" and axis["ticktext"][-1].replace("\xa0", " ") == "1 000"
@@ -772,15 +864,26 @@ def test_outcome_caches_equal_a_fresh_computation():
     levers = data.check_levers(levers)
     for cached, ds in (
         (data.scenario_outcomes(data.HISTORICAL), data.scenario_run(data.HISTORICAL)),
-        (data.scenario_outcomes(data.scenario_names()[-1]), data.scenario_run(data.scenario_names()[-1])),
+        (
+            data.scenario_outcomes(data.scenario_names()[-1]),
+            data.scenario_run(data.scenario_names()[-1]),
+        ),
         (data.lever_outcomes(levers), data.lever_run(levers)),
-        (data.lever_outcomes(levers, S.FAN_VARIABLES), data.lever_run(levers)),  # the tab's lighter run
+        (
+            data.lever_outcomes(levers, S.FAN_VARIABLES),
+            data.lever_run(levers),
+        ),  # the tab's lighter run
     ):
         assert dict(cached) == pytest.approx(fresh(ds), rel=1e-12, abs=1e-12)
     # the table built from the caches is the table built from the datasets
     runs = S._runs((data.HISTORICAL,), levers, "kk")
     with_cache = S.outcome_rows(
-        "kk", runs, {data.HISTORICAL: data.scenario_outcomes(data.HISTORICAL), data.LEVERS_RUN: data.lever_outcomes(levers)}
+        "kk",
+        runs,
+        {
+            data.HISTORICAL: data.scenario_outcomes(data.HISTORICAL),
+            data.LEVERS_RUN: data.lever_outcomes(levers),
+        },
     )
     assert with_cache == S.outcome_rows("kk", runs)
 

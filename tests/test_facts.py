@@ -67,8 +67,21 @@ def test_external_facts_carry_citation_and_confidence(table):
             assert fact.source.citation and fact.source.confidence
 
 
-MODEL_CITIES = ["almaty", "karaganda", "semey", "petropavl", "oral", "shymkent", "aktobe", "pavlodar",
-                "kostanay", "taraz", "kyzylorda", "ridder", "balkhash"]  # fmt: skip
+MODEL_CITIES = [
+    "almaty",
+    "karaganda",
+    "semey",
+    "petropavl",
+    "oral",
+    "shymkent",
+    "aktobe",
+    "pavlodar",
+    "kostanay",
+    "taraz",
+    "kyzylorda",
+    "ridder",
+    "balkhash",
+]
 
 
 def test_city_census_figures_are_cited_and_the_gaps_said(table):
@@ -79,7 +92,9 @@ def test_city_census_figures_are_cited_and_the_gaps_said(table):
         assert found[city].value > 20000 and found[city].source.citation
     low = [f for f in found.values() if f is not None and f.source.confidence == "low"]
     assert all("memory" in f.note.en for f in low)  # a figure from memory says so
-    assert table.get("ext.urbanisation.karaganda_1939").alternatives  # 154,000 vs 156,000 vs 165,937
+    assert table.get(
+        "ext.urbanisation.karaganda_1939"
+    ).alternatives  # 154,000 vs 156,000 vs 165,937
     header = EXT_FILE.read_text(encoding="utf-8")
     missing = [c for c, f in found.items() if f is None]
     assert missing and all(c.capitalize()[:4] in header or c in header for c in missing)
@@ -115,11 +130,23 @@ def test_electricity_1913_1940_agrees_with_seed_ratio(table):
 @pytest.mark.parametrize(
     "a, b",
     [
-        ("seed.labour.organised_recruitment_1931_1940", "ext.labour.organised_recruitment_1931_1940"),
-        ("ext.population.total_1926_without_karakalpak", "ext.population.total_1926_with_karakalpak"),
+        (
+            "seed.labour.organised_recruitment_1931_1940",
+            "ext.labour.organised_recruitment_1931_1940",
+        ),
+        (
+            "ext.population.total_1926_without_karakalpak",
+            "ext.population.total_1926_with_karakalpak",
+        ),
         ("seed.industry.level_vs_1913_early_1926", "ext.industry.large_industry_output_1927_28"),
-        ("seed.industry.built_oskemen_lead_zinc_plant", "ext.industry.oskemen_lead_zinc_plant_1942_1947"),
-        ("seed.industry.built_zhezkazgan_copper_combine", "ext.industry.zhezkazgan_combine_formed_1943"),
+        (
+            "seed.industry.built_oskemen_lead_zinc_plant",
+            "ext.industry.oskemen_lead_zinc_plant_1942_1947",
+        ),
+        (
+            "seed.industry.built_zhezkazgan_copper_combine",
+            "ext.industry.zhezkazgan_combine_formed_1943",
+        ),
     ],
 )
 def test_disagreements_are_side_by_side(table, a, b):
@@ -132,7 +159,11 @@ def test_disagreements_are_side_by_side(table, a, b):
     "fact_id, value, borders",
     [
         ("ext.population.census_1939_total", 6151102, "kazakh_assr_1926_without_karakalpak"),
-        ("ext.population.census_1939_total_published", 6145940, "kazakh_assr_1926_without_karakalpak"),
+        (
+            "ext.population.census_1939_total_published",
+            6145940,
+            "kazakh_assr_1926_without_karakalpak",
+        ),
         ("ext.population.kazakh_share_1939", 38, "kazakh_assr_1926_without_karakalpak"),
         ("ext.population.kazakh_share_1926", 60, "kazakh_assr_1926_without_karakalpak"),
         ("ext.population.estimate_1913_today_borders", 5597000, "today"),
@@ -161,25 +192,36 @@ def test_every_population_fact_of_the_republic_names_its_borders(table):
 
 
 def test_series_share_a_quantity_one_fact_per_year(table):
-    for quantity, years in [("sheep", {1929, 1933}), ("cattle", {1929, 1933}), ("camels", {1929, 1933}),
-                            ("collectivised_households_share", {1929, 1930, 1931}),
-                            ("turksib_kazakh_workers", {1928, 1929, 1930})]:  # fmt: skip
+    for quantity, years in [
+        ("sheep", {1929, 1933}),
+        ("cattle", {1929, 1933}),
+        ("camels", {1929, 1933}),
+        ("collectivised_households_share", {1929, 1930, 1931}),
+        ("turksib_kazakh_workers", {1928, 1929, 1930}),
+    ]:
         facts = [f for f in table if f.quantity == quantity]
         assert {f.first_year for f in facts} == years and len(facts) == len(years), quantity
 
 
 def test_disagreements_of_the_second_reference_part_stay_visible(table):
-    assert table.get("ext.agriculture.livestock_1929").alternatives == ("ext.agriculture.livestock_1929_high_estimate",)
+    assert table.get("ext.agriculture.livestock_1929").alternatives == (
+        "ext.agriculture.livestock_1929_high_estimate",
+    )
     refugees = table.get("ext.famine.refugees_1930_1933").value
     assert (refugees.low, refugees.high) == (665000, 1100000)
-    assert "ext.population.census_1939_total_published" in table.get("ext.population.census_1939_total").alternatives
+    assert (
+        "ext.population.census_1939_total_published"
+        in table.get("ext.population.census_1939_total").alternatives
+    )
     assert "6,151,102" in table.get("ext.population.census_1939_total").model_use
 
 
 def test_1913_railway_lines_sum_to_the_reference_length(table):
     open_1913 = ["orenburg_tashkent", "pokrovsk_uralsk", "urbakh_astrakhan", "trans_siberian"]
     lengths = [table.get(f"ext.transport.{line}_length_today_borders").value for line in open_1913]
-    assert math.isclose(sum(lengths), table.get("ext.transport.railway_length_1913").value, rel_tol=0.01)
+    assert math.isclose(
+        sum(lengths), table.get("ext.transport.railway_length_1913").value, rel_tol=0.01
+    )
 
 
 def test_borders_not_stated_needs_a_note(table):
@@ -222,7 +264,9 @@ def test_the_texts_arguments_are_claims(table, claim_id, phrase):
     claim = table.get(claim_id)
     assert claim.kind == "claim" and claim.is_seed and claim.value is None
     assert phrase in claim.source.quote
-    assert claim.first_year is not None and all(getattr(claim.statement, lang) for lang in ("kk", "ru", "en"))
+    assert claim.first_year is not None and all(
+        getattr(claim.statement, lang) for lang in ("kk", "ru", "en")
+    )
 
 
 def test_kinds_are_derived_or_stated(table):
@@ -236,8 +280,17 @@ def test_kinds_are_derived_or_stated(table):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"source": {"citation": "someone", "reference": "external-figures", "confidence": "low"},
-          "id": "ext.policy.sadvakasov_position"}, "a claim is the text's own: it needs a verbatim quote"),  # fmt: skip
+        (
+            {
+                "source": {
+                    "citation": "someone",
+                    "reference": "external-figures",
+                    "confidence": "low",
+                },
+                "id": "ext.policy.sadvakasov_position",
+            },
+            "a claim is the text's own: it needs a verbatim quote",
+        ),
         ({"period": None}, "a claim needs the year, period or date"),
         ({"value": 3, "unit": "dimensionless"}, "a claim has no value"),
         ({"kind": "quantity"}, "a quantity needs a value"),
@@ -257,7 +310,7 @@ def test_broken_claims_are_rejected(table, change, message):
 
 
 def test_a_claim_without_quote_fails_with_file_line_and_id(tmp_path):
-    old = "  source: {document: seed-kk-industrialization, quote: \"Олардың ең бастысы республика өнеркәсібінің шикізаттық бағыты болды\"}\n"
+    old = '  source: {document: seed-kk-industrialization, quote: "Олардың ең бастысы республика өнеркәсібінің шикізаттық бағыты болды"}\n'
     err, _ = _load_broken(tmp_path, old, "  source: {document: seed-kk-industrialization}\n")
     assert err.where == "seed.industry.shortcoming_raw_material_orientation"
     assert "quote" in err.message
@@ -352,7 +405,9 @@ NAMED_IN_TEXT = [
 @pytest.mark.parametrize("words, place", NAMED_IN_TEXT)
 def test_named_enterprises_and_railways_are_referenced(table, text, words, place):
     assert words in text
-    assert any(place in f.places and words in _sentence_of(text, f.source.quote) for f in _seed(table))
+    assert any(
+        place in f.places and words in _sentence_of(text, f.source.quote) for f in _seed(table)
+    )
 
 
 def _sentence_of(text: str, quote: str) -> str:
@@ -429,22 +484,74 @@ def test_wrong_value_is_rejected_with_file_id_line_and_reason(tmp_path):
     assert err.where == "seed.labour.organised_recruitment_1931_1940"
     assert "value 558 does not appear in its quote" in err.message
     assert broken.splitlines()[err.line - 1].strip() == "value: 558"
-    assert str(err).startswith(f"{err.file}:{err.line}: seed.labour.organised_recruitment_1931_1940: ")
+    assert str(err).startswith(
+        f"{err.file}:{err.line}: seed.labour.organised_recruitment_1931_1940: "
+    )
 
 
 @pytest.mark.parametrize(
     "old, new, fact_id, reason",
     [
-        ('quote: "Үлбі ГЭС"', 'quote: "Үлбі  ГЭС"', "seed.energy.ulba_hydro_station_built", "not verbatim"),
-        ("places: [aralsulfat]", "places: [aral_sulfat]", "seed.industry.aralsulfat_working", "unknown place 'aral_sulfat'"),
-        ("unit: km\n", "unit: kilofoo\n", "seed.transport.network_length_1940", "cannot parse unit"),
-        ("  year: 1917\n", "  year: 1871\n", "seed.ownership.nationalised_after_october_1917", "outside 1890-1960"),
-        ("- id: seed.population.famine_1921\n", "- id: seed.population.famine_1932_1933\n", "seed.population.famine_1932_1933", "duplicate id"),
-        ("- id: seed.population.famine_1921\n", "- id: seed.famine_1921\n", "seed.famine_1921", "id: String should match pattern"),
-        ("  topic: ownership\n  quantity: transport_ownership\n", "  topic: property\n  quantity: transport_ownership\n", "seed.ownership.railways_state_owned", "topic: Input should be"),
-        ("  alternatives: [ext.labour.organised_recruitment_1931_1940]\n", "  alternatives: [ext.population.kazakhs_1926]\n", "seed.labour.organised_recruitment_1931_1940", "does not name"),
-        ("  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: \"1939 жылы республикада халқы", "  places: [kazakhstan]\n  statement:\n    kk: \"1939 жылы республикада халқы", "seed.urbanisation.cities_over_50k_1939", "a population fact needs borders"),
-        ("  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: \"1939 жылы республикада халқы", "  places: [kazakhstan]\n  borders: kazakh_ssr_1939\n  statement:\n    kk: \"1939 жылы республикада халқы", "seed.urbanisation.cities_over_50k_1939", "borders: Input should be"),
+        (
+            'quote: "Үлбі ГЭС"',
+            'quote: "Үлбі  ГЭС"',
+            "seed.energy.ulba_hydro_station_built",
+            "not verbatim",
+        ),
+        (
+            "places: [aralsulfat]",
+            "places: [aral_sulfat]",
+            "seed.industry.aralsulfat_working",
+            "unknown place 'aral_sulfat'",
+        ),
+        (
+            "unit: km\n",
+            "unit: kilofoo\n",
+            "seed.transport.network_length_1940",
+            "cannot parse unit",
+        ),
+        (
+            "  year: 1917\n",
+            "  year: 1871\n",
+            "seed.ownership.nationalised_after_october_1917",
+            "outside 1890-1960",
+        ),
+        (
+            "- id: seed.population.famine_1921\n",
+            "- id: seed.population.famine_1932_1933\n",
+            "seed.population.famine_1932_1933",
+            "duplicate id",
+        ),
+        (
+            "- id: seed.population.famine_1921\n",
+            "- id: seed.famine_1921\n",
+            "seed.famine_1921",
+            "id: String should match pattern",
+        ),
+        (
+            "  topic: ownership\n  quantity: transport_ownership\n",
+            "  topic: property\n  quantity: transport_ownership\n",
+            "seed.ownership.railways_state_owned",
+            "topic: Input should be",
+        ),
+        (
+            "  alternatives: [ext.labour.organised_recruitment_1931_1940]\n",
+            "  alternatives: [ext.population.kazakhs_1926]\n",
+            "seed.labour.organised_recruitment_1931_1940",
+            "does not name",
+        ),
+        (
+            '  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: "1939 жылы республикада халқы',
+            '  places: [kazakhstan]\n  statement:\n    kk: "1939 жылы республикада халқы',
+            "seed.urbanisation.cities_over_50k_1939",
+            "a population fact needs borders",
+        ),
+        (
+            '  places: [kazakhstan]\n  borders: kazakh_assr_1926_without_karakalpak\n  statement:\n    kk: "1939 жылы республикада халқы',
+            '  places: [kazakhstan]\n  borders: kazakh_ssr_1939\n  statement:\n    kk: "1939 жылы республикада халқы',
+            "seed.urbanisation.cities_over_50k_1939",
+            "borders: Input should be",
+        ),
     ],
 )
 def test_broken_records_fail_loudly(tmp_path, old, new, fact_id, reason):
@@ -482,7 +589,9 @@ def test_filter_by_place_and_combined(table):
         "seed.urbanisation.share_in_cities_over_100k_1939",
     }
     assert {f.id for f in both if not f.is_seed} == {
-        "ext.urbanisation.semey_1939", "ext.urbanisation.semey_1939_other_count", "ext.urbanisation.semey_1939_eus",
+        "ext.urbanisation.semey_1939",
+        "ext.urbanisation.semey_1939_other_count",
+        "ext.urbanisation.semey_1939_eus",
     }
 
 
@@ -500,9 +609,14 @@ def test_get_suggests_nearest_ids(table):
 
 
 def test_base_values(table):
-    assert table.get("seed.labour.organised_recruitment_1931_1940").base_value() == 559_000 * ureg.person
+    assert (
+        table.get("seed.labour.organised_recruitment_1931_1940").base_value()
+        == 559_000 * ureg.person
+    )
     assert table.get("seed.transport.network_length_1940").base_value() == 6_581_000 * ureg.meter
-    assert math.isclose(table.get("seed.labour.kazakh_workers_in_agriculture_1926").base_value().magnitude, 0.5)
+    assert math.isclose(
+        table.get("seed.labour.kazakh_workers_in_agriculture_1926").base_value().magnitude, 0.5
+    )
     low, high = table.get("ext.transport.turksib_length").base_value()
     assert (low.to("km").magnitude, high.to("km").magnitude) == (1444, 1452)
     assert table.get("seed.population.census_1926").base_value() is None
@@ -516,8 +630,24 @@ def _run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     return run_cli(monkeypatch, capsys, ["facts"], *args)
 
 
-REQUIRED_KEYS = {"id", "kind", "borders", "topic", "quantity", "value", "unit", "year", "statement", "quote", "document",
-                 "period", "places", "qualifier", "citation", "confidence"}  # fmt: skip
+REQUIRED_KEYS = {
+    "id",
+    "kind",
+    "borders",
+    "topic",
+    "quantity",
+    "value",
+    "unit",
+    "year",
+    "statement",
+    "quote",
+    "document",
+    "period",
+    "places",
+    "qualifier",
+    "citation",
+    "confidence",
+}
 
 
 def test_cli_json_has_required_keys_and_kazakh_by_default(monkeypatch, capsys, table):
@@ -526,19 +656,25 @@ def test_cli_json_has_required_keys_and_kazakh_by_default(monkeypatch, capsys, t
     assert code == 0 and len(rows) == len(table)
     assert all(REQUIRED_KEYS <= set(r) for r in rows)
     row = next(r for r in rows if r["id"] == "seed.labour.organised_recruitment_1931_1940")
-    assert row["value"] == 559 and row["unit"] == "thousand person" and row["period"] == [1931, 1940]
+    assert (
+        row["value"] == 559 and row["unit"] == "thousand person" and row["period"] == [1931, 1940]
+    )
     assert "жұмыс күшін" in row["statement"] and row["document"] == SEED_ID
     ext = next(r for r in rows if r["id"] == "ext.labour.organised_recruitment_1931_1940")
     assert ext["value"] == 509 and ext["confidence"] and ext["citation"] and ext["quote"] is None
 
 
 def test_cli_kind_claim(monkeypatch, capsys, table):
-    code, out, _ = _run(monkeypatch, capsys, "facts", "--kind", "claim", "--lang", "ru", "--format", "json")
+    code, out, _ = _run(
+        monkeypatch, capsys, "facts", "--kind", "claim", "--lang", "ru", "--format", "json"
+    )
     rows = json.loads(out)
     assert code == 0 and len(rows) == sum(f.kind == "claim" for f in table) >= 8
     assert all(r["kind"] == "claim" and r["quote"] and r["value"] is None for r in rows)
     sadvakasov = next(r for r in rows if r["id"] == "seed.policy.sadvakasov_borderlands_charge")
-    assert sadvakasov["attributed_to"] == "sadvakasov" and "сырьевую базу" in sadvakasov["statement"]
+    assert (
+        sadvakasov["attributed_to"] == "sadvakasov" and "сырьевую базу" in sadvakasov["statement"]
+    )
 
 
 def test_cli_json_has_the_1939_census_and_the_38_percent(monkeypatch, capsys):
@@ -547,17 +683,34 @@ def test_cli_json_has_the_1939_census_and_the_38_percent(monkeypatch, capsys):
     census = rows["ext.population.census_1939_total"]
     assert census["value"] == 6151102 and census["date"] == "1939-01-17"
     share = rows["ext.population.kazakh_share_1939"]
-    assert (share["value"], share["year"], share["borders"]) == (38, 1939, "kazakh_assr_1926_without_karakalpak")
+    assert (share["value"], share["year"], share["borders"]) == (
+        38,
+        1939,
+        "kazakh_assr_1926_without_karakalpak",
+    )
     for lang, net in (("kk", "таза"), ("ru", "чист"), ("en", "net")):
         _, out, _ = _run(monkeypatch, capsys, "facts", "--format", "json", "--lang", lang)
-        migration = next(r for r in json.loads(out) if r["id"] == "seed.urbanisation.migration_growth_1928_1939")
+        migration = next(
+            r for r in json.loads(out) if r["id"] == "seed.urbanisation.migration_growth_1928_1939"
+        )
         assert not re.search(rf"\b{net}", migration["statement"].lower()), migration["statement"]
         assert "1,8" in migration["statement"] or "1.8" in migration["statement"]
 
 
 def test_cli_filters_and_language(monkeypatch, capsys):
-    code, out, _ = _run(monkeypatch, capsys, "facts", "--topic", "energy", "--year", "1940",
-                        "--lang", "en", "--format", "json")  # fmt: skip
+    code, out, _ = _run(
+        monkeypatch,
+        capsys,
+        "facts",
+        "--topic",
+        "energy",
+        "--year",
+        "1940",
+        "--lang",
+        "en",
+        "--format",
+        "json",
+    )
     rows = json.loads(out)
     assert code == 0 and rows
     assert all(r["topic"] == "energy" for r in rows)
@@ -575,14 +728,20 @@ def test_cli_csv(monkeypatch, capsys):
 def test_cli_table(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "400")  # wide enough that rich folds no cell
     code, out, _ = _run(monkeypatch, capsys, "facts", "--topic", "labour", "--year", "1922")
-    assert code == 0 and "Деректер: " in out  # the title in the reader's language (Kazakh by default)
-    assert "seed.labour.registered_unemployed_1922" in out and "50 мың адамға жуық" in out.replace("\u00a0", " ")
+    assert (
+        code == 0 and "Деректер: " in out
+    )  # the title in the reader's language (Kazakh by default)
+    assert "seed.labour.registered_unemployed_1922" in out and "50 мың адамға жуық" in out.replace(
+        "\u00a0", " "
+    )
     assert "50 мыңға жуық жұмыссыз" in out  # Kazakh statements by default
     assert "seed.labour.workers_1926" not in out
 
 
 def test_cli_show_gives_context_and_alternatives(monkeypatch, capsys):
-    code, out, _ = _run(monkeypatch, capsys, "facts", "show", "seed.labour.organised_recruitment_1931_1940")
+    code, out, _ = _run(
+        monkeypatch, capsys, "facts", "show", "seed.labour.organised_recruitment_1931_1940"
+    )
     assert code == 0
     context = next(line for line in out.splitlines() if line.startswith("context: "))
     assert "[[ол 1931-1940 жылдары 559 мың адамға жетті]]" in context
@@ -594,7 +753,10 @@ def test_cli_show_gives_context_and_alternatives(monkeypatch, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--topic", "mining"], "unknown topic 'mining'; valid topics: industry, transport, energy"),
+        (
+            ["--topic", "mining"],
+            "unknown topic 'mining'; valid topics: industry, transport, energy",
+        ),
         (["--year", "nineteen"], "bad year 'nineteen'"),
         (["--year", "1850"], "bad year 1850"),
         (["--format", "xml"], "unknown format 'xml'; valid: table, csv, json"),
@@ -655,7 +817,9 @@ def test_place_check_is_skipped_only_without_gazetteer(tmp_path):
 
 
 def test_cli_show_external_fact(monkeypatch, capsys):
-    code, out, _ = _run(monkeypatch, capsys, "facts", "show", "ext.population.total_1926_with_karakalpak")
+    code, out, _ = _run(
+        monkeypatch, capsys, "facts", "show", "ext.population.total_1926_with_karakalpak"
+    )
     assert code == 0
     assert "confidence: medium" in out and "reference: external-figures" in out
     assert "ext.population.total_1926_without_karakalpak: 6073979 person" in out

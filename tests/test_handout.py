@@ -43,7 +43,9 @@ def test_the_html_holds_the_introduction_chapters_quotes_and_questions(kk_html):
 
 def test_the_html_is_self_contained_and_small(kk_html):
     assert "<script" not in kk_html, "no JavaScript: the handout opens and prints as it is"
-    assert not re.search(r"""(?:src|href)=["']https?:""", kk_html), "nothing is fetched when it opens"
+    assert not re.search(r"""(?:src|href)=["']https?:""", kk_html), (
+        "nothing is fetched when it opens"
+    )
     assert len(kk_html.encode("utf-8")) < 2_000_000
     assert kk_html.count('<svg class="chart"') == len(load_lesson("kk").chapters)
 
@@ -109,31 +111,68 @@ def test_report_command_chooses_the_handout_and_says_what_is_wrong(monkeypatch, 
     from conftest import run_cli
 
     out = tmp_path / "h.html"
-    code, stdout, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "historical", "--chapters", "2",
-                                "--lang", "ru", "--out", str(out))  # fmt: skip
-    assert code == 0 and "html, ru" in stdout and out.read_text(encoding="utf-8").count('class="chapter"') == 1
+    code, stdout, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["explorer"],
+        "report",
+        "historical",
+        "--chapters",
+        "2",
+        "--lang",
+        "ru",
+        "--out",
+        str(out),
+    )
+    assert (
+        code == 0
+        and "html, ru" in stdout
+        and out.read_text(encoding="utf-8").count('class="chapter"') == 1
+    )
     for args, message in [
         (["--format", "docx"], "--format must be html, pdf or interactive"),
         (["--lang", "kk,ru"], "the handout is in one language"),
         (["--chapters", "0"], "there is no chapter 0"),
         (["--format", "interactive", "--chapters", "1"], "--chapters is for the handout"),
     ]:
-        code, _o, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "historical", "--out",
-                                str(tmp_path / "x.html"), *args)  # fmt: skip
+        code, _o, err = run_cli(
+            monkeypatch,
+            capsys,
+            ["explorer"],
+            "report",
+            "historical",
+            "--out",
+            str(tmp_path / "x.html"),
+            *args,
+        )
         assert code == 2 and message in err and err.count("\n") == 1, (args, err)
     assert not (tmp_path / "x.html").exists()
 
 
 @pytest.mark.slow
-def test_the_pdf_holds_the_introduction_chapters_and_questions_in_kazakh(monkeypatch, capsys, tmp_path):
+def test_the_pdf_holds_the_introduction_chapters_and_questions_in_kazakh(
+    monkeypatch, capsys, tmp_path
+):
     """The brief's check: `kazind report historical integrated-development --format pdf
     --lang kk --out handout.pdf`, printed by Chromium and read back with pypdf."""
     from conftest import run_cli
 
     pypdf = pytest.importorskip("pypdf")
     out = tmp_path / "handout.pdf"
-    code, _o, err = run_cli(monkeypatch, capsys, ["explorer"], "report", "historical", "integrated-development",
-                            "--format", "pdf", "--lang", "kk", "--out", str(out))  # fmt: skip
+    code, _o, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["explorer"],
+        "report",
+        "historical",
+        "integrated-development",
+        "--format",
+        "pdf",
+        "--lang",
+        "kk",
+        "--out",
+        str(out),
+    )
     assert code == 0, err
     assert out.stat().st_size > 50_000 and out.read_bytes().startswith(b"%PDF")
     reader = pypdf.PdfReader(str(out))

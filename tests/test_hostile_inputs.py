@@ -32,12 +32,32 @@ SECONDS = 60  # the issue asks 20 s on a quiet machine (BENCHMARKS.md); CI machi
 
 # ---------------------------------------------------------------- strategies
 
-CONSTANTS = ["processing_priority", "investment_scale", "transport_dependence", "allocation_weight",
-             "local_hiring_priority", "war_start", "famine_mortality", "birth_rate", "no_such_constant",
-             "industrial_output_index"]
+CONSTANTS = [
+    "processing_priority",
+    "investment_scale",
+    "transport_dependence",
+    "allocation_weight",
+    "local_hiring_priority",
+    "war_start",
+    "famine_mortality",
+    "birth_rate",
+    "no_such_constant",
+    "industrial_output_index",
+]
 ELEMENTS = ["coal", "machine_building", "kazakh", "nowhere"]
-UNITS = ["", " dimensionless", " person", " thousand person/year", " Mt", " 1/year", " **", " m**99",
-         " (", " __import__", " [/bogus]"]
+UNITS = [
+    "",
+    " dimensionless",
+    " person",
+    " thousand person/year",
+    " Mt",
+    " 1/year",
+    " **",
+    " m**99",
+    " (",
+    " __import__",
+    " [/bogus]",
+]
 
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -45,25 +65,36 @@ numbers = st.one_of(
     st.just(10**400),
     st.sampled_from([0, -1, 1e-300, 1e300, 3.0, 0.5]),
 )
-quantities = st.builds(lambda x, u: f"{x}{u}", st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(UNITS))
+quantities = st.builds(
+    lambda x, u: f"{x}{u}", st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(UNITS)
+)
 hostile_text = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["[/bogus]", "[bold]x", "<script>x</script>", "$\\foo$", "9**9**9", "\u202etxt", "%s%n"]),
+    st.sampled_from(
+        ["[/bogus]", "[bold]x", "<script>x</script>", "$\\foo$", "9**9**9", "\u202etxt", "%s%n"]
+    ),
 )
 values = st.recursive(
     st.one_of(numbers, quantities, hostile_text, st.booleans(), st.none()),
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.sampled_from(ELEMENTS), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(ELEMENTS), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 scenario_docs = st.fixed_dictionaries(
     {"name": st.just("hostile")},
     optional={
-        "base": st.sampled_from(["historical", "integrated-development", "hostile", "nope", "BAD NAME"]),
-        "title": st.dictionaries(st.sampled_from(["kk", "ru", "en", "fr"]), hostile_text, max_size=3),
+        "base": st.sampled_from(
+            ["historical", "integrated-development", "hostile", "nope", "BAD NAME"]
+        ),
+        "title": st.dictionaries(
+            st.sampled_from(["kk", "ru", "en", "fr"]), hostile_text, max_size=3
+        ),
         "parameters": st.dictionaries(st.sampled_from(CONSTANTS), values, max_size=3),
         "schedules": st.dictionaries(
-            st.sampled_from(CONSTANTS), st.dictionaries(st.integers(1900, 1950), values, max_size=3), max_size=2
+            st.sampled_from(CONSTANTS),
+            st.dictionaries(st.integers(1900, 1950), values, max_size=3),
+            max_size=2,
         ),
         "keeps_historical_investment": st.one_of(st.booleans(), hostile_text),
         "extra": values,
@@ -78,16 +109,18 @@ def _bomb() -> str:
 
 
 raw_texts = st.one_of(
-    st.sampled_from([
-        _bomb(),
-        "name: hostile\nparameters: &p {x: *p}\n",
-        "name: hostile\nparameters:\n  processing_priority: " + "[" * 3000 + "]" * 3000 + "\n",
-        "name: hostile\nparameters:\n  processing_priority: 1" + "0" * 400 + "\n",
-        "name: hostile\nparameters:\n  processing_priority: '9**9**9'\n",
-        "name: hostile\nparameters: !!python/object/apply:os.system [echo pwned]\n",
-        "\x00\x01\x02",
-        "name: hostile\n\tparameters: {}\n",
-    ]),
+    st.sampled_from(
+        [
+            _bomb(),
+            "name: hostile\nparameters: &p {x: *p}\n",
+            "name: hostile\nparameters:\n  processing_priority: " + "[" * 3000 + "]" * 3000 + "\n",
+            "name: hostile\nparameters:\n  processing_priority: 1" + "0" * 400 + "\n",
+            "name: hostile\nparameters:\n  processing_priority: '9**9**9'\n",
+            "name: hostile\nparameters: !!python/object/apply:os.system [echo pwned]\n",
+            "\x00\x01\x02",
+            "name: hostile\n\tparameters: {}\n",
+        ]
+    ),
     st.text(max_size=200).map(lambda t: "name: hostile\n" + t),
 )
 
@@ -110,7 +143,9 @@ def _check(code: int, err: str, started: float, out: Path | None = None) -> None
             assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
 
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FAST = settings(
+    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
 
 
 # ---------------------------------------------------------------- scenario files
@@ -140,22 +175,44 @@ def test_hostile_scenario_titles_are_listed_literally(monkeypatch, capsys, text)
         _check(code, err, started)
 
 
-def test_rich_markup_html_and_mathtext_in_a_title_are_shown_as_written(monkeypatch, capsys, tmp_path):
+def test_rich_markup_html_and_mathtext_in_a_title_are_shown_as_written(
+    monkeypatch, capsys, tmp_path
+):
     title = "[/bogus] [bold]x <b>y</b> </script> $\\foo$ costs $5"
     path = tmp_path / "hostile.yaml"
-    path.write_text(yaml.safe_dump({"name": "hostile", "base": "historical",
-                                    "title": {"kk": title, "ru": title, "en": title}}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "hostile",
+                "base": "historical",
+                "title": {"kk": title, "ru": title, "en": title},
+            }
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("KAZIND_SCENARIO_PATH", str(tmp_path))
     code, out, err = run_cli(monkeypatch, capsys, ["scenarios"], "scenarios", "--lang", "en")
     assert code == 0, err
     assert "[/bogus] [bold]x" in out
-    code, out, err = run_cli(monkeypatch, capsys, ["scenarios"], "compare", "historical", "hostile",
-                             "--out", str(tmp_path / "cmp"))
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["scenarios"],
+        "compare",
+        "historical",
+        "hostile",
+        "--out",
+        str(tmp_path / "cmp"),
+    )
     assert code == 0, err
     assert f"hostile: {title}" in out
     html = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
-    assert "<b>y</b>" not in html and "</script> $" not in html  # plotly label escaped, JSON escaped
-    assert (tmp_path / "cmp" / "compare.png").stat().st_size > 0  # matplotlib did not choke on $\foo$
+    assert (
+        "<b>y</b>" not in html and "</script> $" not in html
+    )  # plotly label escaped, JSON escaped
+    assert (
+        tmp_path / "cmp" / "compare.png"
+    ).stat().st_size > 0  # matplotlib did not choke on $\foo$
 
 
 # ---------------------------------------------------------------- model files
@@ -163,15 +220,26 @@ def test_rich_markup_html_and_mathtext_in_a_title_are_shown_as_written(monkeypat
 model_docs = st.fixed_dictionaries(
     {
         "name": hostile_text,
-        "time": st.fixed_dictionaries({"start": numbers, "stop": numbers, "dt": numbers},
-                                      optional={"save_step": numbers, "method": hostile_text}),
+        "time": st.fixed_dictionaries(
+            {"start": numbers, "stop": numbers, "dt": numbers},
+            optional={"save_step": numbers, "method": hostile_text},
+        ),
         "variables": st.lists(
             st.fixed_dictionaries(
-                {"name": st.sampled_from(["a", "b", "s", "run", "time", "__x", "[/b]"]),
-                 "kind": st.sampled_from(["stock", "flow", "aux", "constant", "lookup", "series", "x"])},
-                optional={"equation": st.one_of(hostile_text, st.sampled_from(["a + b", "s * 2", "1/0"])),
-                          "value": values, "initial": values, "unit": st.sampled_from(UNITS),
-                          "inflows": st.lists(st.sampled_from(["a", "f"]), max_size=2), "bounds": values},
+                {
+                    "name": st.sampled_from(["a", "b", "s", "run", "time", "__x", "[/b]"]),
+                    "kind": st.sampled_from(
+                        ["stock", "flow", "aux", "constant", "lookup", "series", "x"]
+                    ),
+                },
+                optional={
+                    "equation": st.one_of(hostile_text, st.sampled_from(["a + b", "s * 2", "1/0"])),
+                    "value": values,
+                    "initial": values,
+                    "unit": st.sampled_from(UNITS),
+                    "inflows": st.lists(st.sampled_from(["a", "f"]), max_size=2),
+                    "bounds": values,
+                },
             ),
             max_size=4,
         ),
@@ -200,7 +268,9 @@ def test_hostile_model_files_load_or_fail_with_one_located_error(text):
 
 options = st.one_of(
     st.integers(min_value=-5, max_value=10**25).map(str),
-    st.sampled_from(["0", "1", "-1", "1e3", "nan", "inf", "", "abc", "1/0", "1e-9", "0.3", str(10**400)]),
+    st.sampled_from(
+        ["0", "1", "-1", "1e3", "nan", "inf", "", "abc", "1/0", "1e-9", "0.3", str(10**400)]
+    ),
     st.text(max_size=10),
 )
 
@@ -234,22 +304,49 @@ def test_hostile_run_options(monkeypatch, capsys, tmp_path_factory, dt, method):
         coarse = True
     if not coarse:  # a fine step that fits in memory would run for minutes: refused or skipped
         dt = "1e-9"
-    code, _, err = run_cli(monkeypatch, capsys, ["run"], "run", "historical", "--dt", dt, "--method", method,
-                           "--out", str(out))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["run"],
+        "run",
+        "historical",
+        "--dt",
+        dt,
+        "--method",
+        method,
+        "--out",
+        str(out),
+    )
     _check(code, err, started, out)
 
 
-@pytest.mark.parametrize("command", [["export"], ["fit-report"], ["model-doc"], ["report", "historical"]])
+@pytest.mark.parametrize(
+    "command", [["export"], ["fit-report"], ["model-doc"], ["report", "historical"]]
+)
 def test_hostile_output_files_are_refused_and_left_alone(monkeypatch, capsys, tmp_path, command):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     link = tmp_path / "link"
     link.symlink_to(tmp_path / "target")
     (tmp_path / "file").write_text("x")
-    modules = {"export": ["model"], "fit-report": ["model"], "model-doc": ["model_doc"], "report": ["explorer"]}
-    for out in (fifo, link, tmp_path, tmp_path / "file" / "below.html", "/proc/kazind.html", "/sys/x.html"):
+    modules = {
+        "export": ["model"],
+        "fit-report": ["model"],
+        "model-doc": ["model_doc"],
+        "report": ["explorer"],
+    }
+    for out in (
+        fifo,
+        link,
+        tmp_path,
+        tmp_path / "file" / "below.html",
+        "/proc/kazind.html",
+        "/sys/x.html",
+    ):
         started = time.perf_counter()
-        code, _, err = run_cli(monkeypatch, capsys, modules[command[0]], *command, "--out", str(out))
+        code, _, err = run_cli(
+            monkeypatch, capsys, modules[command[0]], *command, "--out", str(out)
+        )
         assert code == 2
         _check(code, err, started)
     assert fifo.is_fifo() and link.is_symlink() and not (tmp_path / "target").exists()
@@ -271,8 +368,12 @@ def _kazind_peak(*args: str, timeout: float = 120) -> tuple[int, str, float, flo
         sys.stdout.write(p.stderr)
         """
     )
-    result = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "kazind", *args],
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "kazind", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     head, _, err = result.stdout.partition("\n")
     code, seconds, peak = head.split()
     return int(code), err, float(seconds), float(peak)
@@ -310,19 +411,50 @@ def _consistent(folder: Path) -> None:
 @pytest.mark.slow
 def test_kill_9_during_an_ensemble_leaves_no_partial_or_falsely_complete_set(tmp_path):
     out = tmp_path / "ens"
-    first = subprocess.run([sys.executable, "-m", "kazind", "ensemble", "historical", "--runs", "8",
-                            "--out", str(out)], capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kazind",
+            "ensemble",
+            "historical",
+            "--runs",
+            "8",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert first.returncode == 0, first.stderr
     before = {p.name: _sha(p) for p in out.iterdir() if p.is_file()}
     assert MANIFEST_NAME in before
 
-    proc = subprocess.Popen([sys.executable, "-m", "kazind", "ensemble", "historical", "integrated-development",
-                             "--runs", "40000", "--batch-size", "500", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kazind",
+            "ensemble",
+            "historical",
+            "integrated-development",
+            "--runs",
+            "40000",
+            "--batch-size",
+            "500",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         staged = list(out.glob(".kazind-staging-*/ensemble-*.nc"))
-        if staged and staged[0].stat().st_size > 1_000_000:  # mid-stream: the NetCDF is being written
+        if (
+            staged and staged[0].stat().st_size > 1_000_000
+        ):  # mid-stream: the NetCDF is being written
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the ensemble ended before it could be killed"
@@ -333,8 +465,24 @@ def test_kill_9_during_an_ensemble_leaves_no_partial_or_falsely_complete_set(tmp
     assert after == before  # the previous complete set, untouched; nothing partial in place
     _consistent(out)
     assert list(out.glob(".kazind-staging-*"))  # the killed process's staging is there ...
-    again = subprocess.run([sys.executable, "-m", "kazind", "ensemble", "historical", "--runs", "8",
-                            "--seed", "1", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kazind",
+            "ensemble",
+            "historical",
+            "--runs",
+            "8",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr
     assert not list(out.glob(".kazind-staging-*"))  # ... and swept by the next run
     assert read_manifest(out)["command"].endswith("--seed 1")

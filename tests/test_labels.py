@@ -53,9 +53,9 @@ def test_labels_are_translations_not_copies():
             assert set(texts) == set(LANGS)
             for lang in ("kk", "ru"):
                 assert texts[lang] != texts["en"], (key, lang)
-                assert not any("a" <= c.lower() <= "z" for c in texts[lang].replace("GOELRO", "")) or key in (
-                    "electrification_start",
-                ), (key, lang, texts[lang])
+                assert not any(
+                    "a" <= c.lower() <= "z" for c in texts[lang].replace("GOELRO", "")
+                ) or key in ("electrification_start",), (key, lang, texts[lang])
             assert texts["kk"] != texts["ru"], key
 
 
@@ -78,6 +78,8 @@ def test_lookups_fall_back_to_english_then_the_name():
 
 def test_a_broken_catalogue_is_one_clear_error(tmp_path):
     bad = tmp_path / "labels.yaml"
-    bad.write_text("variables:\n  x:\n    name: {kk: a, ru: b}\n    description: {kk: a, ru: b, en: c}\n")
+    bad.write_text(
+        "variables:\n  x:\n    name: {kk: a, ru: b}\n    description: {kk: a, ru: b, en: c}\n"
+    )
     with pytest.raises(KazindError, match="missing the en text"):
         load_labels(bad)

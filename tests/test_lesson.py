@@ -17,15 +17,32 @@ from kazind.record.facts import default_table
 
 # The story of the brief, in its order.
 CHAPTERS = [
-    "war-and-ruin", "nep-restoration", "the-debate", "turksib-first-plan", "collectivisation-famine",
-    "second-third-plans", "new-working-class", "towns-and-migration", "shortcomings",
-]  # fmt: skip
+    "war-and-ruin",
+    "nep-restoration",
+    "the-debate",
+    "turksib-first-plan",
+    "collectivisation-famine",
+    "second-third-plans",
+    "new-working-class",
+    "towns-and-migration",
+    "shortcomings",
+]
 # Terms a newcomer meets on the page, which the glossary must explain.
 TERMS = [
-    "model", "calibration", "scenario", "lever", "uncertainty_band", "organised_recruitment",
-    "raw_material_base", "integrated_development", "sedentarisation", "collectivisation", "nep",
-    "five_year_plan", "mechanical_growth",
-]  # fmt: skip
+    "model",
+    "calibration",
+    "scenario",
+    "lever",
+    "uncertainty_band",
+    "organised_recruitment",
+    "raw_material_base",
+    "integrated_development",
+    "sedentarisation",
+    "collectivisation",
+    "nep",
+    "five_year_plan",
+    "mechanical_growth",
+]
 KAZAKH_LETTERS = set("әғқңөұүһі")
 ROMAN = re.compile(r"[IVXLC]+")
 
@@ -59,7 +76,9 @@ def test_every_quote_is_verbatim_and_names_an_existing_fact(lessons):
     text = document_text("seed-kk-industrialization")
     facts = default_table()
     lesson = lessons["kk"]
-    quotes = [q for c in lesson.chapters for q in c.quotes] + [q for line in lesson.debate.lines for q in line.quotes]
+    quotes = [q for c in lesson.chapters for q in c.quotes] + [
+        q for line in lesson.debate.lines for q in line.quotes
+    ]
     assert len(quotes) >= 30
     for q in quotes:
         assert q.quote in text, q.quote
@@ -80,13 +99,17 @@ def test_every_language_has_the_same_ids_and_as_many_paragraphs(lessons):
     kk = lessons["kk"]
     for lang in ("ru", "en"):
         other = lessons[lang]
-        assert {s.id: len(s.paragraphs) for s in other.start.sections} == {s.id: len(s.paragraphs) for s in kk.start.sections}
+        assert {s.id: len(s.paragraphs) for s in other.start.sections} == {
+            s.id: len(s.paragraphs) for s in kk.start.sections
+        }
         assert {t.id for t in other.start.glossary} == {t.id for t in kk.start.glossary}
         assert [(c.id, len(c.paragraphs), len(c.questions)) for c in other.chapters] == [
             (c.id, len(c.paragraphs), len(c.questions)) for c in kk.chapters
         ]
         assert set(other.debate.levers) == set(kk.debate.levers)
-        assert {k: len(v) for k, v in other.debate.assumptions.items()} == {k: len(v) for k, v in kk.debate.assumptions.items()}
+        assert {k: len(v) for k, v in other.debate.assumptions.items()} == {
+            k: len(v) for k, v in kk.debate.assumptions.items()
+        }
         assert [e.id for e in other.events] == [e.id for e in kk.events]
         # structure is shared, not translated
         assert [c.quotes for c in other.chapters] == [c.quotes for c in kk.chapters]
@@ -102,7 +125,15 @@ def test_the_glossary_explains_the_page_and_is_alphabetical(lessons):
 
 def test_kazakh_alphabetical_order_puts_kazakh_letters_in_place():
     words = ["ұжым", "аға", "әке", "бала", "іні", "қала", "кітап"]
-    assert sorted(words, key=lambda w: collation_key(w, "kk")) == ["аға", "әке", "бала", "кітап", "қала", "ұжым", "іні"]
+    assert sorted(words, key=lambda w: collation_key(w, "kk")) == [
+        "аға",
+        "әке",
+        "бала",
+        "кітап",
+        "қала",
+        "ұжым",
+        "іні",
+    ]
 
 
 def test_kazakh_and_russian_texts_have_no_english_words(lessons):
@@ -112,7 +143,9 @@ def test_kazakh_and_russian_texts_have_no_english_words(lessons):
     allowed = {"seed.labour.workers_1926", "ext"}
     for lang in ("kk", "ru"):
         for text in all_texts(lessons[lang]):
-            words = {w.rstrip(".") for w in latin.findall(text)} - set(filter(ROMAN.fullmatch, latin.findall(text)))
+            words = {w.rstrip(".") for w in latin.findall(text)} - set(
+                filter(ROMAN.fullmatch, latin.findall(text))
+            )
             assert words <= allowed, (lang, words - allowed, text[:80])
 
 
@@ -130,8 +163,10 @@ def test_the_kazakh_texts_are_kazakh(lessons):
 def test_russian_and_english_texts_use_the_names_of_the_period(lessons):
     """Alma-Ata, Semipalatinsk, Kzyl-Orda in the Russian and English texts; today's name
     only in an aside ("ныне Алматы", "today Almaty")."""
-    today = {"ru": ("Алматы", "Семей", "Кызылорд", "Шымкент", "Атырау", "Актобе"),
-             "en": ("Almaty", "Semey", "Kyzylorda", "Shymkent", "Aktobe", "Atyrau")}
+    today = {
+        "ru": ("Алматы", "Семей", "Кызылорд", "Шымкент", "Атырау", "Актобе"),
+        "en": ("Almaty", "Semey", "Kyzylorda", "Shymkent", "Aktobe", "Atyrau"),
+    }
     aside = {"ru": "ныне ", "en": "today "}
     for lang, names in today.items():
         for text in all_texts(lessons[lang]):
@@ -165,10 +200,23 @@ def test_events_are_dated_and_sourced_in_time_order(lessons):
             assert all(s in lesson.sources for s in e.sources), e.id
             assert e.label and len(e.label) <= 40, (lang, e.id, e.label)
     ids = {e.id for e in lessons["kk"].events}
-    for required in ("nep-1921", "famine-1921-1922", "xiv-congress-1925", "capital-kzyl-orda-1925",
-                     "capital-alma-ata-1929", "turksib-1927-1931", "first-plan-1928", "bai-confiscation-1928",
-                     "collectivisation-1929-1931", "famine-1930-1933", "karlag-1931", "karaganda-railway-1931",
-                     "deportation-1937", "balkhash-copper-1938", "census-1939"):  # fmt: skip
+    for required in (
+        "nep-1921",
+        "famine-1921-1922",
+        "xiv-congress-1925",
+        "capital-kzyl-orda-1925",
+        "capital-alma-ata-1929",
+        "turksib-1927-1931",
+        "first-plan-1928",
+        "bai-confiscation-1928",
+        "collectivisation-1929-1931",
+        "famine-1930-1933",
+        "karlag-1931",
+        "karaganda-railway-1931",
+        "deportation-1937",
+        "balkhash-copper-1938",
+        "census-1939",
+    ):
         assert required in ids, required
 
 
@@ -179,7 +227,11 @@ def test_every_lever_and_scenario_is_explained(lessons):
         for name in POLICY_LEVERS:
             lever = lesson.debate.levers[name]
             assert not lever.planned and lever.label and len(lever.tooltip) > 60, (lang, name)
-        assert set(lesson.debate.default_scenarios) >= {"historical", "raw-material-base", "integrated-development"}
+        assert set(lesson.debate.default_scenarios) >= {
+            "historical",
+            "raw-material-base",
+            "integrated-development",
+        }
         assert {line.id for line in lesson.debate.lines} == {"goloshchekin", "sadvakasov"}
 
 
@@ -207,23 +259,41 @@ def test_a_quote_not_in_the_text_is_reported(copy):
 
 
 def test_a_quote_under_the_wrong_fact_is_reported(copy):
-    edit(copy / "structure.yaml", "fact: seed.transport.bridges_destroyed_1920", "fact: seed.transport.wagons_needing_repair_1920")
+    edit(
+        copy / "structure.yaml",
+        "fact: seed.transport.bridges_destroyed_1920",
+        "fact: seed.transport.wagons_needing_repair_1920",
+    )
     problems = lesson_problems(("kk",), copy)
-    assert any("does not contain seed.transport.wagons_needing_repair_1920's own quote" in p for p in problems), problems
+    assert any(
+        "does not contain seed.transport.wagons_needing_repair_1920's own quote" in p
+        for p in problems
+    ), problems
 
 
 def test_an_unknown_fact_variable_and_lever_are_reported(copy):
-    edit(copy / "structure.yaml", "fact: seed.transport.bridges_destroyed_1920", "fact: seed.transport.bridges_1920")
+    edit(
+        copy / "structure.yaml",
+        "fact: seed.transport.bridges_destroyed_1920",
+        "fact: seed.transport.bridges_1920",
+    )
     edit(copy / "structure.yaml", "rolling_stock_condition]", "rolling_stock]")
     edit(copy / "structure.yaml", "    procurement_rate: {}", "    procurement_pace: {}")
     edit(copy / "kk" / "debate.yaml", "  procurement_rate:", "  procurement_pace:")
-    edit(copy / "structure.yaml", "    union_investment_factor: {}", "    union_investment_factor: {planned: true}")
+    edit(
+        copy / "structure.yaml",
+        "    union_investment_factor: {}",
+        "    union_investment_factor: {planned: true}",
+    )
     problems = lesson_problems(("kk",), copy)
     assert any("unknown fact 'seed.transport.bridges_1920'" in p for p in problems), problems
     assert any("'rolling_stock' is not a variable of the model" in p for p in problems), problems
     assert any("'procurement_pace' is not a lever of the model" in p for p in problems), problems
     assert any("no text for the model's lever 'procurement_rate'" in p for p in problems), problems
-    assert any("'union_investment_factor' is now a lever of the model; remove `planned`" in p for p in problems), problems
+    assert any(
+        "'union_investment_factor' is now a lever of the model; remove `planned`" in p
+        for p in problems
+    ), problems
 
 
 def test_a_translation_missing_a_chapter_names_file_and_line(copy):
@@ -242,7 +312,9 @@ def test_a_translation_with_a_question_too_few_names_file_and_line(copy):
     text = path.read_text(encoding="utf-8")
     start = text.index("      - >-\n        Write two sentences")
     path.write_text(text[:start], encoding="utf-8")
-    with pytest.raises(KazindError, match=r"en/story\.yaml:\d+: .*2 items where the Kazakh file has 3"):
+    with pytest.raises(
+        KazindError, match=r"en/story\.yaml:\d+: .*2 items where the Kazakh file has 3"
+    ):
         load_lesson("en", copy)
 
 

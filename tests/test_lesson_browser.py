@@ -91,7 +91,9 @@ def test_a_chapter_opens_from_its_url_in_russian(lesson_page):
     expect(pg.locator("html")).to_have_attribute("lang", "ru")
     # the Kazakh source sentence with the record's Russian statement beside it
     expect(pg.locator(".kz-lesson-quote").first).to_contain_text("ашаршылық")
-    expect(pg.locator(".kz-lesson-quote .kz-quote-tr").first).to_contain_text(re.compile("голод", re.IGNORECASE))
+    expect(pg.locator(".kz-lesson-quote .kz-quote-tr").first).to_contain_text(
+        re.compile("голод", re.IGNORECASE)
+    )
     pg.locator(f"#{story.PREV}").click()
     expect(pg).to_have_url(re.compile(r"chapter=turksib-first-plan"))
 
@@ -129,8 +131,9 @@ def test_a_lever_moves_a_counterfactual_and_goes_into_the_url(lesson_page):
     expect(pg.locator(f"#{debate.lever_id('organised_recruitment_level')}-help")).to_have_text(tip)
     # the link opens the same view
     pg.goto(pg.url)
-    expect(pg.locator(f"#{debate.lever_id('organised_recruitment_level')} [role=slider]")).to_have_attribute(
-        "aria-valuenow", "2")
+    expect(
+        pg.locator(f"#{debate.lever_id('organised_recruitment_level')} [role=slider]")
+    ).to_have_attribute("aria-valuenow", "2")
     expect(pg.locator(f"#{debate.KEY}")).to_contain_text("сіздің тетіктеріңізбен")
 
 

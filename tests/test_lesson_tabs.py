@@ -17,7 +17,9 @@ def test_the_lesson_tabs_come_first_and_declare_their_keys_of_the_url():
     keys = state.keys()
     for name in ("chapter", "year", "scenarios", "on", "levers"):
         assert name in keys
-    st = state.parse("?tab=story&chapter=the-debate&scenarios=historical,integrated-development&levers=1,1,2,1,1,1,1,1,1")
+    st = state.parse(
+        "?tab=story&chapter=the-debate&scenarios=historical,integrated-development&levers=1,1,2,1,1,1,1,1,1"
+    )
     assert st["chapter"] == "the-debate" and st["levers"] == "1,1,2,1,1,1,1,1,1"
     assert state.parse("?chapter=nope&levers=7,7")["chapter"] == story.CHAPTER.default
     assert state.parse("?levers=7,7")["levers"] == debate.LEVERS.default
@@ -49,7 +51,7 @@ def test_the_debate_draws_departures_and_the_levers_on_a_counterfactual():
     positions = [1] * len(I.LEVERS)  # slider positions: 1 is x1, 2 is x2
     positions[I.LEVERS.index("organised_recruitment_level")] = 2
     out = debate.view(names, "integrated-development", positions, "kk")
-    figs, key, _note, msg = out[: len(debate.PANEL_KEYS)], *out[len(debate.PANEL_KEYS):]
+    figs, key, _note, msg = out[: len(debate.PANEL_KEYS)], *out[len(debate.PANEL_KEYS) :]
     assert msg == ""
     assert "сіздің тетіктеріңізбен" in str(key)
     lines = [t for t in figs[0]["data"] if t.get("mode") == "lines"]
@@ -69,8 +71,12 @@ def test_a_lever_step_multiplies_the_chosen_scenarios_own_value_within_bounds():
     times, values = series["organised_recruitment_level"]
     from kazind.scenarios.run import compiled_scenario
 
-    own = {v.name: v for v in compiled_scenario("integrated-development").spec.variables}["organised_recruitment_level"]
-    assert values == [min(2 * v, data.levers()["organised_recruitment_level"].high) for v in own.values]
+    own = {v.name: v for v in compiled_scenario("integrated-development").spec.variables}[
+        "organised_recruitment_level"
+    ]
+    assert values == [
+        min(2 * v, data.levers()["organised_recruitment_level"].high) for v in own.values
+    ]
     hiring = I.LEVERS.index("local_hiring_priority")
     factors = [1.0] * len(I.LEVERS)
     factors[hiring] = 3.0
@@ -78,7 +84,9 @@ def test_a_lever_step_multiplies_the_chosen_scenarios_own_value_within_bounds():
     assert params["local_hiring_priority"] <= data.levers()["local_hiring_priority"].high
     ds = lever_run("integrated-development", tuple(factors))
     base = data.scenario_run("integrated-development")
-    assert float(ds["kazakh_share_of_workers"].values[-1]) != float(base["kazakh_share_of_workers"].values[-1])
+    assert float(ds["kazakh_share_of_workers"].values[-1]) != float(
+        base["kazakh_share_of_workers"].values[-1]
+    )
 
 
 @pytest.mark.parametrize("bad", [[1, 1], [1, 1, 1, 1, 1, 1.5], ["x"] * 6, [True] * 6])

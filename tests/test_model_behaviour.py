@@ -243,10 +243,13 @@ def test_project_years_come_from_the_gazetteer(spec, projects):
             assert year == readings.project_years[place.id], place.id
         elif place.year_started is not None and place.year_started >= 1926:
             assert year == place.year_started, place.id
-        elif place.year_started is None and place.existed_by is not None and place.existed_by >= 1926:
+        elif (
+            place.year_started is None and place.existed_by is not None and place.existed_by >= 1926
+        ):
             assert year == (1926 + place.existed_by) // 2, place.id
     assert all(year != 1940 or place.year_started == 1940 for place, year in projects), (
-        "an undated enterprise defaults to 1940")
+        "an undated enterprise defaults to 1940"
+    )
     ids = {place.id for place, _ in projects}
     for place in load_gazetteer().places:
         if place.kind in ("enterprise", "mine", "oil_field", "power_station") and (
@@ -444,7 +447,9 @@ def test_each_lever_changes_something(lever_runs):
 
 def test_historical_run_alone_equals_run_0_of_a_lever_batch_to_the_bit(model, lever_runs):
     ds = lever_runs[0]
-    alone = model.run()  # the backend "auto" picks for one run (numpy for this model, as for the batch)
+    alone = (
+        model.run()
+    )  # the backend "auto" picks for one run (numpy for this model, as for the batch)
     assert set(alone.data_vars) == set(ds.data_vars)
     for name in alone.data_vars:
         a, b = alone[name].isel(run=0).values, ds[name].isel(run=0).values
@@ -478,11 +483,13 @@ def test_no_lever_rewrites_the_years_before_its_start(lever_runs, spec):
         year = starts[label]
         early = slice(None, year - 1)
         changed = [
-            v for v in ds.data_vars
+            v
+            for v in ds.data_vars
             if not np.array_equal(run[v].sel(time=early).values, base[v].sel(time=early).values)
         ]
         changed += [
-            v for v in stocks
+            v
+            for v in stocks
             if not np.array_equal(run[v].sel(time=year).values, base[v].sel(time=year).values)
         ]
         assert not changed, f"{label} changes the years before {year:g}: {changed[:5]}"
@@ -490,12 +497,16 @@ def test_no_lever_rewrites_the_years_before_its_start(lever_runs, spec):
 
 def test_a_lever_start_year_moves_its_departure(spec, model):
     """Setting a later start year keeps the historical path until then."""
-    late = model.run(params={"processing_priority": 5.0, "processing_priority_from": 1933.0},
-                     outputs=["processing_share_of_industry"])
+    late = model.run(
+        params={"processing_priority": 5.0, "processing_priority_from": 1933.0},
+        outputs=["processing_share_of_industry"],
+    )
     base = model.run(outputs=["processing_share_of_industry"])
     a = late.processing_share_of_industry.isel(run=0)
     b = base.processing_share_of_industry.isel(run=0)
-    assert np.array_equal(a.sel(time=slice(None, 1933)).values, b.sel(time=slice(None, 1933)).values)
+    assert np.array_equal(
+        a.sel(time=slice(None, 1933)).values, b.sel(time=slice(None, 1933)).values
+    )
     assert float(a.sel(time=1940)) > float(b.sel(time=1940))
 
 
@@ -583,7 +594,9 @@ def test_negative_weights_are_refused(model):
     from kazind.engine import EngineError
 
     with pytest.raises(EngineError, match="allocation_weight"):
-        model.run(params={"allocation_weight": np.array([-0.1, 0.1, 0.1, 0.05, 0.02, 0.03, 0.08, 0.1])})
+        model.run(
+            params={"allocation_weight": np.array([-0.1, 0.1, 0.1, 0.05, 0.02, 0.03, 0.08, 0.1])}
+        )
 
 
 def test_each_lever_has_a_start_year_a_meaning_and_a_historical_default(spec):
@@ -625,9 +638,19 @@ def test_hiring_stays_within_each_groups_working_age_population(spec, model):
     corners = np.array(list(itertools.product((0.0, 1.0), repeat=len(LEVERS))))
     values = bounds[:, 0] + corners * (bounds[:, 1] - bounds[:, 0])
     params = {name: values[:, i] for i, name in enumerate(LEVERS)}
-    ds = model.run(params=params, outputs=["kazakh_hires", "other_hires", "hiring_need", "kazakh_hire_cap",
-                                           "other_hire_cap", "kazakh_share_of_workers", "working_age_population"],
-                   save_step=spec.time.dt)
+    ds = model.run(
+        params=params,
+        outputs=[
+            "kazakh_hires",
+            "other_hires",
+            "hiring_need",
+            "kazakh_hire_cap",
+            "other_hire_cap",
+            "kazakh_share_of_workers",
+            "working_age_population",
+        ],
+        save_step=spec.time.dt,
+    )
     need = ds.hiring_need.values
     assert np.all(ds.kazakh_hires.values <= ds.kazakh_hire_cap.values * need * (1 + 1e-9) + 1e-6)
     assert np.all(ds.other_hires.values <= ds.other_hire_cap.values * need * (1 + 1e-9) + 1e-6)
@@ -635,7 +658,9 @@ def test_hiring_stays_within_each_groups_working_age_population(spec, model):
     kazakh_wa_share = (wa.sel(group="kazakh") / wa.sum("group")).values
     factor = float(spec.variable("hire_share_cap_factor").value)
     late = ds.time.values >= 1935
-    assert np.all(ds.kazakh_share_of_workers.values[:, late] <= factor * kazakh_wa_share[:, late].max() + 0.05)
+    assert np.all(
+        ds.kazakh_share_of_workers.values[:, late] <= factor * kazakh_wa_share[:, late].max() + 0.05
+    )
 
 
 def test_processing_is_bounded_by_the_republics_own_raw_materials(spec, hist):

@@ -15,8 +15,15 @@ import pytest
 from kazind.engine import compile_model
 from kazind.scenarios import load_scenario, scenario_spec
 
-OUTPUTS = ["industrial_output_index", "population_total", "workers_total", "famine_deaths",
-           "railway_length", "urban_share", "kazakh_share_of_workers"]
+OUTPUTS = [
+    "industrial_output_index",
+    "population_total",
+    "workers_total",
+    "famine_deaths",
+    "railway_length",
+    "urban_share",
+    "kazakh_share_of_workers",
+]
 
 
 @pytest.mark.slow
@@ -39,12 +46,22 @@ def test_pysd_runs_the_exported_model_like_kazind(tmp_path):
 def test_export_command_writes_vensim_and_xmile(tmp_path, monkeypatch, capsys):
     from conftest import run_cli
 
-    code, out, _ = run_cli(monkeypatch, capsys, ["model"], "export", "--out", str(tmp_path / "k.mdl"))
+    code, out, _ = run_cli(
+        monkeypatch, capsys, ["model"], "export", "--out", str(tmp_path / "k.mdl")
+    )
     assert code == 0 and "wrote" in out
     text = (tmp_path / "k.mdl").read_text(encoding="utf-8")
     assert "INTEG" in text and "FINAL TIME" in text and "industrial_output_index" in text
-    code, _, _ = run_cli(monkeypatch, capsys, ["model"], "export", "--format", "xmile",
-                         "--out", str(tmp_path / "k.xmile"))
+    code, _, _ = run_cli(
+        monkeypatch,
+        capsys,
+        ["model"],
+        "export",
+        "--format",
+        "xmile",
+        "--out",
+        str(tmp_path / "k.xmile"),
+    )
     assert code == 0
     root = ET.parse(tmp_path / "k.xmile").getroot()
     assert root.tag.endswith("xmile")

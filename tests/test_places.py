@@ -61,17 +61,35 @@ def test_every_contract_id_is_in_the_gazetteer_and_nothing_else(gaz, net):
 @pytest.mark.parametrize(
     ("place_id", "year", "lang", "name"),
     [
-        ("almaty", 1939, "ru", "Алма-Ата"), ("almaty", 1939, "en", "Alma-Ata"), ("almaty", 1939, "kk", "Алматы"),
-        ("almaty", 1913, "ru", "Верный"), ("semey", 1939, "ru", "Семипалатинск"), ("semey", 1939, "kk", "Семей"),
-        ("oral", 1939, "en", "Uralsk"), ("petropavl", 1939, "en", "Petropavlovsk"), ("shymkent", 1939, "ru", "Чимкент"),
-        ("aktobe", 1939, "ru", "Актюбинск"), ("taraz", 1935, "en", "Aulie-Ata"), ("taraz", 1936, "en", "Mirzoyan"),
-        ("taraz", 1937, "ru", "Мирзоян"), ("taraz", 1938, "en", "Dzhambul"), ("astana", 1939, "ru", "Акмолинск"),
-        ("ridder", 1940, "ru", "Риддер"), ("ridder", 1941, "ru", "Лениногорск"), ("kyzylorda", 1924, "ru", "Ак-Мечеть"),
-        ("kyzylorda", 1926, "ru", "Кзыл-Орда"), ("kyzylorda", 1913, "en", "Perovsk"), ("atyrau", 1939, "kk", "Гурьев"),
-        ("kostanay", 1939, "ru", "Кустанай"), ("karaganda", 1939, "ru", "Караганда"), ("pavlodar", 1939, "en", "Pavlodar"),
-        ("balkhash", 1935, "ru", "Прибалхашстрой"), ("balkhash", 1939, "ru", "Балхаш"), ("orenburg", 1939, "ru", "Чкалов"),
+        ("almaty", 1939, "ru", "Алма-Ата"),
+        ("almaty", 1939, "en", "Alma-Ata"),
+        ("almaty", 1939, "kk", "Алматы"),
+        ("almaty", 1913, "ru", "Верный"),
+        ("semey", 1939, "ru", "Семипалатинск"),
+        ("semey", 1939, "kk", "Семей"),
+        ("oral", 1939, "en", "Uralsk"),
+        ("petropavl", 1939, "en", "Petropavlovsk"),
+        ("shymkent", 1939, "ru", "Чимкент"),
+        ("aktobe", 1939, "ru", "Актюбинск"),
+        ("taraz", 1935, "en", "Aulie-Ata"),
+        ("taraz", 1936, "en", "Mirzoyan"),
+        ("taraz", 1937, "ru", "Мирзоян"),
+        ("taraz", 1938, "en", "Dzhambul"),
+        ("astana", 1939, "ru", "Акмолинск"),
+        ("ridder", 1940, "ru", "Риддер"),
+        ("ridder", 1941, "ru", "Лениногорск"),
+        ("kyzylorda", 1924, "ru", "Ак-Мечеть"),
+        ("kyzylorda", 1926, "ru", "Кзыл-Орда"),
+        ("kyzylorda", 1913, "en", "Perovsk"),
+        ("atyrau", 1939, "kk", "Гурьев"),
+        ("kostanay", 1939, "ru", "Кустанай"),
+        ("karaganda", 1939, "ru", "Караганда"),
+        ("pavlodar", 1939, "en", "Pavlodar"),
+        ("balkhash", 1935, "ru", "Прибалхашстрой"),
+        ("balkhash", 1939, "ru", "Балхаш"),
+        ("orenburg", 1939, "ru", "Чкалов"),
         ("pishpek", 1927, "en", "Frunze"),
-    ],  # fmt: skip
+    ],
 )
 def test_names_of_the_time(gaz, place_id, year, lang, name):
     assert gaz[place_id].name_at(year, lang) == name
@@ -108,11 +126,23 @@ def test_emba_oil_fields_by_field(gaz):
 @pytest.mark.parametrize(
     ("names", "message"),
     [
-        ("[{from: null, to: 1930, kk: A, ru: A, en: A, source: s}, {from: 1925, to: null, kk: B, ru: B, en: B, source: s}]", "overlap"),
-        ("[{from: null, to: 1920, kk: A, ru: A, en: A, source: s}, {from: 1925, to: null, kk: B, ru: B, en: B, source: s}]", "gap"),
-        ("[{from: null, to: null, kk: A, ru: A, en: A, source: s}, {from: 1925, to: null, kk: B, ru: B, en: B, source: s}]", "overlap"),
+        (
+            "[{from: null, to: 1930, kk: A, ru: A, en: A, source: s}, {from: 1925, to: null, kk: B, ru: B, en: B, source: s}]",
+            "overlap",
+        ),
+        (
+            "[{from: null, to: 1920, kk: A, ru: A, en: A, source: s}, {from: 1925, to: null, kk: B, ru: B, en: B, source: s}]",
+            "gap",
+        ),
+        (
+            "[{from: null, to: null, kk: A, ru: A, en: A, source: s}, {from: 1925, to: null, kk: B, ru: B, en: B, source: s}]",
+            "overlap",
+        ),
         ("[{from: null, to: 1930, kk: A, ru: A, en: A, source: s}]", "run to today"),
-        ("[{from: 1930, to: 1920, kk: A, ru: A, en: A, source: s}, {from: 1920, to: null, kk: B, ru: B, en: B, source: s}]", "backwards"),
+        (
+            "[{from: 1930, to: 1920, kk: A, ru: A, en: A, source: s}, {from: 1920, to: null, kk: B, ru: B, en: B, source: s}]",
+            "backwards",
+        ),
     ],
 )
 def test_broken_name_periods_are_rejected(tmp_path, names, message):
@@ -125,7 +155,9 @@ def test_broken_name_periods_are_rejected(tmp_path, names, message):
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(KazindError, match=message) as info:
         load_gazetteer(path)
-    assert info.value.where == "karaganda" and info.value.line == broken[:block_start].count("\n") + 1
+    assert (
+        info.value.where == "karaganda" and info.value.line == broken[:block_start].count("\n") + 1
+    )
 
 
 def test_historical_names_are_kept(gaz):
@@ -157,7 +189,9 @@ def test_coordinates_of_known_reference_rows(gaz, place_id, lat, lon):
 
 @pytest.mark.skipif(not REFERENCE_CSV.exists(), reason="shared reference places.csv not present")
 def test_every_place_citing_a_csv_row_has_its_coordinates(gaz):
-    rows = {r["place"]: (float(r["lat"]), float(r["lon"])) for r in csv.DictReader(REFERENCE_CSV.open())}
+    rows = {
+        r["place"]: (float(r["lat"]), float(r["lon"])) for r in csv.DictReader(REFERENCE_CSV.open())
+    }
     cited = 0
     for p in gaz.places:
         m = re.search(r"places\.csv '([^']+)'", p.coord_source)
@@ -203,7 +237,9 @@ def test_outline_is_a_closed_polygon_with_attribution(outline):
     assert "Natural Earth" in outline.properties["source"]
     for outer, *_ in outline.polygons:
         assert len(outer) >= 4 and outer[0] == outer[-1]
-        area = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(outer, outer[1:], strict=False)) / 2
+        area = (
+            sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(outer, outer[1:], strict=False)) / 2
+        )
         assert area > 100  # anticlockwise (RFC 7946) and country-sized, in square degrees
 
 
@@ -215,7 +251,11 @@ def test_outline_contains_almaty_and_karaganda_not_tashkent(gaz, outline):
 
 
 def test_every_city_and_town_lies_inside_the_outline(gaz, outline):
-    outside = [p.id for p in gaz.places if p.kind in ("city", "town") and not outline.contains(p.lat, p.lon)]
+    outside = [
+        p.id
+        for p in gaz.places
+        if p.kind in ("city", "town") and not outline.contains(p.lat, p.lon)
+    ]
     assert outside == []
 
 
@@ -299,12 +339,14 @@ def test_railway_geojson_has_linestrings(net):
 # ---- broken files ------------------------------------------------------------------
 
 
-def _broken_copy(tmp_path: Path, source: Path, old: str, new: str, after: str = "") -> tuple[Path, int]:
+def _broken_copy(
+    tmp_path: Path, source: Path, old: str, new: str, after: str = ""
+) -> tuple[Path, int]:
     """Copy ``source`` replacing the first ``old`` found after ``after``; return path, line."""
     text = source.read_text(encoding="utf-8")
     start = text.index(after) if after else 0
     pos = text.index(old, start)
-    broken = text[:pos] + new + text[pos + len(old):]
+    broken = text[:pos] + new + text[pos + len(old) :]
     path = tmp_path / source.name
     path.write_text(broken, encoding="utf-8")
     return path, text.count("\n", 0, pos) + 1
@@ -358,7 +400,11 @@ def test_capacity_must_be_a_power(tmp_path):
     [
         ("to: kostanay, opened: 1915", "to: kostanay, opened: 1850", "outside 1890..1950"),
         ("{from: troitsk, to: kostanay", "{from: kostanay, to: troitsk", "consecutive stations"),
-        ("opened: 1924, opened_range: [1922, 1924]", "opened: 1924, opened_range: [1924, 1922]", "backwards"),
+        (
+            "opened: 1924, opened_range: [1922, 1924]",
+            "opened: 1924, opened_range: [1924, 1922]",
+            "backwards",
+        ),
     ],
 )
 def test_broken_railways_file_is_located(tmp_path, gaz, old, new, message):
@@ -400,7 +446,17 @@ def test_cli_csv(monkeypatch, capsys, gaz):
 
 
 def test_cli_geojson_points_and_year(monkeypatch, capsys):
-    code, out, _ = _run(monkeypatch, capsys, "places", "--kind", "enterprise", "--year", "1934", "--format", "geojson")
+    code, out, _ = _run(
+        monkeypatch,
+        capsys,
+        "places",
+        "--kind",
+        "enterprise",
+        "--year",
+        "1934",
+        "--format",
+        "geojson",
+    )
     fc = json.loads(out)
     assert code == 0 and fc["type"] == "FeatureCollection"
     assert {f["geometry"]["type"] for f in fc["features"]} == {"Point"}
@@ -424,12 +480,31 @@ def test_cli_names_of_the_year(monkeypatch, capsys):
     code, out, _ = _run(monkeypatch, capsys, "places", "--year", "1939", "--lang", "ru")
     assert code == 0
     assert "Семипалатинск (Семей)" in out and "Алма-Ата (Алматы)" in out and "Караганда" in out
-    code, out, _ = _run(monkeypatch, capsys, "places", "--year", "1939", "--lang", "ru", "--format", "csv")
+    code, out, _ = _run(
+        monkeypatch, capsys, "places", "--year", "1939", "--lang", "ru", "--format", "csv"
+    )
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out))}
-    assert rows["semey"]["name"] == "Семипалатинск (Семей)" and rows["karaganda"]["name"] == "Караганда"
-    code, out, _ = _run(monkeypatch, capsys, "places", "--kind", "railway", "--year", "1913", "--lang", "en", "--format", "csv")
+    assert (
+        rows["semey"]["name"] == "Семипалатинск (Семей)"
+        and rows["karaganda"]["name"] == "Караганда"
+    )
+    code, out, _ = _run(
+        monkeypatch,
+        capsys,
+        "places",
+        "--kind",
+        "railway",
+        "--year",
+        "1913",
+        "--lang",
+        "en",
+        "--format",
+        "csv",
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert any(r["line"] == "trans_siberian" and r["to"] == "Petropavlovsk (Petropavl)" for r in rows)
+    assert any(
+        r["line"] == "trans_siberian" and r["to"] == "Petropavlovsk (Petropavl)" for r in rows
+    )
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,9 @@ def test_huge_ensembles_and_analyses_are_refused_before_allocating():
 
 
 def test_a_streamed_ensemble_that_will_not_fit_on_disk_is_refused(tmp_path):
-    _refused_fast(E.stream_ensemble, "historical", 10**10, 0, tmp_path / "e.nc", words=("disk", "--runs"))
+    _refused_fast(
+        E.stream_ensemble, "historical", 10**10, 0, tmp_path / "e.nc", words=("disk", "--runs")
+    )
     assert not (tmp_path / "e.nc").exists()
 
 
@@ -89,7 +91,9 @@ def test_a_streamed_ensemble_equals_the_one_in_memory_to_the_bit(tmp_path):
     streamed = E.stream_ensemble("historical", 70, 5, tmp_path / "e.nc", batch_size=16)
     try:
         for name in in_memory.data_vars:
-            assert np.array_equal(in_memory[name].values, streamed[name].values, equal_nan=True), name
+            assert np.array_equal(in_memory[name].values, streamed[name].values, equal_nan=True), (
+                name
+            )
         assert np.array_equal(in_memory["sample"].values, streamed["sample"].values)
         assert list(in_memory["distribution"].values) == list(streamed["distribution"].values)
         for var in ("workers_total", "urban_share"):
@@ -105,7 +109,9 @@ def test_fan_quantiles_are_those_of_xarray(tmp_path):
     ens = E.run_ensemble("historical", 40, seed=3, batch_size=40)
     ens["failed"][[4, 9]] = True
     for var in ("industrial_output_index", "famine_deaths"):
-        expected = ens[var].where(~ens["failed"]).quantile(list(S.QUANTILES), dim="run", skipna=True)
+        expected = (
+            ens[var].where(~ens["failed"]).quantile(list(S.QUANTILES), dim="run", skipna=True)
+        )
         np.testing.assert_array_equal(S.fan_quantiles(ens, var).values, expected.values)
 
 
@@ -125,7 +131,10 @@ def test_failed_runs_keep_their_reasons(monkeypatch, tmp_path):
     sample.values[[5, 17], 0] = 0.9555
     ds = E.run_ensemble("historical", 30, seed=2, batch_size=30, sample=sample)
     assert list(ds["failure_run"].values) == [5, 17]
-    assert all("synthetic failure" in str(r) and "batch of 1" in str(r) for r in ds["failure_reason"].values)
+    assert all(
+        "synthetic failure" in str(r) and "batch of 1" in str(r)
+        for r in ds["failure_reason"].values
+    )
     assert ds.attrs["failed_runs"] == 2
 
 
@@ -149,7 +158,9 @@ def test_an_ensemble_larger_than_memory_streams_to_disk(monkeypatch, tmp_path):
     assert streamed < held / 2
     limit = int((streamed + held) / 2 / 0.7)  # a budget between the two
     monkeypatch.setenv("KAZIND_MEMORY_LIMIT", str(limit))
-    _refused_fast(E.run_ensemble, "historical", 2000, seed=1, batch_size=100, words=("memory", "streams"))
+    _refused_fast(
+        E.run_ensemble, "historical", 2000, seed=1, batch_size=100, words=("memory", "streams")
+    )
     ds = E.stream_ensemble("historical", 2000, 1, tmp_path / "big.nc", batch_size=100)
     try:
         assert ds.sizes["run"] == 2000 and not ds["failed"].values.any()

@@ -348,8 +348,12 @@ def test_a_change_of_any_constant_waits_for_the_start_and_draws_still_move_histo
     from kazind.analysis.ensemble import run_ensemble
     from kazind.analysis.priors import sample_parameters
 
-    path = _write(tmp_path, "later", "name: later\nbase: historical\nstarts: 1926\nparameters:\n"
-                  "  famine_mortality: 2.5\n  allocation_weight: {food: 0.3}\n")
+    path = _write(
+        tmp_path,
+        "later",
+        "name: later\nbase: historical\nstarts: 1926\nparameters:\n"
+        "  famine_mortality: 2.5\n  allocation_weight: {food: 0.3}\n",
+    )
     s = load_scenario(path)
     assert s.change_starts() == {"allocation_weight": 1926.0, "famine_mortality": 1926.0}
     spec = scenario_spec(s)
@@ -371,7 +375,11 @@ def test_a_change_of_any_constant_waits_for_the_start_and_draws_still_move_histo
 
 
 def test_a_scenario_from_the_models_first_year_changes_the_constant_itself(tmp_path):
-    path = _write(tmp_path, "first", "name: first\nstarts: 1913\nparameters:\n  population_1913: {kazakh: 4.0e6}\n")
+    path = _write(
+        tmp_path,
+        "first",
+        "name: first\nstarts: 1913\nparameters:\n  population_1913: {kazakh: 4.0e6}\n",
+    )
     spec = scenario_spec(load_scenario(path))
     assert spec.variable("population_1913").value["kazakh"] == 4.0e6
     assert switched_constants(spec) == []
@@ -397,9 +405,16 @@ def test_every_shipped_scenario_is_history_before_its_start_to_the_bit(full_runs
     times = full_runs["time"].values
     before = times < year
     stocks = [v.name for v in scenario_spec("historical").stocks() if v.name in full_runs]
-    changed = [v for v in full_runs.data_vars
-               if hist[v].values[before].tobytes() != run[v].values[before].tobytes()]
-    changed += [v for v in stocks if hist[v].sel(time=year).values.tobytes() != run[v].sel(time=year).values.tobytes()]
+    changed = [
+        v
+        for v in full_runs.data_vars
+        if hist[v].values[before].tobytes() != run[v].values[before].tobytes()
+    ]
+    changed += [
+        v
+        for v in stocks
+        if hist[v].sel(time=year).values.tobytes() != run[v].sel(time=year).values.tobytes()
+    ]
     assert not changed, f"{name} departs before {year}: {changed[:5]}"
     assert any(not np.array_equal(hist[v].values, run[v].values) for v in full_runs.data_vars)
     # the explorer's detection of the departure, on the yearly states (an auxiliary may
@@ -484,11 +499,15 @@ def test_no_forced_collectivization_spares_the_famine_and_industry_feels_it(tabl
     assert _moves(t, s, "kazakh_share_population_1940") > 0
     hist, run = ds.sel(scenario="historical"), ds.sel(scenario=s)
     after = slice(1930, 1941)
-    light = run["branch_output"].sel(branch="light", time=after) - hist["branch_output"].sel(branch="light", time=after)
+    light = run["branch_output"].sel(branch="light", time=after) - hist["branch_output"].sel(
+        branch="light", time=after
+    )
     assert float(np.abs(light).max()) > 0  # light industry works on the herds' wool and hides
     assert float(np.abs(run["raw_material_limit"] - hist["raw_material_limit"]).max()) > 0
-    assert not np.array_equal(run["industrial_output_index"].sel(time=after).values,
-                              hist["industrial_output_index"].sel(time=after).values)
+    assert not np.array_equal(
+        run["industrial_output_index"].sel(time=after).values,
+        hist["industrial_output_index"].sel(time=after).values,
+    )
 
 
 def test_capped_procurements_keep_collectivisation_and_lessen_the_famine(table):
@@ -499,7 +518,9 @@ def test_capped_procurements_keep_collectivisation_and_lessen_the_famine(table):
     assert t.loc["famine_deaths_total", s] < t.loc["famine_deaths_total", "historical"]
     assert _moves(t, s, "agricultural_output_1940") > 0
     assert load_scenario(s).parameters == {"procurement_rate": 0.3}
-    assert load_scenario("no-forced-collectivization").parameters == {"collectivisation_intensity": 0.0}
+    assert load_scenario("no-forced-collectivization").parameters == {
+        "collectivisation_intensity": 0.0
+    }
 
 
 def test_the_debate_s_directions_hold_across_the_posterior():
@@ -509,7 +530,9 @@ def test_the_debate_s_directions_hold_across_the_posterior():
     from kazind.analysis.compare import compare_scenarios
     from kazind.scenarios.outcomes import outcome
 
-    cmp = compare_scenarios(["historical", "integrated-development", "raw-material-base"], runs=40, seed=5)
+    cmp = compare_scenarios(
+        ["historical", "integrated-development", "raw-material-base"], runs=40, seed=5
+    )
     for key in ("local_processing_1940", "processing_share_1940", "kazakh_share_workers_1940"):
         o = outcome(key)
         assert cmp.p_beats("integrated-development", o) >= 0.9, key
@@ -544,15 +567,32 @@ def test_historical_scenario_stays_on_the_record():
 def test_compare_writes_its_files_and_a_self_contained_html(tmp_path, capsys):
     out = tmp_path / "cmp"
     _main(
-        ["compare", "historical", "no-forced-collectivization", "--runs", "24", "--seed", "3",
-         "--out", str(out), "--lang", "kk"]
+        [
+            "compare",
+            "historical",
+            "no-forced-collectivization",
+            "--runs",
+            "24",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--lang",
+            "kk",
+        ]
     )
     printed = capsys.readouterr().out
     assert "no-forced-collectivization" in printed and "көрсеткіш" in printed
     assert "24" in printed and "90 %" in printed  # the band's runs are said
     names = {p.name for p in out.iterdir()}
     # the four files, and the manifest that marks them a complete set (written last)
-    assert names == {"compare.csv", "compare.json", "compare.html", "compare.png", "kazind-manifest.json"}
+    assert names == {
+        "compare.csv",
+        "compare.json",
+        "compare.html",
+        "compare.png",
+        "kazind-manifest.json",
+    }
     with open(out / "compare.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     head = list(rows[0])
@@ -560,10 +600,16 @@ def test_compare_writes_its_files_and_a_self_contained_html(tmp_path, capsys):
     for name in ("historical", "no-forced-collectivization"):
         i = head.index(name)  # beside each scenario's value, its band
         assert head[i + 1] == f"{name} p05" and head[i + 3] == f"{name} p95"
-    assert [h for h in head if h.startswith("P(")] == ["P(no-forced-collectivization beats historical)"]
+    assert [h for h in head if h.startswith("P(")] == [
+        "P(no-forced-collectivization beats historical)"
+    ]
     famine = next(r for r in rows if r["outcome"] == "famine_deaths_total")
     for name in ("historical", "no-forced-collectivization"):
-        assert float(famine[f"{name} p05"]) <= float(famine[f"{name} p50"]) <= float(famine[f"{name} p95"])
+        assert (
+            float(famine[f"{name} p05"])
+            <= float(famine[f"{name} p50"])
+            <= float(famine[f"{name} p95"])
+        )
     assert float(famine["P(no-forced-collectivization beats historical)"]) > 0.9
     doc = json.loads((out / "compare.json").read_text(encoding="utf-8"))
     assert [s["name"] for s in doc["scenarios"]] == ["historical", "no-forced-collectivization"]
@@ -580,7 +626,9 @@ def test_compare_writes_its_files_and_a_self_contained_html(tmp_path, capsys):
 def test_compare_says_which_differences_are_larger_than_the_uncertainty(capsys):
     _main(["compare", "historical", "integrated-development", "--runs", "30"])
     printed = capsys.readouterr().out
-    line = next(x for x in printed.splitlines() if x.startswith("integrated-development against historical"))
+    line = next(
+        x for x in printed.splitlines() if x.startswith("integrated-development against historical")
+    )
     assert "larger than the uncertainty" in line
     assert "P(scenario beats historical)" in printed
 
@@ -597,7 +645,12 @@ def test_scenarios_show_prints_what_the_file_argues(capsys):
     _main(["scenarios", "show", "integrated-development", "--lang", "ru"])
     printed = capsys.readouterr().out
     s = load_scenario("integrated-development")
-    for heading in ("Отходит от истории в: 1926", "Что он предполагает", "На что он опирается", "Чего он не учитывает"):
+    for heading in (
+        "Отходит от истории в: 1926",
+        "Что он предполагает",
+        "На что он опирается",
+        "Чего он не учитывает",
+    ):
         assert heading in printed
     for fact_id in s.rests_on:
         assert fact_id in printed
@@ -615,7 +668,9 @@ def test_run_saves_each_scenario_with_its_parameters(tmp_path):
     parameters = json.loads(attrs["scenario_parameters"])
     assert parameters["processing_priority"] == 3.0
     assert parameters["spontaneous_migration_scale"] == 0.5
-    assert json.loads(attrs["scenario_schedules"]) == {"organised_recruitment_level": [[1931, 10000.0]]}
+    assert json.loads(attrs["scenario_schedules"]) == {
+        "organised_recruitment_level": [[1931, 10000.0]]
+    }
     assert "kazind_version" in attrs
     assert (tmp_path / "historical.csv").exists() and (
         tmp_path / "integrated-development.csv"
@@ -671,4 +726,9 @@ def test_shipped_scenarios_share_one_fused_kernel_and_equal_numpy():
         fast = model.run(outputs=outputs, backend="fused")
         slow = model.run(outputs=outputs, backend="numpy")
         for name in outputs:
-            np.testing.assert_allclose(fast[name].values, slow[name].values, rtol=1e-12, atol=1e-12 * float(np.nanmax(np.abs(slow[name].values)) or 1.0))
+            np.testing.assert_allclose(
+                fast[name].values,
+                slow[name].values,
+                rtol=1e-12,
+                atol=1e-12 * float(np.nanmax(np.abs(slow[name].values)) or 1.0),
+            )

@@ -39,14 +39,20 @@ def test_sobol_recovers_known_indices_of_a_toy_model():
     assert st.sel(parameter="a") == pytest.approx(0.2, abs=0.05)
     assert st.sel(parameter="b") == pytest.approx(0.8, abs=0.05)
     assert abs(float(st.sel(parameter="c"))) < 0.01
-    assert (ds["S1_conf"].values >= 0).all() and ds.sizes["outcome"] == 1 and ds.attrs["runs"] == 512 * 5
+    assert (
+        (ds["S1_conf"].values >= 0).all()
+        and ds.sizes["outcome"] == 1
+        and ds.attrs["runs"] == 512 * 5
+    )
 
 
 def test_sobol_of_a_nonadditive_toy_has_st_above_s1():
     # z = a*b + c: an interaction between a and b, so ST > S1 for a and b
     ds = S.sensitivity(toy(), "sobol", 1024, seed=2, outputs=["z"], parameters=RANGES)
     for p in ("a", "b"):
-        assert float(ds["ST"].sel(outcome="z", parameter=p)) > float(ds["S1"].sel(outcome="z", parameter=p))
+        assert float(ds["ST"].sel(outcome="z", parameter=p)) > float(
+            ds["S1"].sel(outcome="z", parameter=p)
+        )
 
 
 def test_morris_ranks_an_irrelevant_parameter_last():
@@ -69,7 +75,9 @@ def test_same_seed_same_indices_and_batching_does_not_matter():
 def test_sobol_warns_when_n_is_not_a_power_of_two():
     ds = S.sensitivity(toy(), "sobol", 100, seed=1, outputs=["y"], parameters=RANGES)
     assert any("power of 2" in w for w in ds.attrs["warnings"])
-    assert not S.sensitivity(toy(), "sobol", 128, seed=1, outputs=["y"], parameters=RANGES).attrs["warnings"]
+    assert not S.sensitivity(toy(), "sobol", 128, seed=1, outputs=["y"], parameters=RANGES).attrs[
+        "warnings"
+    ]
 
 
 def test_mistakes_are_errors():
@@ -100,8 +108,21 @@ def test_model_sensitivity_has_outcomes_by_parameters():
 
 
 def test_cli_writes_netcdf_with_attrs_and_charts(monkeypatch, capsys, tmp_path):
-    code, out, err = run_cli(monkeypatch, capsys, ["analysis"], "sensitivity", "historical", "--method",
-                             "sobol", "--samples", "8", "--seed", "3", "--out", str(tmp_path))
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["analysis"],
+        "sensitivity",
+        "historical",
+        "--method",
+        "sobol",
+        "--samples",
+        "8",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0, err
     ds = xr.open_dataset(tmp_path / "sensitivity-historical-sobol.nc", engine="netcdf4")
     for key in ("scenario", "method", "seed", "N", "parameters", "kazind_version", "date"):
@@ -114,8 +135,19 @@ def test_cli_writes_netcdf_with_attrs_and_charts(monkeypatch, capsys, tmp_path):
 
 
 def test_cli_passes_salib_power_of_two_warning_as_one_line(monkeypatch, capsys, tmp_path):
-    code, out, err = run_cli(monkeypatch, capsys, ["analysis"], "sensitivity", "historical", "--method",
-                             "sobol", "--samples", "6", "--out", str(tmp_path))
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        ["analysis"],
+        "sensitivity",
+        "historical",
+        "--method",
+        "sobol",
+        "--samples",
+        "6",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0
     warning = [line for line in err.splitlines() if line.startswith("kazind: warning:")]
     assert len(warning) == 1 and "power of 2" in warning[0]
@@ -132,7 +164,9 @@ def test_cli_passes_salib_power_of_two_warning_as_one_line(monkeypatch, capsys, 
     ],
 )
 def test_cli_mistakes_are_one_line(monkeypatch, capsys, tmp_path, args, words):
-    code, out, err = run_cli(monkeypatch, capsys, ["analysis"], "sensitivity", *args, "--out", str(tmp_path))
+    code, out, err = run_cli(
+        monkeypatch, capsys, ["analysis"], "sensitivity", *args, "--out", str(tmp_path)
+    )
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kazind: error:") and words in lines[0], err

@@ -31,8 +31,21 @@ def test_quantities_of_the_grammar(text, magnitude, unit):
 
 @pytest.mark.parametrize(
     "text",
-    ["9**9**9", "9**9**9 m", "1 m**99", "2 m**2**2", "1e999", "abc", "3 __import__", "3 m.x",
-     "3 (" * 30 + "m" + ")" * 30, "1 + 2", "3 m/(s", "3 exec('x')", "3 nosuchunit"],
+    [
+        "9**9**9",
+        "9**9**9 m",
+        "1 m**99",
+        "2 m**2**2",
+        "1e999",
+        "abc",
+        "3 __import__",
+        "3 m.x",
+        "3 (" * 30 + "m" + ")" * 30,
+        "1 + 2",
+        "3 m/(s",
+        "3 exec('x')",
+        "3 nosuchunit",
+    ],
 )
 def test_anything_else_is_refused_at_once(text):
     started = time.perf_counter()

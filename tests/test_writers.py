@@ -15,7 +15,9 @@ from kazind.common.writers import write_csv, write_json, write_netcdf, write_rec
 
 def test_csv_floats_read_back_bit_for_bit(tmp_path):
     values = [0.1 + 0.2, 1 / 3, 1e-300, 12345.678901234567]
-    path = write_csv(tmp_path / "x.csv", ["name", "value"], [[f"v{i}", v] for i, v in enumerate(values)])
+    path = write_csv(
+        tmp_path / "x.csv", ["name", "value"], [[f"v{i}", v] for i, v in enumerate(values)]
+    )
     rows = list(csv.reader(path.open()))
     assert rows[0] == ["name", "value"]
     assert [float(r[1]) for r in rows[1:]] == values

@@ -101,7 +101,11 @@ def test_bad_documents_are_one_located_line(text, words):
 def test_a_fifo_a_device_and_a_directory_are_refused_without_reading(tmp_path):
     fifo = tmp_path / "f.yaml"
     os.mkfifo(fifo)
-    for path, words in ((fifo, "not a regular file"), (tmp_path, "directory"), ("/dev/zero", "not a regular file")):
+    for path, words in (
+        (fifo, "not a regular file"),
+        (tmp_path, "directory"),
+        ("/dev/zero", "not a regular file"),
+    ):
         started = time.perf_counter()
         with pytest.raises(KazindError) as err:
             load_yaml(path)

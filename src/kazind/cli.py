@@ -28,7 +28,16 @@ app = typer.Typer(
 )
 
 # Modules under kazind.commands, each with a ``register(app)`` function.
-COMMAND_MODULES = ["facts", "places", "model", "model_doc", "run", "scenarios", "analysis", "explorer"]
+COMMAND_MODULES = [
+    "facts",
+    "places",
+    "model",
+    "model_doc",
+    "run",
+    "scenarios",
+    "analysis",
+    "explorer",
+]
 
 
 def _version_callback(value: bool) -> None:
@@ -40,7 +49,11 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", help="Print the version and exit.", callback=_version_callback, is_eager=True
+        False,
+        "--version",
+        help="Print the version and exit.",
+        callback=_version_callback,
+        is_eager=True,
     ),
 ) -> None:
     """The record, model and scenarios of Kazakhstan's industrialization, 1913-1940."""

@@ -148,7 +148,9 @@ def test_chunks_equal_one_call_and_statistics_are_exact():
     assert stats.attrs["runs"] == B
     for var in whole.data_vars:
         values = whole[var].values
-        np.testing.assert_allclose(stats[var].sel(statistic="mean").values, values.mean(0), rtol=1e-13)
+        np.testing.assert_allclose(
+            stats[var].sel(statistic="mean").values, values.mean(0), rtol=1e-13
+        )
         np.testing.assert_allclose(
             stats[var].sel(statistic="std").values, values.std(0, ddof=1), rtol=1e-9, atol=1e-12
         )

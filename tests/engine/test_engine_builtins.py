@@ -52,8 +52,15 @@ def test_the_examples_call_every_builtin():
 
 def test_an_incomplete_row_is_reported():
     row = builtins.Builtin(
-        name="half", arity=(1, 1), kind="pure", units=builtins.same_unit, vensim="HALF",
-        xmile=None, doc="", numpy="{0} * 0.5", scalar=None,
+        name="half",
+        arity=(1, 1),
+        kind="pure",
+        units=builtins.same_unit,
+        vensim="HALF",
+        xmile=None,
+        doc="",
+        numpy="{0} * 0.5",
+        scalar=None,
     )
     problems = row.problems()
     assert "no scalar code" in problems and "no xmile name" in problems and "no doc" in problems
@@ -62,8 +69,14 @@ def test_an_incomplete_row_is_reported():
 def _tanh_table():
     table = dict(builtins.TABLE)
     table["tanh"] = builtins.Builtin(
-        name="tanh", arity=(1, 1), kind="pure", numpy=np.tanh, scalar="math.tanh({0})",
-        units=builtins.dimensionless_argument, vensim="TANH", xmile="TANH",
+        name="tanh",
+        arity=(1, 1),
+        kind="pure",
+        numpy=np.tanh,
+        scalar="math.tanh({0})",
+        units=builtins.dimensionless_argument,
+        vensim="TANH",
+        xmile="TANH",
         doc="hyperbolic tangent (x dimensionless)",
     )
     return table

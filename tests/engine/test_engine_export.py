@@ -652,7 +652,7 @@ def test_constructs_without_equivalent_are_refused_naming_the_variable(export) -
 # -- escaping what the formats reserve --------------------------------------------------------
 
 _HOSTILE = (
-    ':MACRO: evil(x) ~ | \\\\\\---/// "quoted" \'single\' <tag> & amp; {comment} '
+    ":MACRO: evil(x) ~ | \\\\\\---/// \"quoted\" 'single' <tag> & amp; {comment} "
     ":END OF MACRO: :macro: back\\slash \x00\x07 control"
 )
 

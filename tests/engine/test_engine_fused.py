@@ -40,7 +40,8 @@ def _params(spec: ModelSpec, batch: int, seed: int = 7) -> dict:
         low, high = var.bounds
         shape = (batch, *spec.shape(var.name))
         base = np.asarray(
-            list(var.value.values()) if isinstance(var.value, dict) and var.dims else var.value, float
+            list(var.value.values()) if isinstance(var.value, dict) and var.dims else var.value,
+            float,
         )
         span = min(high - low, max(abs(float(np.max(base))), 1e-3))
         out[var.name] = np.clip(base + rng.uniform(-0.3, 0.3, shape) * span, low, high)
@@ -177,7 +178,10 @@ _SCRIPT = textwrap.dedent(
 def _python(script: str, cache: str):
     env = {**os.environ, "KAZIND_CACHE_DIR": cache}
     return subprocess.Popen(
-        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-c", script],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
 
@@ -244,7 +248,9 @@ def test_on_failure_nan_marks_the_failed_runs_and_keeps_the_others(backend):
     good = model.run(params={"k": k[[0, 2, 4]]}, backend=backend)
     for var in good.data_vars:
         np.testing.assert_array_equal(ds[var].values[[0, 2, 4]], good[var].values)
-    assert model.run(params={"k": 10.0}, backend=backend, on_failure="nan").attrs["failed_runs"] == []
+    assert (
+        model.run(params={"k": 10.0}, backend=backend, on_failure="nan").attrs["failed_runs"] == []
+    )
 
 
 def test_on_failure_is_checked():
@@ -280,7 +286,9 @@ def test_a_schedule_of_a_constant_is_data_for_one_kernel(method):
     keys = {m._backend(method).key for m in (plain, stepped, other)}
     assert len(keys) == 1  # the schedule changes values, not the structure
     for model in (plain, stepped, other):
-        assert_same_runs(model.run(method=method, backend="numpy"), model.run(method=method, backend="fused"))
+        assert_same_runs(
+            model.run(method=method, backend="numpy"), model.run(method=method, backend="fused")
+        )
         per_run = {"tau": np.array([1.0, 2.0, 4.0])}
         assert_same_runs(
             model.run(params=per_run, method=method, backend="numpy"),

@@ -24,7 +24,9 @@ def test_resolve_names_the_nearest():
     assert str(resolve(spec, "share[north]")) == "share[north]"
     with pytest.raises(EngineError, match=r"'shares' is unknown \(did you mean 'share'"):
         resolve(spec, "shares")
-    with pytest.raises(EngineError, match=r"'nrth' is not an element of 'region' \(did you mean 'north'"):
+    with pytest.raises(
+        EngineError, match=r"'nrth' is not an element of 'region' \(did you mean 'north'"
+    ):
         resolve(spec, "share[nrth]")
     with pytest.raises(EngineError, match="is not a constant"):
         resolve(spec, "capacity")
@@ -57,7 +59,11 @@ def test_engine_params_and_labels_in_run():
     model = compile_model(spec)
     by_matrix = model.run(params=params, backend="numpy")
     by_label = model.run(
-        params={"share[*]": matrix[:, 0], "share[north]": matrix[:, 1], "invest_rate": matrix[:, 2]},
+        params={
+            "share[*]": matrix[:, 0],
+            "share[north]": matrix[:, 1],
+            "invest_rate": matrix[:, 2],
+        },
         backend="numpy",
     )
     assert np.array_equal(by_matrix["capacity"].values, by_label["capacity"].values)

@@ -88,9 +88,11 @@ def resolve_target(scenario) -> Target:
             f"unknown scenario {str(scenario)!r}: only 'historical' is available "
             "until kazind.scenarios exists"
         )
-    loaded = load_scenario(str(scenario) if isinstance(scenario, Path) else scenario) if isinstance(
-        scenario, str | Path
-    ) else scenario
+    loaded = (
+        load_scenario(str(scenario) if isinstance(scenario, Path) else scenario)
+        if isinstance(scenario, str | Path)
+        else scenario
+    )
     spec = scenario_spec(loaded)
     # A constant whose change waits for the scenario's start keeps its own name for its
     # historical value (the scenario's is ``X__scenario``): the draws still move it.
@@ -121,7 +123,9 @@ def sampled_labels(spec: ModelSpec, labels: Sequence[str], fixed: frozenset[str]
     return out
 
 
-def engine_params(spec: ModelSpec, labels: Sequence[str], values: np.ndarray) -> dict[str, np.ndarray]:
+def engine_params(
+    spec: ModelSpec, labels: Sequence[str], values: np.ndarray
+) -> dict[str, np.ndarray]:
     """Engine ``params`` from a (B, p) matrix whose column j is ``labels[j]``."""
     batch = values.shape[0]
     out: dict[str, np.ndarray] = {}
@@ -157,11 +161,22 @@ class Job:
     save_step: float | None = None  # None: the model's (once a year)
 
 
-def make_job(spec: ModelSpec, labels: Sequence[str], outputs: Sequence[str], outcomes=None,
-             save_step: float | None = None) -> Job:
+def make_job(
+    spec: ModelSpec,
+    labels: Sequence[str],
+    outputs: Sequence[str],
+    outcomes=None,
+    save_step: float | None = None,
+) -> Job:
     key = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
-    return Job(key, spec, tuple(labels), tuple(outputs), tuple(outcomes) if outcomes is not None else None,
-               None if save_step is None else float(save_step))
+    return Job(
+        key,
+        spec,
+        tuple(labels),
+        tuple(outputs),
+        tuple(outcomes) if outcomes is not None else None,
+        None if save_step is None else float(save_step),
+    )
 
 
 @dataclass
@@ -197,14 +212,18 @@ def _engine_run(job: Job, values: np.ndarray) -> BatchResult:
     model = compiled(job)
     params = engine_params(job.spec, job.labels, values) if job.labels else None
     with np.errstate(all="ignore"):
-        ds = model.run(params=params, outputs=list(job.outputs), save_step=job.save_step, on_failure="nan")
+        ds = model.run(
+            params=params, outputs=list(job.outputs), save_step=job.save_step, on_failure="nan"
+        )
     batch = values.shape[0]
     failed = np.zeros(batch, bool)
     failed[list(ds.attrs["failed_runs"])] = True
     reasons = dict(zip(ds.attrs["failed_runs"], ds.attrs["failure_reasons"], strict=True))
     if job.outcomes is not None:
-        matrix = np.column_stack([o.values(ds) for o in job.outcomes]) if job.outcomes else np.empty(
-            (batch, 0)
+        matrix = (
+            np.column_stack([o.values(ds) for o in job.outcomes])
+            if job.outcomes
+            else np.empty((batch, 0))
         )
         return BatchResult({"outcomes": np.array(matrix, dtype=float)}, failed, reasons=reasons)
     # copies: each output contiguous, and the engine's buffer of every output freed
@@ -227,7 +246,12 @@ def _nan_like(template: BatchResult, reasons: list[str]) -> BatchResult:
     n = len(reasons)
     arrays = {k: np.full((n, *v.shape[1:]), np.nan) for k, v in template.arrays.items()}
     return BatchResult(
-        arrays, np.ones(n, bool), template.dims, template.attrs, template.coords, template.ds_attrs,
+        arrays,
+        np.ones(n, bool),
+        template.dims,
+        template.attrs,
+        template.coords,
+        template.ds_attrs,
         dict(enumerate(reasons)),
     )
 
@@ -243,8 +267,13 @@ def _concat(parts: list[BatchResult]) -> BatchResult:
         reasons.update({offset + i: why for i, why in p.reasons.items()})
         offset += p.failed.shape[0]
     return BatchResult(
-        arrays, np.concatenate([p.failed for p in parts]), first.dims, first.attrs, first.coords,
-        first.ds_attrs, reasons,
+        arrays,
+        np.concatenate([p.failed for p in parts]),
+        first.dims,
+        first.attrs,
+        first.coords,
+        first.ds_attrs,
+        reasons,
     )
 
 
@@ -262,9 +291,9 @@ def _run_or_split(job: Job, values: np.ndarray) -> BatchResult | list[str]:
     if isinstance(left, list) and isinstance(right, list):
         return left + right
     template = right if isinstance(left, list) else left
-    return _concat([
-        _nan_like(template, part) if isinstance(part, list) else part for part in (left, right)
-    ])
+    return _concat(
+        [_nan_like(template, part) if isinstance(part, list) else part for part in (left, right)]
+    )
 
 
 def run_batch(job: Job, values: np.ndarray) -> BatchResult:
@@ -274,8 +303,12 @@ def run_batch(job: Job, values: np.ndarray) -> BatchResult:
     """
     values = np.asarray(values, dtype=float)
     result = _run_or_split(job, values)
-    if isinstance(result, list):  # every run failed: take shapes from one run of the spec's own values
-        template = _engine_run(Job(job.key, job.spec, (), job.outputs, job.outcomes, job.save_step), values[:1, :0])
+    if isinstance(
+        result, list
+    ):  # every run failed: take shapes from one run of the spec's own values
+        template = _engine_run(
+            Job(job.key, job.spec, (), job.outputs, job.outcomes, job.save_step), values[:1, :0]
+        )
         return _nan_like(template, result)
     return result
 
@@ -312,8 +345,11 @@ def dask_client(workers: int | None = None, scheduler=None) -> Iterator[object |
         return
     _check_count("workers", workers)
     cluster = LocalCluster(
-        n_workers=int(workers), threads_per_worker=1, processes=True,
-        dashboard_address=None, silence_logs=logging.ERROR,
+        n_workers=int(workers),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
         env={"KAZIND_THREADS": "1"},  # one process per core: the fused kernel's threads would fight
     )
     try:
@@ -330,8 +366,13 @@ def _progress(description: str | None, total: int):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
-        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-        TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
     )
 
 
@@ -348,7 +389,9 @@ class Rows:
             return values
         matrix = np.asarray(values, dtype=float)
         if matrix.ndim != 2:
-            raise KazindError(f"the parameter matrix must be (runs, parameters), got shape {matrix.shape}")
+            raise KazindError(
+                f"the parameter matrix must be (runs, parameters), got shape {matrix.shape}"
+            )
         return cls(matrix.shape[0], matrix.shape[1], lambda a, b: matrix[a:b])
 
 
@@ -358,8 +401,9 @@ def batch_memory(job: Job, batch_size: int, n: int) -> int:
 
     runs = min(batch_size, n)
     if job.outcomes is not None:  # only the outcomes come back
-        return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy", save_step=job.save_step) + (
-            16 * runs * len(job.outcomes))
+        return run_memory(
+            job.spec, runs, outputs=job.outputs, backend="numpy", save_step=job.save_step
+        ) + (16 * runs * len(job.outcomes))
     return run_memory(job.spec, runs, outputs=job.outputs, backend="numpy", save_step=job.save_step)
 
 
@@ -400,7 +444,9 @@ def run_matrix(
     batch = min(batch_size, n)
     held = 0 if sink is not None else result_memory(job, n)
     if scheduler is None:  # the engine runs here, or in ``workers`` processes of this machine
-        held += batch_memory(job, batch_size, n) * (workers or 1) + (result_memory(job, batch) if workers else 0)
+        held += batch_memory(job, batch_size, n) * (workers or 1) + (
+            result_memory(job, batch) if workers else 0
+        )
     else:  # a cluster's workers hold their own batches; here a few results arrive at a time
         held += result_memory(job, batch) * 8
     require_memory(
@@ -445,7 +491,9 @@ def run_matrix(
 
             # two batches per worker, as long as their results fit a quarter of the budget here
             room = int(memory_budget() * 0.25 // max(1, result_memory(job, min(batch_size, n))))
-            in_flight = max(2, min(2 * max(1, len(client.scheduler_info().get("workers", {}))), room))
+            in_flight = max(
+                2, min(2 * max(1, len(client.scheduler_info().get("workers", {}))), room)
+            )
             pending = iter(range(len(starts)))
             index: dict[str, int] = {}
 
@@ -469,7 +517,9 @@ def run_matrix(
                 submit(queue)
     first = meta[0]
     if sink is not None:
-        return BatchResult({}, failed, first.dims, first.attrs, first.coords, first.ds_attrs, reasons)
+        return BatchResult(
+            {}, failed, first.dims, first.attrs, first.coords, first.ds_attrs, reasons
+        )
     joined = _concat([parts[i] for i in range(len(starts))])
     joined.reasons = reasons
     return joined

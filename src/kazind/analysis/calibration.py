@@ -50,8 +50,21 @@ PINNED_RATIO = 0.5
 #: A MAP value within this share of its bound range from a bound is "on the bound".
 ON_BOUND = 0.01
 _FREE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([A-Za-z_][A-Za-z0-9_]*)\])?$")
-SETTINGS_KEYS = ("seed", "starts", "start_spread", "max_evaluations", "walkers", "steps", "burn_in", "sample_size",
-                 "check_every", "tau_multiple", "burn_in_taus", "start_scale", "walker_groups")
+SETTINGS_KEYS = (
+    "seed",
+    "starts",
+    "start_spread",
+    "max_evaluations",
+    "walkers",
+    "steps",
+    "burn_in",
+    "sample_size",
+    "check_every",
+    "tau_multiple",
+    "burn_in_taus",
+    "start_scale",
+    "walker_groups",
+)
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,12 @@ def load_setup(spec: ModelSpec, path: str | Path = SETUP_FILE) -> Setup:
             raise doc.error(f"{name!r}: give an element exactly when it is arrayed", where)
         if element is not None and element not in spec.dimensions[var.dims[0]]:
             raise doc.error(f"{element!r} is not an element of {var.dims[0]!r}", where)
-        if not isinstance(prior, dict) or not {"mean", "sd", "source"} <= set(prior) <= {"mean", "sd", "source", "bound_reason"}:
+        if not isinstance(prior, dict) or not {"mean", "sd", "source"} <= set(prior) <= {
+            "mean",
+            "sd",
+            "source",
+            "bound_reason",
+        }:
             raise doc.error("a prior needs mean, sd and source (and may give bound_reason)", where)
         try:
             mean, sd = float(prior["mean"]), float(prior["sd"])
@@ -160,18 +178,33 @@ def load_setup(spec: ModelSpec, path: str | Path = SETUP_FILE) -> Setup:
         if not low <= mean <= high:
             raise doc.error(f"prior mean {mean:g} is outside the bounds [{low:g}, {high:g}]", where)
         if sd > 10 * (high - low):
-            raise doc.error(f"prior sd {sd:g} is far wider than the bounds; use a narrower prior", where)
+            raise doc.error(
+                f"prior sd {sd:g} is far wider than the bounds; use a narrower prior", where
+            )
         if not str(prior["source"]).strip():
             raise doc.error("a prior must cite its source or call itself an assumption", where)
-        free.append(FreeParameter(name, element, low, high, _default(var, element), mean, sd,
-                                  str(prior["source"]), str(prior.get("bound_reason", ""))))
+        free.append(
+            FreeParameter(
+                name,
+                element,
+                low,
+                high,
+                _default(var, element),
+                mean,
+                sd,
+                str(prior["source"]),
+                str(prior.get("bound_reason", "")),
+            )
+        )
     return Setup(tuple(free), settings, doc.file)
 
 
 class Evaluator:
     """Runs batches of parameter vectors and turns them into residuals."""
 
-    def __init__(self, model: CompiledModel, free: tuple[FreeParameter, ...], targets: list[ResolvedTarget]):
+    def __init__(
+        self, model: CompiledModel, free: tuple[FreeParameter, ...], targets: list[ResolvedTarget]
+    ):
         self.model = model
         self.free = free
         self.targets = targets
@@ -207,7 +240,9 @@ class Evaluator:
 
     def _simulate(self, values: np.ndarray) -> np.ndarray:
         self.runs += values.shape[0]
-        ds = self.model.run(params=self.params(values), outputs=self.outputs, save_step=self.model.spec.time.dt)
+        ds = self.model.run(
+            params=self.params(values), outputs=self.outputs, save_step=self.model.spec.time.dt
+        )
         with np.errstate(all="ignore"):
             return np.column_stack([simulated(ds, t) for t in self.targets])
 
@@ -310,12 +345,29 @@ def calibrate(
     best, records = None, []
     for k, start in enumerate(starts_u):
         sol = least_squares(
-            fun, start, jac=jac, bounds=(0, 1), method="trf", x_scale="jac",
-            max_nfev=settings.max_evaluations, xtol=1e-8, ftol=1e-8, gtol=1e-8,
+            fun,
+            start,
+            jac=jac,
+            bounds=(0, 1),
+            method="trf",
+            x_scale="jac",
+            max_nfev=settings.max_evaluations,
+            xtol=1e-8,
+            ftol=1e-8,
+            gtol=1e-8,
         )
-        records.append({"start": k, "cost": float(sol.cost), "evaluations": int(sol.nfev), "status": int(sol.status)})
+        records.append(
+            {
+                "start": k,
+                "cost": float(sol.cost),
+                "evaluations": int(sol.nfev),
+                "status": int(sol.status),
+            }
+        )
         if progress:
-            progress(f"MAP start {k + 1}/{len(starts_u)}: cost {sol.cost:.4g} after {sol.nfev} evaluations")
+            progress(
+                f"MAP start {k + 1}/{len(starts_u)}: cost {sol.cost:.4g} after {sol.nfev} evaluations"
+            )
         if best is None or sol.cost < best.cost:
             best = sol
     u = best.x
@@ -327,21 +379,42 @@ def calibrate(
     values = low + u * span
     sample, info, diagnostics, corr = None, {}, {}, _correlation(cov)
     if settings.steps > 0:
-        sample, info, diagnostics = posterior_sample(ev, u, settings, seed, low, span, u_prior, sd_u,
-                                                     step_progress=step_progress, cov_u=cov_u)
+        sample, info, diagnostics = posterior_sample(
+            ev,
+            u,
+            settings,
+            seed,
+            low,
+            span,
+            u_prior,
+            sd_u,
+            step_progress=step_progress,
+            cov_u=cov_u,
+        )
         std = np.array([diagnostics[f.label]["sd"] for f in free])
         corr = np.corrcoef(sample, rowvar=False) if sample.shape[0] > 2 else corr
         corr = np.nan_to_num(corr)
         if progress:
             worst = max(d["rhat"] for d in diagnostics.values())
             least = min(d["ess"] for d in diagnostics.values())
-            progress(f"posterior: {info['walkers']} walkers x {info['steps']} steps (burn-in {info['burn_in']}, "
-                     f"thin {info['thin']}, longest autocorrelation time {info['autocorrelation_time']['max']:.0f}), "
-                     f"acceptance {info['acceptance']:.0%}, worst R-hat {worst:.3f}, least bulk ESS {least:.0f}")
+            progress(
+                f"posterior: {info['walkers']} walkers x {info['steps']} steps (burn-in {info['burn_in']}, "
+                f"thin {info['thin']}, longest autocorrelation time {info['autocorrelation_time']['max']:.0f}), "
+                f"acceptance {info['acceptance']:.0%}, worst R-hat {worst:.3f}, least bulk ESS {least:.0f}"
+            )
     return CalibrationResult(
-        free=free, values=values, std=std, correlation=corr, cost=float(best.cost),
-        target_keys=[t.key for t in fit], target_residuals=res, starts=records, runs=ev.runs,
-        seconds=(_dt.datetime.now() - t0).total_seconds(), sample=sample, sample_info=info,
+        free=free,
+        values=values,
+        std=std,
+        correlation=corr,
+        cost=float(best.cost),
+        target_keys=[t.key for t in fit],
+        target_residuals=res,
+        starts=records,
+        runs=ev.runs,
+        seconds=(_dt.datetime.now() - t0).total_seconds(),
+        sample=sample,
+        sample_info=info,
         diagnostics=diagnostics,
     )
 
@@ -352,10 +425,18 @@ def _correlation(cov: np.ndarray) -> np.ndarray:
         return np.nan_to_num(cov / np.outer(std, std))
 
 
-def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed: int,
-                     low: np.ndarray, span: np.ndarray, u_prior: np.ndarray, sd_u: np.ndarray,
-                     step_progress: Callable[[int, int], None] | None = None,
-                     cov_u: np.ndarray | None = None):
+def posterior_sample(
+    ev: Evaluator,
+    u_map: np.ndarray,
+    settings: Settings,
+    seed: int,
+    low: np.ndarray,
+    span: np.ndarray,
+    u_prior: np.ndarray,
+    sd_u: np.ndarray,
+    step_progress: Callable[[int, int], None] | None = None,
+    cov_u: np.ndarray | None = None,
+):
     """emcee's ensemble sampler over the unit box of the bounds; see the module docstring.
 
     The walkers start spread like the Laplace approximation at the MAP point (scaled by
@@ -425,7 +506,9 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
     keep = min(settings.sample_size, flat.shape[0])
     rows = np.linspace(0, flat.shape[0] - 1, keep).round().astype(int)
     sample = low + flat[rows] * span
-    diagnostics = chain_diagnostics(low + chain * span, ev.free, groups=settings.walker_groups, thin=thin)
+    diagnostics = chain_diagnostics(
+        low + chain * span, ev.free, groups=settings.walker_groups, thin=thin
+    )
     for j, f in enumerate(ev.free):
         diagnostics[f.label]["tau"] = float(tau[j])
     info = {
@@ -441,8 +524,11 @@ def posterior_sample(ev: Evaluator, u_map: np.ndarray, settings: Settings, seed:
         "burn_in": int(burn),
         "thin": int(thin),
         "draws_per_walker": int(draws),
-        "autocorrelation_time": {"max": round(tau_max, 2), "median": round(float(np.median(tau)), 2),
-                                 "min": round(float(np.min(tau)), 2)},
+        "autocorrelation_time": {
+            "max": round(tau_max, 2),
+            "median": round(float(np.median(tau)), 2),
+            "min": round(float(np.min(tau)), 2),
+        },
         "tau_history": [[d, round(t, 2)] for d, t in taus],
         "converged_by_tau": bool(converged),
         "effective_draws_emcee": round(float(walkers * draws / tau_max), 1),
@@ -477,8 +563,9 @@ def chain_diagnostics(chain: np.ndarray, free, groups: int = 4, thin: int = 1) -
         labels = [f.label for f in free]
 
         def dataset(x):  # x: (chains, draws, p)
-            return az.convert_to_dataset({"theta": x}, dims={"theta": ["parameter"]},
-                                         coords={"parameter": labels})
+            return az.convert_to_dataset(
+                {"theta": x}, dims={"theta": ["parameter"]}, coords={"parameter": labels}
+            )
 
         by_walker = dataset(chain.transpose(1, 0, 2))
         rhat_walkers = az.rhat(by_walker)["theta"].values
@@ -488,8 +575,14 @@ def chain_diagnostics(chain: np.ndarray, free, groups: int = 4, thin: int = 1) -
         if groups > 1 and walkers >= 2 * groups:
             thinned = chain[::thin]
             per = walkers // groups
-            pooled = np.stack([thinned[:, g * per:(g + 1) * per].transpose(1, 0, 2).reshape(-1, chain.shape[-1])
-                               for g in range(groups)])
+            pooled = np.stack(
+                [
+                    thinned[:, g * per : (g + 1) * per]
+                    .transpose(1, 0, 2)
+                    .reshape(-1, chain.shape[-1])
+                    for g in range(groups)
+                ]
+            )
             rhat_groups = az.rhat(dataset(pooled))["theta"].values
     flat = chain.reshape(-1, chain.shape[-1])
     out = {}
@@ -497,15 +590,21 @@ def chain_diagnostics(chain: np.ndarray, free, groups: int = 4, thin: int = 1) -
         lo, hi = np.quantile(flat[:, j], [0.05, 0.95])
         worst = float(np.nanmax([rhat_walkers[j], rhat_groups[j]]))
         out[f.label] = {
-            "rhat": worst, "rhat_walkers": float(rhat_walkers[j]), "rhat_groups": float(rhat_groups[j]),
-            "ess": float(ess[j]), "mean": float(flat[:, j].mean()),
+            "rhat": worst,
+            "rhat_walkers": float(rhat_walkers[j]),
+            "rhat_groups": float(rhat_groups[j]),
+            "ess": float(ess[j]),
+            "mean": float(flat[:, j].mean()),
             "sd": float(flat[:, j].std(ddof=1)) if flat.shape[0] > 1 else 0.0,
-            "p05": float(lo), "p95": float(hi),
+            "p05": float(lo),
+            "p95": float(hi),
         }
     return out
 
 
-def predictive_bands(model: CompiledModel, setup: Setup, targets: TargetSet, sample: np.ndarray) -> dict:
+def predictive_bands(
+    model: CompiledModel, setup: Setup, targets: TargetSet, sample: np.ndarray
+) -> dict:
     """Posterior predictive 5, 50 and 95 % of every target (fitted, held out, checks,
     literature) over the posterior sample: key -> [p05, p50, p95]."""
     every = [*targets.targets, *targets.literature]
@@ -529,8 +628,13 @@ def on_bound(result: CalibrationResult) -> list[str]:
     return out
 
 
-def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet, seed: int,
-                     path: str | Path = CALIBRATED_FILE) -> Path:
+def write_calibrated(
+    result: CalibrationResult,
+    setup: Setup,
+    targets: TargetSet,
+    seed: int,
+    path: str | Path = CALIBRATED_FILE,
+) -> Path:
     """Write the calibrated parameters with their priors, posterior and provenance, atomically."""
     import yaml
 
@@ -539,8 +643,13 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
     bound = on_bound(result)
     parameters = {}
     for fp, v, s in zip(result.free, result.values, result.std, strict=True):
-        entry = {"value": float(v), "std": float(s), "default": fp.default, "bounds": [fp.low, fp.high],
-                 "prior": {"mean": fp.prior_mean, "sd": fp.prior_sd, "source": fp.prior_source}}
+        entry = {
+            "value": float(v),
+            "std": float(s),
+            "default": fp.default,
+            "bounds": [fp.low, fp.high],
+            "prior": {"mean": fp.prior_mean, "sd": fp.prior_sd, "source": fp.prior_source},
+        }
         d = result.diagnostics.get(fp.label)
         if d:
             entry["posterior"] = {k: round(d[k], 6) for k in ("mean", "sd", "p05", "p95")}
@@ -564,7 +673,8 @@ def write_calibrated(result: CalibrationResult, setup: Setup, targets: TargetSet
             "cost": round(result.cost, 6),
             "fit_targets": [t.key for t in fit],
             "fit_targets_within_tolerance": f"{within} of {len(fit)}",
-            "holdout_targets": [t.key for t in targets.by_role("holdout")] + [t.key for t in targets.literature],
+            "holdout_targets": [t.key for t in targets.by_role("holdout")]
+            + [t.key for t in targets.literature],
             "starts": result.starts,
             "model_runs": result.runs,
             "seconds": round(result.seconds, 1),
@@ -597,10 +707,15 @@ def _fixed_note(setup: Setup) -> str:
     from kazind.engine import load_model
     from kazind.model.build import MODEL_FILE
 
-    fixed = [v.name for v in load_model(MODEL_FILE).variables
-             if v.kind == "constant" and "fixed, not calibrated" in (v.source or "").lower()]
-    return (f"{len(fixed)} constants fixed at the values of the all-parameter MAP fit, where the data do not "
-            f"pin them alone (kazakhstan.yaml says which); their uncertainty is not in the posterior")
+    fixed = [
+        v.name
+        for v in load_model(MODEL_FILE).variables
+        if v.kind == "constant" and "fixed, not calibrated" in (v.source or "").lower()
+    ]
+    return (
+        f"{len(fixed)} constants fixed at the values of the all-parameter MAP fit, where the data do not "
+        f"pin them alone (kazakhstan.yaml says which); their uncertainty is not in the posterior"
+    )
 
 
 def sample_file(calibrated: str | Path = CALIBRATED_FILE) -> Path:

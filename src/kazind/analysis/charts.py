@@ -19,7 +19,15 @@ from kazind.analysis.sensitivity import get_method
 from kazind.analysis.summaries import fan_quantiles
 from kazind.common.atomic import atomic_path
 
-__all__ = ["fan_chart", "literal", "mpl_literal", "panel_grid", "sensitivity_chart", "write_fan_png", "write_sensitivity_png"]
+__all__ = [
+    "fan_chart",
+    "literal",
+    "mpl_literal",
+    "panel_grid",
+    "sensitivity_chart",
+    "write_fan_png",
+    "write_sensitivity_png",
+]
 
 
 def literal(text: str) -> str:
@@ -47,7 +55,9 @@ def panel_grid(path: str | Path, panels: int, panel_size: tuple[float, float]) -
 
     cols = 2 if panels > 1 else 1
     rows = math.ceil(panels / cols)
-    fig, grid = plt.subplots(rows, cols, figsize=(panel_size[0] * cols, panel_size[1] * rows), squeeze=False)
+    fig, grid = plt.subplots(
+        rows, cols, figsize=(panel_size[0] * cols, panel_size[1] * rows), squeeze=False
+    )
     try:
         yield fig, [grid[i // cols][i % cols] for i in range(panels)]
         for j in range(panels, rows * cols):
@@ -62,7 +72,9 @@ def panel_grid(path: str | Path, panels: int, panel_size: tuple[float, float]) -
 # ---------------------------------------------------------------- ensembles' fan charts
 
 
-def fan_chart(ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Sequence[str] | None = None):
+def fan_chart(
+    ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Sequence[str] | None = None
+):
     """A plotly figure: one panel per variable, per scenario a median line with 50 % and
     90 % bands over time."""
     import plotly.graph_objects as go
@@ -80,27 +92,61 @@ def fan_chart(ensembles: Mapping[str, xr.Dataset] | xr.Dataset, variables: Seque
             row, col = i // cols + 1, i % cols + 1
             show = i == 0
             for lo, hi, alpha, band in ((0.05, 0.95, 0.15, "90 %"), (0.25, 0.75, 0.3, "50 %")):
-                fig.add_trace(go.Scatter(x=t, y=q.sel(quantile=hi).values, mode="lines", line={"width": 0},
-                                         hoverinfo="skip", showlegend=False, legendgroup=f"{name}{band}"),
-                              row=row, col=col)
-                fig.add_trace(go.Scatter(x=t, y=q.sel(quantile=lo).values, mode="lines", line={"width": 0},
-                                         fill="tonexty", fillcolor=f"rgba({rgb}, {alpha})",
-                                         name=f"{name}: {band} band", legendgroup=f"{name}{band}",
-                                         showlegend=show), row=row, col=col)
-            fig.add_trace(go.Scatter(x=t, y=q.sel(quantile=0.5).values, mode="lines",
-                                     line={"color": f"rgb({rgb})", "width": 2}, name=f"{name}: median",
-                                     legendgroup=f"{name}median", showlegend=show), row=row, col=col)
+                fig.add_trace(
+                    go.Scatter(
+                        x=t,
+                        y=q.sel(quantile=hi).values,
+                        mode="lines",
+                        line={"width": 0},
+                        hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=f"{name}{band}",
+                    ),
+                    row=row,
+                    col=col,
+                )
+                fig.add_trace(
+                    go.Scatter(
+                        x=t,
+                        y=q.sel(quantile=lo).values,
+                        mode="lines",
+                        line={"width": 0},
+                        fill="tonexty",
+                        fillcolor=f"rgba({rgb}, {alpha})",
+                        name=f"{name}: {band} band",
+                        legendgroup=f"{name}{band}",
+                        showlegend=show,
+                    ),
+                    row=row,
+                    col=col,
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=t,
+                    y=q.sel(quantile=0.5).values,
+                    mode="lines",
+                    line={"color": f"rgb({rgb})", "width": 2},
+                    name=f"{name}: median",
+                    legendgroup=f"{name}median",
+                    showlegend=show,
+                ),
+                row=row,
+                col=col,
+            )
     n = first.sizes["run"]
     fig.update_layout(
         title=f"{' vs '.join(ensembles)}: {n:,} runs over the calibrated parameters' uncertainty "
         f"(seed {first.attrs.get('seed')}); median, 50 % and 90 % bands",
-        height=320 * rows, template="plotly_white",
+        height=320 * rows,
+        template="plotly_white",
     )
     return fig
 
 
 def write_fan_png(
-    ensembles: Mapping[str, xr.Dataset] | xr.Dataset, path: str | Path, variables: Sequence[str] | None = None
+    ensembles: Mapping[str, xr.Dataset] | xr.Dataset,
+    path: str | Path,
+    variables: Sequence[str] | None = None,
 ) -> Path:
     """The fan charts as a PNG, with matplotlib (plotly 7.1 cannot export PNG here: it
     rejects kaleido 0.2.1 and kaleido 1 needs a Chrome), written atomically."""
@@ -115,16 +161,39 @@ def write_fan_png(
             for ax, var in zip(axes, variables, strict=True):
                 q = fan_quantiles(ens, var)
                 t = q["time"].values
-                ax.fill_between(t, q.sel(quantile=0.05).values, q.sel(quantile=0.95).values, color=colour,
-                                alpha=0.15, linewidth=0, label=f"{name}: 90 %")
-                ax.fill_between(t, q.sel(quantile=0.25).values, q.sel(quantile=0.75).values, color=colour,
-                                alpha=0.3, linewidth=0, label=f"{name}: 50 %")
-                ax.plot(t, q.sel(quantile=0.5).values, color=colour, linewidth=1.5, label=f"{name}: median")
+                ax.fill_between(
+                    t,
+                    q.sel(quantile=0.05).values,
+                    q.sel(quantile=0.95).values,
+                    color=colour,
+                    alpha=0.15,
+                    linewidth=0,
+                    label=f"{name}: 90 %",
+                )
+                ax.fill_between(
+                    t,
+                    q.sel(quantile=0.25).values,
+                    q.sel(quantile=0.75).values,
+                    color=colour,
+                    alpha=0.3,
+                    linewidth=0,
+                    label=f"{name}: 50 %",
+                )
+                ax.plot(
+                    t,
+                    q.sel(quantile=0.5).values,
+                    color=colour,
+                    linewidth=1.5,
+                    label=f"{name}: median",
+                )
                 ax.set_title(var, fontsize=9)
                 ax.tick_params(labelsize=8)
         axes[0].legend(fontsize=7, loc="upper left")
-        fig.suptitle(f"{' vs '.join(ensembles)}: {first.sizes['run']:,} runs, seed {first.attrs.get('seed')}; "
-                     "median, 50 % and 90 % bands", fontsize=10)
+        fig.suptitle(
+            f"{' vs '.join(ensembles)}: {first.sizes['run']:,} runs, seed {first.attrs.get('seed')}; "
+            "median, 50 % and 90 % bands",
+            fontsize=10,
+        )
     return Path(path)
 
 
@@ -155,7 +224,9 @@ def sensitivity_chart(ds: xr.Dataset, top: int = 15):
     titles = [str(t) for t in ds["outcome_label"].values]
     cols = 2 if len(outcomes) > 1 else 1
     rows = math.ceil(len(outcomes) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / max(rows, 1))
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.5 / max(rows, 1)
+    )
     colours = ("rgb(31, 119, 180)", "rgb(255, 127, 14)")
     bars = [(name, conf, colour) for (name, conf), colour in zip(how.bars, colours, strict=True)]
     for i, o in enumerate(outcomes):
@@ -165,14 +236,26 @@ def sensitivity_chart(ds: xr.Dataset, top: int = 15):
         names = [str(ds["parameter"].values[j]) for j in order]
         for name, conf, colour in bars:
             err = {"type": "data", "array": ds[conf].sel(outcome=o).values[order]} if conf else None
-            fig.add_trace(go.Bar(x=names, y=ds[name].sel(outcome=o).values[order], name=name, error_y=err,
-                                 marker_color=colour, legendgroup=name, showlegend=i == 0),
-                          row=row, col=col)
+            fig.add_trace(
+                go.Bar(
+                    x=names,
+                    y=ds[name].sel(outcome=o).values[order],
+                    name=name,
+                    error_y=err,
+                    marker_color=colour,
+                    legendgroup=name,
+                    showlegend=i == 0,
+                ),
+                row=row,
+                col=col,
+            )
     what = " and ".join(how.indices[name].format(conf="") for name, _ in how.bars)
     fig.update_layout(
         title=f"{ds.attrs.get('scenario')}: {what}, N = {ds.attrs.get('N')}, seed {ds.attrs.get('seed')} "
         f"({ds.attrs.get('runs'):,} runs)",
-        barmode="group", height=380 * rows, template="plotly_white",
+        barmode="group",
+        height=380 * rows,
+        template="plotly_white",
     )
     return fig
 
@@ -188,12 +271,27 @@ def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Pa
             x = np.arange(len(order))
             for k, (name, conf) in enumerate(bars):
                 err = ds[conf].sel(outcome=o).values[order] if conf else None
-                ax.bar(x + (k - 0.5) * 0.4, ds[name].sel(outcome=o).values[order], 0.4, yerr=err,
-                       label=name, capsize=2)
-            ax.set_xticks(x, [str(ds["parameter"].values[j]) for j in order], rotation=45, ha="right", fontsize=7)
+                ax.bar(
+                    x + (k - 0.5) * 0.4,
+                    ds[name].sel(outcome=o).values[order],
+                    0.4,
+                    yerr=err,
+                    label=name,
+                    capsize=2,
+                )
+            ax.set_xticks(
+                x,
+                [str(ds["parameter"].values[j]) for j in order],
+                rotation=45,
+                ha="right",
+                fontsize=7,
+            )
             ax.set_title(str(ds["outcome_label"].sel(outcome=o).values), fontsize=8)
             ax.tick_params(axis="y", labelsize=7)
         axes[0].legend(fontsize=7)
-        fig.suptitle(f"{ds.attrs.get('scenario')}: {ds.attrs.get('method')}, N = {ds.attrs.get('N')}, "
-                     f"seed {ds.attrs.get('seed')}", fontsize=10)
+        fig.suptitle(
+            f"{ds.attrs.get('scenario')}: {ds.attrs.get('method')}, N = {ds.attrs.get('N')}, "
+            f"seed {ds.attrs.get('seed')}",
+            fontsize=10,
+        )
     return Path(path)

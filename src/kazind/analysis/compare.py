@@ -88,10 +88,15 @@ class Comparison:
         other = other or self.reference
         if not self.uncertain:
             return math.nan
-        return share_better(self.draws[scenario][outcome.name], self.draws[other][outcome.name],
-                            outcome.higher_is_better)
+        return share_better(
+            self.draws[scenario][outcome.name],
+            self.draws[other][outcome.name],
+            outcome.higher_is_better,
+        )
 
-    def difference_band(self, scenario: str, outcome: Outcome, other: str | None = None) -> tuple[float, float]:
+    def difference_band(
+        self, scenario: str, outcome: Outcome, other: str | None = None
+    ) -> tuple[float, float]:
         """The 90 % band (p05, p95) of the paired difference ``scenario - other``."""
         other = other or self.reference
         if not self.uncertain:
@@ -102,7 +107,9 @@ class Comparison:
         low, high = np.quantile(diff, (BAND[0], BAND[-1]))
         return float(low), float(high)
 
-    def larger_than_uncertainty(self, scenario: str, outcome: Outcome, other: str | None = None) -> bool | None:
+    def larger_than_uncertainty(
+        self, scenario: str, outcome: Outcome, other: str | None = None
+    ) -> bool | None:
         """Whether the 90 % band of the paired difference leaves out zero (None: no draws)."""
         low, high = self.difference_band(scenario, outcome, other)
         if math.isnan(low):

@@ -36,7 +36,9 @@ MAX_REASONS = 1000
 # ---------------------------------------------------------------- running
 
 
-def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None, save_step: float | None = None):
+def _plan(
+    scenario, labels: Sequence[str], outputs: Sequence[str] | None, save_step: float | None = None
+):
     """(target, labels the runs take from the draws, labels fixed by the scenario, outputs, job)."""
     target = batches.resolve_target(scenario)
     used = batches.sampled_labels(target.spec, labels, target.fixed)
@@ -45,13 +47,22 @@ def _plan(scenario, labels: Sequence[str], outputs: Sequence[str] | None, save_s
     unknown = [o for o in outputs if o not in target.spec.names()]
     if unknown:
         raise KazindError(f"unknown output(s) of {target.name}: {', '.join(unknown)}")
-    return target, used, fixed, outputs, batches.make_job(target.spec, used, outputs, save_step=save_step)
+    return (
+        target,
+        used,
+        fixed,
+        outputs,
+        batches.make_job(target.spec, used, outputs, save_step=save_step),
+    )
 
 
-def _attrs(target, n: int, seed: int, priors: str, labels, fixed, failed: np.ndarray, result) -> dict:
+def _attrs(
+    target, n: int, seed: int, priors: str, labels, fixed, failed: np.ndarray, result
+) -> dict:
     attrs = {
         "scenario": target.name,
-        "method": "monte carlo: " + ("priors file and " if priors else "")
+        "method": "monte carlo: "
+        + ("priors file and " if priors else "")
         + "calibrated values, truncated normal (Laplace std), independent",
         "seed": int(seed),
         "N": int(n),
@@ -74,9 +85,16 @@ def _failure_vars(reasons: Mapping[int, str]) -> dict:
 
     runs, messages = failure_arrays(reasons, MAX_REASONS)
     return {
-        "failure_run": (("failure",), runs, {"description": f"the runs that failed (the first {MAX_REASONS:,})"}),
-        "failure_reason": (("failure",), messages.astype(str) if len(messages) else np.array([], dtype=str),
-                           {"description": "why each of them failed (the engine's message)"}),
+        "failure_run": (
+            ("failure",),
+            runs,
+            {"description": f"the runs that failed (the first {MAX_REASONS:,})"},
+        ),
+        "failure_reason": (
+            ("failure",),
+            messages.astype(str) if len(messages) else np.array([], dtype=str),
+            {"description": "why each of them failed (the engine's message)"},
+        ),
     }
 
 
@@ -113,7 +131,11 @@ def run_ensemble(
     target, used, fixed, outputs, job = _plan(scenario, labels, outputs, save_step)
     columns = [labels.index(label) for label in used]
     result = batches.run_matrix(
-        job, sample.values[:, columns], batch_size=batch_size, workers=workers, scheduler=scheduler,
+        job,
+        sample.values[:, columns],
+        batch_size=batch_size,
+        workers=workers,
+        scheduler=scheduler,
         progress=f"ensemble {target.name}" if progress else None,
     )
     coords: dict = {"run": np.arange(n)}
@@ -122,18 +144,36 @@ def run_ensemble(
     data_vars = {
         name: (result.dims[name], result.arrays[name], result.attrs[name]) for name in outputs
     }
-    data_vars["failed"] = (("run",), result.failed, {"description": "the run failed numerically; its outputs are NaN"})
+    data_vars["failed"] = (
+        ("run",),
+        result.failed,
+        {"description": "the run failed numerically; its outputs are NaN"},
+    )
     coords.update(_failure_vars(result.reasons))
     ds = xr.Dataset(data_vars, coords=coords)
     ds = ds.assign_coords(sample=sample.drop_vars("run"), distribution=sample["distribution"])
     priors_name = str(sample.attrs.get("priors") or "")
-    ds.attrs.update(_attrs(target, n, int(sample.attrs.get("seed", seed)), priors_name, labels, fixed,
-                           result.failed, result))
+    ds.attrs.update(
+        _attrs(
+            target,
+            n,
+            int(sample.attrs.get("seed", seed)),
+            priors_name,
+            labels,
+            fixed,
+            result.failed,
+            result,
+        )
+    )
     return ds
 
 
 def check_stream_fits(
-    scenarios: Sequence, n: int, folder: str | Path, priors=None, outputs: Sequence[str] | None = None
+    scenarios: Sequence,
+    n: int,
+    folder: str | Path,
+    priors=None,
+    outputs: Sequence[str] | None = None,
 ) -> None:
     """Refuse (one line) streamed ensembles of ``n`` runs of ``scenarios`` into ``folder``
     whose files would not fit on its disk, or whose summaries (about 48 bytes a run:
@@ -147,8 +187,14 @@ def check_stream_fits(
         names = list(outputs) if outputs is not None else list(OUTCOME_VARIABLES)
         job = batches.make_job(target.spec, [], names)
         total += batches.result_memory(job, n) // 2 + 8 * n * width
-    label = f"{len(scenarios)} scenarios" if len(scenarios) > 1 else batches.resolve_target(scenarios[0]).name
-    require_disk(total, folder, f"an ensemble of {n:,} runs of {label}", "use fewer --runs, or another --out")
+    label = (
+        f"{len(scenarios)} scenarios"
+        if len(scenarios) > 1
+        else batches.resolve_target(scenarios[0]).name
+    )
+    require_disk(
+        total, folder, f"an ensemble of {n:,} runs of {label}", "use fewer --runs, or another --out"
+    )
     require_memory(48 * n, f"the summaries of an ensemble of {n:,} runs", "use fewer --runs")
 
 
@@ -174,7 +220,6 @@ def stream_ensemble(
     """
     from kazind.analysis.ensemble_store import EnsembleWriter
 
-
     n = batches._check_count("runs", n)
     sampler = Sampler(seed, priors)
     target, used, fixed, outputs, job = _plan(scenario, sampler.labels, outputs)
@@ -182,24 +227,44 @@ def stream_ensemble(
     columns = [sampler.labels.index(label) for label in used]
     writer = EnsembleWriter(path, n, sampler.labels, sampler.described, outputs, min(batch_size, n))
     try:
+
         def sink(start: int, part) -> None:
             writer.write(start, part, sampler.rows(start, start + part.failed.shape[0]))
 
         rows = batches.Rows(n, len(columns), lambda a, b: sampler.rows(a, b)[:, columns])
         result = batches.run_matrix(
-            job, rows, batch_size=batch_size, workers=workers, scheduler=scheduler,
-            progress=f"ensemble {target.name}" if progress else None, sink=sink,
+            job,
+            rows,
+            batch_size=batch_size,
+            workers=workers,
+            scheduler=scheduler,
+            progress=f"ensemble {target.name}" if progress else None,
+            sink=sink,
         )
-        writer.close(result.failed, result.reasons,
-                     _attrs(target, n, sampler.seed, sampler.priors, sampler.labels, fixed, result.failed, result),
-                     MAX_REASONS)
+        writer.close(
+            result.failed,
+            result.reasons,
+            _attrs(
+                target,
+                n,
+                sampler.seed,
+                sampler.priors,
+                sampler.labels,
+                fixed,
+                result.failed,
+                result,
+            ),
+            MAX_REASONS,
+        )
     except BaseException:
         writer.abort()
         raise
     return xr.open_dataset(path, engine="netcdf4")
 
 
-def run_ensembles(scenarios: Sequence, n: int, seed: int = 0, priors=None, **kwargs) -> dict[str, xr.Dataset]:
+def run_ensembles(
+    scenarios: Sequence, n: int, seed: int = 0, priors=None, **kwargs
+) -> dict[str, xr.Dataset]:
     """One ensemble per scenario, all on the same draws (paired), by scenario name."""
     sample = sample_parameters(n, seed, priors)
     out: dict[str, xr.Dataset] = {}

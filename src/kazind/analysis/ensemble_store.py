@@ -77,10 +77,18 @@ class EnsembleWriter:
         run = self.nc.createVariable("run", "i8", ("run",))
         for s in range(0, self.n, 1_000_000):
             run[s : min(self.n, s + 1_000_000)] = np.arange(s, min(self.n, s + 1_000_000))
-        self.nc.createVariable("parameter", str, ("parameter",))[:] = np.asarray(list(labels), dtype=object)
-        self.nc.createVariable("distribution", str, ("parameter",))[:] = np.asarray(list(described), dtype=object)
+        self.nc.createVariable("parameter", str, ("parameter",))[:] = np.asarray(
+            list(labels), dtype=object
+        )
+        self.nc.createVariable("distribution", str, ("parameter",))[:] = np.asarray(
+            list(described), dtype=object
+        )
         self.nc.createVariable(
-            "sample", "f8", ("run", "parameter"), fill_value=np.nan, chunksizes=(self.chunk, max(1, len(labels)))
+            "sample",
+            "f8",
+            ("run", "parameter"),
+            fill_value=np.nan,
+            chunksizes=(self.chunk, max(1, len(labels))),
         )
         self.made = False
 
@@ -111,7 +119,9 @@ class EnsembleWriter:
         for name in self.outputs:
             self.nc[name][start:stop] = part.arrays[name]
 
-    def close(self, failed: np.ndarray, reasons: Mapping[int, str], attrs: Mapping, limit: int) -> Path:
+    def close(
+        self, failed: np.ndarray, reasons: Mapping[int, str], attrs: Mapping, limit: int
+    ) -> Path:
         """Add ``failed``, the first ``limit`` failure messages and ``attrs``; close the file."""
         if not self.made:
             raise KazindError("the ensemble has no runs to write")

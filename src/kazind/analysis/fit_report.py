@@ -98,8 +98,13 @@ def _row(rt: ResolvedTarget, sim: float, lang: str, bands: dict) -> FitRow:
     )
 
 
-def fit_rows(model: CompiledModel, targets: TargetSet, lang: str = "en",
-             bands: dict | None = None, literature: bool = False) -> list[FitRow]:
+def fit_rows(
+    model: CompiledModel,
+    targets: TargetSet,
+    lang: str = "en",
+    bands: dict | None = None,
+    literature: bool = False,
+) -> list[FitRow]:
     """Run the model once and compare it with every target (and, with ``literature``,
     every literature check: rows whose ``fact_id`` is a ``lit.*`` id, not a fact)."""
     ds = model.run(outputs=targets.variables(), save_step=model.spec.time.dt)
@@ -126,7 +131,9 @@ def summary(rows: list[FitRow]) -> dict[str, str]:
         out[name] = f"{ok} of {len(sel)} within tolerance ({pct:.0f} %)"
     scored = [r for r in rows if r.role in ("fit", "holdout")]
     ok = sum(r.within_tolerance for r in scored)
-    out["all scored"] = f"{ok} of {len(scored)} within tolerance ({100 * ok / max(1, len(scored)):.0f} %)"
+    out["all scored"] = (
+        f"{ok} of {len(scored)} within tolerance ({100 * ok / max(1, len(scored)):.0f} %)"
+    )
     return out
 
 
@@ -152,7 +159,9 @@ class HistoryRow:
     note: str
 
 
-def history_rows(rows: list[FitRow], targets: TargetSet, facts=None, lang: str = "en") -> list[HistoryRow]:
+def history_rows(
+    rows: list[FitRow], targets: TargetSet, facts=None, lang: str = "en"
+) -> list[HistoryRow]:
     """Every quantitative figure of the record and of the literature checks, with its status."""
     from kazind.record.facts import default_table, format_value
 
@@ -172,21 +181,58 @@ def history_rows(rows: list[FitRow], targets: TargetSet, facts=None, lang: str =
             for r in by_fact[fact.id]:
                 rt = keyed[r.target]
                 model = r.simulated / rt.target.scale if rt.target.observed is None else r.simulated
-                unit = {"percent": " %", "dimensionless": "", "times": "x"}.get(fact.unit, f" {fact.unit}")
-                out.append(HistoryRow(fact.id, statement, published, f"{_fmt(model)}{unit if rt.target.observed is None else ''}",
-                                      STATUS[r.role],
-                                      r.within_tolerance if r.role in ("fit", "holdout") else None,
-                                      f"{r.variable}{f'[{r.element}]' if r.element else ''} at {r.at:g}"))
+                unit = {"percent": " %", "dimensionless": "", "times": "x"}.get(
+                    fact.unit, f" {fact.unit}"
+                )
+                out.append(
+                    HistoryRow(
+                        fact.id,
+                        statement,
+                        published,
+                        f"{_fmt(model)}{unit if rt.target.observed is None else ''}",
+                        STATUS[r.role],
+                        r.within_tolerance if r.role in ("fit", "holdout") else None,
+                        f"{r.variable}{f'[{r.element}]' if r.element else ''} at {r.at:g}",
+                    )
+                )
         elif fact.id in unexpressed:
             u = unexpressed[fact.id]
-            out.append(HistoryRow(fact.id, statement, published, "", "input" if u.use == "input" else "not expressible",
-                                  None, u.why))
+            out.append(
+                HistoryRow(
+                    fact.id,
+                    statement,
+                    published,
+                    "",
+                    "input" if u.use == "input" else "not expressible",
+                    None,
+                    u.why,
+                )
+            )
         else:
-            out.append(HistoryRow(fact.id, statement, published, "", "not expressible", None, "no link in targets.yaml"))
+            out.append(
+                HistoryRow(
+                    fact.id,
+                    statement,
+                    published,
+                    "",
+                    "not expressible",
+                    None,
+                    "no link in targets.yaml",
+                )
+            )
     for r in rows:
         if r.literature:
-            out.append(HistoryRow(r.fact_id, r.statement, _fmt(r.observed), _fmt(r.simulated), "held out (literature)",
-                                  r.within_tolerance, f"{r.variable}{f'[{r.element}]' if r.element else ''} at {r.at:g}"))
+            out.append(
+                HistoryRow(
+                    r.fact_id,
+                    r.statement,
+                    _fmt(r.observed),
+                    _fmt(r.simulated),
+                    "held out (literature)",
+                    r.within_tolerance,
+                    f"{r.variable}{f'[{r.element}]' if r.element else ''} at {r.at:g}",
+                )
+            )
     return out
 
 
@@ -221,14 +267,24 @@ def posterior_rows(path: str | Path = CALIBRATED_FILE) -> list[PosteriorRow]:
     for label, p in params.items():
         prior = p.get("prior") or {}
         post = p.get("posterior") or {}
-        out.append(PosteriorRow(
-            label=str(label), prior_mean=float(prior.get("mean", np.nan)), prior_sd=float(prior.get("sd", np.nan)),
-            prior_source=str(prior.get("source", "")), map_value=float(p["value"]),
-            posterior_mean=post.get("mean"), posterior_sd=post.get("sd"), p05=post.get("p05"), p95=post.get("p95"),
-            rhat=p.get("rhat"), ess=p.get("ess"),
-            verdict="pinned by the data" if p.get("pinned_by_data") else "rests on the prior",
-            on_bound=str(p.get("on_bound", "")), autocorrelation_time=p.get("autocorrelation_time"),
-        ))
+        out.append(
+            PosteriorRow(
+                label=str(label),
+                prior_mean=float(prior.get("mean", np.nan)),
+                prior_sd=float(prior.get("sd", np.nan)),
+                prior_source=str(prior.get("source", "")),
+                map_value=float(p["value"]),
+                posterior_mean=post.get("mean"),
+                posterior_sd=post.get("sd"),
+                p05=post.get("p05"),
+                p95=post.get("p95"),
+                rhat=p.get("rhat"),
+                ess=p.get("ess"),
+                verdict="pinned by the data" if p.get("pinned_by_data") else "rests on the prior",
+                on_bound=str(p.get("on_bound", "")),
+                autocorrelation_time=p.get("autocorrelation_time"),
+            )
+        )
     return out
 
 
@@ -245,9 +301,9 @@ def sampler_summary(path: str | Path = CALIBRATED_FILE) -> dict[str, str]:
     tau = info.get("autocorrelation_time") or {}
     out = {
         "sampler": f"{info.get('walkers')} walkers x {info.get('steps')} steps, burn-in {info.get('burn_in')}, "
-                   f"thin {info.get('thin')}, acceptance {info.get('acceptance')}",
+        f"thin {info.get('thin')}, acceptance {info.get('acceptance')}",
         "autocorrelation time": f"longest {tau.get('max')} steps, median {tau.get('median')}; "
-                                f"chain {'longer' if info.get('converged_by_tau') else 'shorter'} than 50 of them",
+        f"chain {'longer' if info.get('converged_by_tau') else 'shorter'} than 50 of them",
     }
     fixed = (doc.get("provenance") or {}).get("conditional_on")
     if fixed:
@@ -268,8 +324,10 @@ def diagnostics_summary(rows: list[PosteriorRow]) -> dict[str, str]:
         "pinned by the data": f"{pinned} (posterior sd below half the prior's)",
         "rest on their priors": str(len(rows) - pinned),
         "R-hat": f"worst {max(rhat):.3f}; {sum(x <= 1.1 for x in rhat)} of {len(rhat)} at or below 1.1",
-        "bulk effective sample size": (f"least {min(ess):.0f}, median {float(np.median(ess)):.0f}; "
-                                       f"{sum(x > 400 for x in ess)} of {len(ess)} above 400"),
+        "bulk effective sample size": (
+            f"least {min(ess):.0f}, median {float(np.median(ess)):.0f}; "
+            f"{sum(x > 400 for x in ess)} of {len(ess)} above 400"
+        ),
         "on a bound": ", ".join(bound) if bound else "none",
     }
 
@@ -290,48 +348,129 @@ def _table(head: tuple, body: list[tuple], classes: list[str] | None = None) -> 
     rows = []
     for i, row in enumerate(body):
         cls = f' class="{classes[i]}"' if classes else ""
-        rows.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
+        rows.append(
+            f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+        )
     return f"<table><tr>{cells}</tr>{''.join(rows)}</table>"
 
 
-def to_html(rows: list[FitRow], targets: TargetSet, history: list[HistoryRow] | None = None,
-            posterior: list[PosteriorRow] | None = None) -> str:
+def to_html(
+    rows: list[FitRow],
+    targets: TargetSet,
+    history: list[HistoryRow] | None = None,
+    posterior: list[PosteriorRow] | None = None,
+) -> str:
     """A self-contained HTML page of the report: targets, history check, posterior."""
-    head = ("fact", "role", "variable", "at", "observed", "simulated", "90 % band", "residual", "within")
+    head = (
+        "fact",
+        "role",
+        "variable",
+        "at",
+        "observed",
+        "simulated",
+        "90 % band",
+        "residual",
+        "within",
+    )
     body, classes = [], []
     for r in rows:
-        classes.append("ok" if r.within_tolerance else ("na" if r.role in ("input", "check") else "miss"))
+        classes.append(
+            "ok" if r.within_tolerance else ("na" if r.role in ("input", "check") else "miss")
+        )
         var = r.variable + (f"[{r.element}]" if r.element else "")
         band = f"{_fmt(r.p05)}–{_fmt(r.p95)}" if r.p05 is not None else ""
-        body.append((r.fact_id, r.role, f"{var} ({r.measure})", f"{r.at:g}", f"{_fmt(r.observed)} ({r.comparison})",
-                     _fmt(r.simulated), band, f"{r.residual:.2f}", "yes" if r.within_tolerance else "no"))
+        body.append(
+            (
+                r.fact_id,
+                r.role,
+                f"{var} ({r.measure})",
+                f"{r.at:g}",
+                f"{_fmt(r.observed)} ({r.comparison})",
+                _fmt(r.simulated),
+                band,
+                f"{r.residual:.2f}",
+                "yes" if r.within_tolerance else "no",
+            )
+        )
     summ = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in summary(rows).items())
     parts = [f"<h1>Fit report</h1><ul>{summ}</ul>", _table(head, body, classes)]
     if posterior:
-        diag = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in diagnostics_summary(posterior).items())
-        pbody = [(p.label, f"{p.prior_mean:.4g} ± {p.prior_sd:.3g}", _fmt(p.map_value),
-                  f"{_fmt(p.posterior_mean)} ± {_fmt(p.posterior_sd)}", f"{_fmt(p.p05)}–{_fmt(p.p95)}",
-                  _fmt(p.rhat), _fmt(p.ess), p.verdict, p.on_bound, p.prior_source) for p in posterior]
-        diag += "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in sampler_summary().items())
-        parts += ["<h2>Parameters: prior against posterior</h2>", f"<ul>{diag}</ul>",
-                  _table(("parameter", "prior", "MAP", "posterior", "90 %", "R-hat", "bulk ESS", "verdict", "on a bound",
-                          "prior's source"), pbody)]
+        diag = "".join(
+            f"<li>{html.escape(k)}: {html.escape(v)}</li>"
+            for k, v in diagnostics_summary(posterior).items()
+        )
+        pbody = [
+            (
+                p.label,
+                f"{p.prior_mean:.4g} ± {p.prior_sd:.3g}",
+                _fmt(p.map_value),
+                f"{_fmt(p.posterior_mean)} ± {_fmt(p.posterior_sd)}",
+                f"{_fmt(p.p05)}–{_fmt(p.p95)}",
+                _fmt(p.rhat),
+                _fmt(p.ess),
+                p.verdict,
+                p.on_bound,
+                p.prior_source,
+            )
+            for p in posterior
+        ]
+        diag += "".join(
+            f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in sampler_summary().items()
+        )
+        parts += [
+            "<h2>Parameters: prior against posterior</h2>",
+            f"<ul>{diag}</ul>",
+            _table(
+                (
+                    "parameter",
+                    "prior",
+                    "MAP",
+                    "posterior",
+                    "90 %",
+                    "R-hat",
+                    "bulk ESS",
+                    "verdict",
+                    "on a bound",
+                    "prior's source",
+                ),
+                pbody,
+            ),
+        ]
     if history:
-        hbody = [(h.source_id, h.status, h.published, h.model, "" if h.within is None else ("yes" if h.within else "no"),
-                  h.statement, h.note) for h in history]
+        hbody = [
+            (
+                h.source_id,
+                h.status,
+                h.published,
+                h.model,
+                "" if h.within is None else ("yes" if h.within else "no"),
+                h.statement,
+                h.note,
+            )
+            for h in history
+        ]
         hclasses = ["ok" if h.within else ("miss" if h.within is False else "na") for h in history]
-        parts += ["<h2>History check: every figure of the record and the literature</h2>",
-                  _table(("figure", "status", "published", "model", "within", "statement", "note"), hbody, hclasses)]
+        parts += [
+            "<h2>History check: every figure of the record and the literature</h2>",
+            _table(
+                ("figure", "status", "published", "model", "within", "statement", "note"),
+                hbody,
+                hclasses,
+            ),
+        ]
     else:
         un = "".join(
             f"<li><code>{html.escape(u.fact)}</code> ({u.use.replace('_', ' ')}): {html.escape(u.why)}</li>"
             for u in targets.unexpressed
         )
-        parts.append(f"<h2>Facts that are not targets: inputs, and what the model cannot express</h2><ul>{un}</ul>")
+        parts.append(
+            f"<h2>Facts that are not targets: inputs, and what the model cannot express</h2><ul>{un}</ul>"
+        )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>kazind fit report</title>"
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
         "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}.ok{background:#e8f5e9}"
         ".miss{background:#ffebee}.na{color:#777}</style></head><body>"
-        + "".join(parts) + "</body></html>"
+        + "".join(parts)
+        + "</body></html>"
     )

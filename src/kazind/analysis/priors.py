@@ -92,7 +92,9 @@ class Distribution:
         if self.kind == "triangular":
             return f"triangular({self.low:.6g}, {self.mode:.6g}, {self.high:.6g})"
         text = f"normal({self.mean:.6g}, {self.std:.6g}) truncated to [{self.low:.6g}, {self.high:.6g}]"
-        return text + (f" (flat: std over {FLAT_RATIO:g} x the range, drawn uniform)" if self.flat else "")
+        return text + (
+            f" (flat: std over {FLAT_RATIO:g} x the range, drawn uniform)" if self.flat else ""
+        )
 
 
 def calibrated_distributions(path: str | Path = CALIBRATED_FILE) -> list[Distribution]:
@@ -113,7 +115,9 @@ def _read_distributions(path: str | Path) -> tuple[Distribution, ...]:
             value, std = float(entry["value"]), float(entry.get("std") or 0.0)
             low, high = (float(b) for b in entry["bounds"])
         except (KeyError, TypeError, ValueError):
-            raise doc.error("each parameter needs 'value', 'std' and 'bounds'", ("parameters", label)) from None
+            raise doc.error(
+                "each parameter needs 'value', 'std' and 'bounds'", ("parameters", label)
+            ) from None
         if not math.isfinite(std) or std <= 0 or high <= low:
             out.append(Distribution(str(label), "fixed", low, high, mean=value))
         else:
@@ -179,29 +183,45 @@ def load_priors(
             if bounds is None:
                 raise doc.error(
                     f"{label!r} is not a calibrated parameter nor a bounded constant of the model "
-                    "(give NAME or NAME[ELEMENT])", where
+                    "(give NAME or NAME[ELEMENT])",
+                    where,
                 )
             low, high = bounds
         if not isinstance(entry, dict) or "dist" not in entry:
-            raise doc.error(f"{label}: expected a mapping with 'dist' ({', '.join(DISTRIBUTIONS)})", where)
+            raise doc.error(
+                f"{label}: expected a mapping with 'dist' ({', '.join(DISTRIBUTIONS)})", where
+            )
         kind = entry["dist"]
         if kind not in DISTRIBUTIONS:
-            raise doc.error(f"{label}: unknown dist {kind!r}; choose {', '.join(DISTRIBUTIONS)}", where + ("dist",))
-        allowed = {"uniform": {"low", "high"}, "normal": {"mean", "std", "low", "high"},
-                   "triangular": {"low", "mode", "high"}}[kind]
+            raise doc.error(
+                f"{label}: unknown dist {kind!r}; choose {', '.join(DISTRIBUTIONS)}",
+                where + ("dist",),
+            )
+        allowed = {
+            "uniform": {"low", "high"},
+            "normal": {"mean", "std", "low", "high"},
+            "triangular": {"low", "mode", "high"},
+        }[kind]
         extra = sorted(set(entry) - allowed - {"dist"})
         if extra:
-            raise doc.error(f"{label}: unexpected key(s) for {kind}: {', '.join(extra)}", where + (extra[0],))
+            raise doc.error(
+                f"{label}: unexpected key(s) for {kind}: {', '.join(extra)}", where + (extra[0],)
+            )
         nums: dict[str, float] = {}
         for key in allowed & set(entry):
             value = entry[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
                 raise doc.error(f"{label}: {key} must be a number, got {value!r}", where + (key,))
             nums[key] = float(value)
         lo, hi = nums.get("low", low), nums.get("high", high)
         if lo < low or hi > high:
             raise doc.error(
-                f"{label}: [{lo:g}, {hi:g}] goes outside the parameter's bounds [{low:g}, {high:g}]", where
+                f"{label}: [{lo:g}, {hi:g}] goes outside the parameter's bounds [{low:g}, {high:g}]",
+                where,
             )
         if not lo < hi:
             raise doc.error(f"{label}: low must be below high ({lo:g} >= {hi:g})", where)
@@ -212,7 +232,9 @@ def load_priors(
             if "mode" not in nums:
                 raise doc.error(f"{label}: triangular needs 'mode'", where)
             if not lo <= nums["mode"] <= hi:
-                raise doc.error(f"{label}: mode {nums['mode']:g} is outside [{lo:g}, {hi:g}]", where + ("mode",))
+                raise doc.error(
+                    f"{label}: mode {nums['mode']:g} is outside [{lo:g}, {hi:g}]", where + ("mode",)
+                )
             out[label] = Distribution(label, "triangular", lo, hi, mode=nums["mode"], source=src)
         else:
             for key in ("mean", "std"):
@@ -221,8 +243,12 @@ def load_priors(
             if nums["std"] <= 0:
                 raise doc.error(f"{label}: std must be positive", where + ("std",))
             if not lo <= nums["mean"] <= hi:
-                raise doc.error(f"{label}: mean {nums['mean']:g} is outside [{lo:g}, {hi:g}]", where + ("mean",))
-            out[label] = Distribution(label, "normal", lo, hi, mean=nums["mean"], std=nums["std"], source=src)
+                raise doc.error(
+                    f"{label}: mean {nums['mean']:g} is outside [{lo:g}, {hi:g}]", where + ("mean",)
+                )
+            out[label] = Distribution(
+                label, "normal", lo, hi, mean=nums["mean"], std=nums["std"], source=src
+            )
     return out
 
 
@@ -313,7 +339,8 @@ class Sampler:
         """All ``n`` draws as a DataArray (run, parameter)."""
         n = batches._check_count("runs", n)
         require_memory(
-            4 * 8 * n * self.width, f"{n:,} draws of {len(self.dists)} parameters",
+            4 * 8 * n * self.width,
+            f"{n:,} draws of {len(self.dists)} parameters",
             "use fewer runs, or kazind ensemble --out, which makes them batch by batch",
         )
         return xr.DataArray(
@@ -329,7 +356,9 @@ class Sampler:
         )
 
 
-def sample_parameters(n: int, seed: int, priors: str | Path | Mapping | None = None) -> xr.DataArray:
+def sample_parameters(
+    n: int, seed: int, priors: str | Path | Mapping | None = None
+) -> xr.DataArray:
     """``n`` draws of the calibrated parameters: a DataArray (run, parameter).
 
     See the module docstring for the distributions; the coordinate ``distribution``

@@ -80,8 +80,14 @@ def _sobol_sample(problem: dict, n: int, seed: int) -> np.ndarray:
 def _sobol_analyze(problem, x, y, *, num_resamples, conf_level, seed):
     from SALib.analyze import sobol
 
-    return sobol.analyze(problem, y, calc_second_order=False, num_resamples=num_resamples,
-                         conf_level=conf_level, seed=seed)  # fmt: skip
+    return sobol.analyze(
+        problem,
+        y,
+        calc_second_order=False,
+        num_resamples=num_resamples,
+        conf_level=conf_level,
+        seed=seed,
+    )
 
 
 def _morris_sample(problem: dict, n: int, seed: int) -> np.ndarray:
@@ -93,8 +99,15 @@ def _morris_sample(problem: dict, n: int, seed: int) -> np.ndarray:
 def _morris_analyze(problem, x, y, *, num_resamples, conf_level, seed):
     from SALib.analyze import morris
 
-    return morris.analyze(problem, x, y, num_resamples=num_resamples, conf_level=conf_level,
-                          num_levels=MORRIS_LEVELS, seed=seed)  # fmt: skip
+    return morris.analyze(
+        problem,
+        x,
+        y,
+        num_resamples=num_resamples,
+        conf_level=conf_level,
+        num_levels=MORRIS_LEVELS,
+        seed=seed,
+    )
 
 
 #: The sensitivity methods, one row each: a new method is one row here.
@@ -172,7 +185,9 @@ def _check_fits(target, method, samples, d, outcomes, batch_size, workers, num_r
 
     runs = samples * get_method(method).runs_per_group(d)
     k = len(outcomes)
-    job = batches.make_job(target.spec, [], tuple(dict.fromkeys(o.variable for o in outcomes)), outcomes)
+    job = batches.make_job(
+        target.spec, [], tuple(dict.fromkeys(o.variable for o in outcomes)), outcomes
+    )
     engine = batches.batch_memory(job, batch_size, runs) * (workers or 1)
     per_sample = 8 * ((d + 2) * (2 * d + 2 * k) + d + 4 * num_resamples)
     fits = max(0, (memory_budget() - engine) // per_sample)
@@ -227,7 +242,11 @@ def sensitivity(
     variables = tuple(dict.fromkeys(o.variable for o in outcomes))
     job = batches.make_job(target.spec, labels, variables, outcomes)
     result = batches.run_matrix(
-        job, x, batch_size=batch_size, workers=workers, scheduler=scheduler,
+        job,
+        x,
+        batch_size=batch_size,
+        workers=workers,
+        scheduler=scheduler,
         progress=f"{method} {target.name}" if progress else None,
     )
     y = result.arrays["outcomes"]
@@ -249,15 +268,26 @@ def sensitivity(
                 for name in names:
                     out[name][k] = 0.0
                 continue
-            res = how.analyze(problem, x_ok, yk, num_resamples=num_resamples, conf_level=conf_level,
-                              seed=int(seed))  # fmt: skip
+            res = how.analyze(
+                problem,
+                x_ok,
+                yk,
+                num_resamples=num_resamples,
+                conf_level=conf_level,
+                seed=int(seed),
+            )
             for name in names:
                 out[name][k] = np.asarray(res[name], dtype=float)
     notes += [n for n in dict.fromkeys(_warning_text(w) for w in caught) if n not in notes]
 
-    descriptions = {name: text.format(conf=f"{conf_level:.0%}") for name, text in how.indices.items()}
+    descriptions = {
+        name: text.format(conf=f"{conf_level:.0%}") for name, text in how.indices.items()
+    }
     ds = xr.Dataset(
-        {name: (("outcome", "parameter"), out[name], {"description": descriptions[name]}) for name in names},
+        {
+            name: (("outcome", "parameter"), out[name], {"description": descriptions[name]})
+            for name in names
+        },
         coords={
             "outcome": [o.name for o in outcomes],
             "outcome_label": ("outcome", [o.title() for o in outcomes]),
@@ -276,7 +306,8 @@ def sensitivity(
             "groups_used": int(keep.sum()),
             "failed_runs": int(bad.sum()),
             "parameters": labels,
-            "ranges": "given" if parameters is not None
+            "ranges": "given"
+            if parameters is not None
             else f"calibrated value +- {SPREAD:g} std (Laplace), clipped to the bounds; uniform",
             "fixed_by_scenario": left_out,
             "outcomes": [o.name for o in outcomes],

@@ -23,7 +23,9 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # 90 % band, 50 % band, median
 # ---------------------------------------------------------------- summaries
 
 
-def fan_quantiles(ens: xr.Dataset, variable: str, quantiles: Sequence[float] = QUANTILES) -> xr.DataArray:
+def fan_quantiles(
+    ens: xr.Dataset, variable: str, quantiles: Sequence[float] = QUANTILES
+) -> xr.DataArray:
     """Quantiles over runs of ``variable`` (failed runs left out): dims (quantile, time, ...).
 
     Read a block of times at a time (all runs of each), so that an ensemble on disk
@@ -41,16 +43,27 @@ def fan_quantiles(ens: xr.Dataset, variable: str, quantiles: Sequence[float] = Q
     first = rest[0] if rest else None
     inner = math.prod(shape[1:]) if rest else 1
     for block in blocks(shape[0] if rest else 1, 8 * n * inner * 3):
-        values = np.asarray(data[:, block].values if first else data.values, dtype=float).reshape(n, -1)
+        values = np.asarray(data[:, block].values if first else data.values, dtype=float).reshape(
+            n, -1
+        )
         if failed is not None and failed.any():
             values[failed] = np.nan
         with np.errstate(all="ignore"):
-            q = np.nanquantile(values, list(quantiles), axis=0) if n else np.full((len(quantiles), values.shape[1]), np.nan)
+            q = (
+                np.nanquantile(values, list(quantiles), axis=0)
+                if n
+                else np.full((len(quantiles), values.shape[1]), np.nan)
+            )
         out[:, block.start * inner : block.stop * inner] = q
     coords = {"quantile": list(quantiles)}
     coords.update({d: data[d].values for d in rest if d in data.coords})
-    return xr.DataArray(out.reshape((len(quantiles), *shape)), dims=("quantile", *rest), coords=coords,
-                        name=variable, attrs=dict(data.attrs))
+    return xr.DataArray(
+        out.reshape((len(quantiles), *shape)),
+        dims=("quantile", *rest),
+        coords=coords,
+        name=variable,
+        attrs=dict(data.attrs),
+    )
 
 
 def _outcome(o: str | Outcome) -> Outcome:
@@ -65,14 +78,21 @@ def _paired(ens_a: xr.Dataset, ens_b: xr.Dataset) -> None:
 
         a, b = ens_a["sample"], ens_b["sample"]
         if a.shape != b.shape:
-            raise KazindError("the ensembles were not run on the same draws (seed, runs and priors must match)")
+            raise KazindError(
+                "the ensembles were not run on the same draws (seed, runs and priors must match)"
+            )
         for block in blocks(a.shape[0], 16 * max(1, a.shape[1])):
             if not np.array_equal(a[block].values, b[block].values):
-                raise KazindError("the ensembles were not run on the same draws (seed, runs and priors must match)")
+                raise KazindError(
+                    "the ensembles were not run on the same draws (seed, runs and priors must match)"
+                )
 
 
 def probability_better(
-    ens_a: xr.Dataset, ens_b: xr.Dataset, outcome: str | Outcome, higher_is_better: bool | None = None
+    ens_a: xr.Dataset,
+    ens_b: xr.Dataset,
+    outcome: str | Outcome,
+    higher_is_better: bool | None = None,
 ) -> float:
     """Share of paired draws in which A does better than B on ``outcome``, ties half.
 
@@ -99,7 +119,9 @@ def share_better(a: np.ndarray, b: np.ndarray, higher_is_better: bool | None = T
     return float((wins.sum() + 0.5 * ties.sum()) / ok.sum())
 
 
-def probability_table(ens_a: xr.Dataset, ens_b: xr.Dataset, outcomes: Sequence = OUTCOMES) -> list[dict]:
+def probability_table(
+    ens_a: xr.Dataset, ens_b: xr.Dataset, outcomes: Sequence = OUTCOMES
+) -> list[dict]:
     """For each outcome: direction, P(A better), P(B better), ties, medians, runs used."""
     rows = []
     for item in outcomes:
@@ -110,7 +132,9 @@ def probability_table(ens_a: xr.Dataset, ens_b: xr.Dataset, outcomes: Sequence =
             {
                 "outcome": o.name,
                 "label": o.title(),
-                "better_if": {True: "higher", False: "lower", None: "none (A higher)"}[o.higher_is_better],
+                "better_if": {True: "higher", False: "lower", None: "none (A higher)"}[
+                    o.higher_is_better
+                ],
                 "p_a_better": probability_better(ens_a, ens_b, o),
                 "p_b_better": probability_better(ens_b, ens_a, o),
                 "share_tied": float(np.mean(a[ok] == b[ok])) if ok.any() else math.nan,

@@ -45,7 +45,9 @@ def _out_dir(out: Path | None, command: str) -> Path:
     return check_output_dir(out)
 
 
-def _count(value: int | None, flag: str, minimum: int = 1, maximum: int | None = None) -> int | None:
+def _count(
+    value: int | None, flag: str, minimum: int = 1, maximum: int | None = None
+) -> int | None:
     from kazind.common.checks import MAX_COUNT, check_count
 
     return None if value is None else check_count(flag, value, minimum, maximum or MAX_COUNT)
@@ -68,10 +70,18 @@ def ensemble_command(
     runs: int = typer.Option(None, "--runs", help="number of parameter draws (N >= 1)"),
     seed: int = typer.Option(0, "--seed", help="seed of the draws (default 0)"),
     batch_size: int = typer.Option(2000, "--batch-size", help="runs per engine batch"),
-    workers: int = typer.Option(None, "--workers", help="run batches on a local Dask cluster of N processes"),
-    scheduler: str = typer.Option(None, "--scheduler", help="run batches on the Dask cluster at ADDRESS"),
-    priors: Path = typer.Option(None, "--priors", help="YAML file of distributions that override the calibrated ones"),
-    out: Path = typer.Option(None, "--out", help="directory for the NetCDF files, charts and tables"),
+    workers: int = typer.Option(
+        None, "--workers", help="run batches on a local Dask cluster of N processes"
+    ),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="run batches on the Dask cluster at ADDRESS"
+    ),
+    priors: Path = typer.Option(
+        None, "--priors", help="YAML file of distributions that override the calibrated ones"
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="directory for the NetCDF files, charts and tables"
+    ),
 ) -> None:
     """Monte Carlo ensemble over the calibrated parameters' uncertainty, with fan charts."""
     from kazind.analysis import charts as charts_mod
@@ -108,7 +118,13 @@ def ensemble_command(
             for target in targets:  # each streamed to its NetCDF file batch by batch
                 nc = files.stage(f"ensemble-{_safe(target.name)}.nc")
                 ensembles[target.name] = ens_mod.stream_ensemble(
-                    target, runs, seed, nc, priors=priors, batch_size=batch_size, scheduler=client,
+                    target,
+                    runs,
+                    seed,
+                    nc,
+                    priors=priors,
+                    batch_size=batch_size,
+                    scheduler=client,
                     progress=True,
                 )
             for name, ds in ensembles.items():
@@ -120,7 +136,9 @@ def ensemble_command(
                 base = names[0]
                 for other in names[1:]:
                     rows = summaries_mod.probability_table(ensembles[other], ensembles[base])
-                    write_records(files.stage(f"probability-{_safe(other)}-vs-{_safe(base)}.csv"), rows)
+                    write_records(
+                        files.stage(f"probability-{_safe(other)}-vs-{_safe(base)}.csv"), rows
+                    )
                     _print_probability(rows, other, base, runs)
             _print_ensemble_summary(ensembles)
             notes = [_failures(name, ds) for name, ds in ensembles.items()]
@@ -158,8 +176,14 @@ def _print_probability(rows: list[dict], a: str, b: str, runs: int) -> None:
     for col in ("outcome", "better if", f"P({a} better)", "tied", f"median {a}", f"median {b}"):
         table.add_column(col, justify="left" if col in ("outcome", "better if") else "right")
     for r in rows:
-        table.add_row(r["label"], r["better_if"], f"{r['p_a_better']:.3f}", f"{r['share_tied']:.3f}",
-                      f"{r['median_a']:,.4g}", f"{r['median_b']:,.4g}")
+        table.add_row(
+            r["label"],
+            r["better_if"],
+            f"{r['p_a_better']:.3f}",
+            f"{r['share_tied']:.3f}",
+            f"{r['median_a']:,.4g}",
+            f"{r['median_b']:,.4g}",
+        )
     plain_console().print(table)
 
 
@@ -190,11 +214,17 @@ def _print_ensemble_summary(ensembles) -> None:
 def sensitivity_command(
     scenario: str = typer.Argument(None, help="scenario (name or file)"),
     method: str = typer.Option("sobol", "--method", help="sobol or morris"),
-    samples: int = typer.Option(None, "--samples", help="base samples (Sobol, best a power of 2) or trajectories (Morris)"),
+    samples: int = typer.Option(
+        None, "--samples", help="base samples (Sobol, best a power of 2) or trajectories (Morris)"
+    ),
     seed: int = typer.Option(0, "--seed", help="seed of the sample and the bootstrap (default 0)"),
     batch_size: int = typer.Option(2000, "--batch-size", help="runs per engine batch"),
-    workers: int = typer.Option(None, "--workers", help="run batches on a local Dask cluster of N processes"),
-    scheduler: str = typer.Option(None, "--scheduler", help="run batches on the Dask cluster at ADDRESS"),
+    workers: int = typer.Option(
+        None, "--workers", help="run batches on a local Dask cluster of N processes"
+    ),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="run batches on the Dask cluster at ADDRESS"
+    ),
     out: Path = typer.Option(None, "--out", help="directory for the NetCDF file and the chart"),
 ) -> None:
     """Sobol or Morris sensitivity of the 1940 outcomes to the calibrated parameters."""
@@ -215,14 +245,25 @@ def sensitivity_command(
     seed = check_seed(seed, "--seed")
     _cluster_options(workers, scheduler)
     out = _out_dir(out, "sensitivity")
-    ds = sensitivity(scenario, method, samples, seed, batch_size=batch_size, workers=workers,
-                     scheduler=scheduler, progress=True)
+    ds = sensitivity(
+        scenario,
+        method,
+        samples,
+        seed,
+        batch_size=batch_size,
+        workers=workers,
+        scheduler=scheduler,
+        progress=True,
+    )
     for note in ds.attrs.get("warnings") or []:
         typer.echo(f"kazind: warning: SALib: {note}", err=True)
     stem = f"sensitivity-{_safe(ds.attrs['scenario'])}-{method}"
 
-    with OutputSet(out, f"kazind sensitivity {ds.attrs['scenario']} --method {method} --samples {samples} "
-                        f"--seed {seed}") as files:
+    with OutputSet(
+        out,
+        f"kazind sensitivity {ds.attrs['scenario']} --method {method} --samples {samples} "
+        f"--seed {seed}",
+    ) as files:
         write_sensitivity(ds, files.stage(f"{stem}.nc"))
         write_html(sensitivity_chart(ds), files.stage(f"{stem}.html"))
         write_sensitivity_png(ds, files.stage(f"{stem}.png"))

@@ -23,12 +23,15 @@ from kazind.common.langs import LANGS
 
 def serve_command(
     host: str = typer.Option(
-        "127.0.0.1", "--host",
+        "127.0.0.1",
+        "--host",
         help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0: every network of this machine)",
-    ),  # fmt: skip
+    ),
     port: int = typer.Option(8050, "--port", help="port to listen on"),
     workers: int = typer.Option(
-        1, "--workers", help="processes answering requests at once (each a few threads; at most the number of cores)"
+        1,
+        "--workers",
+        help="processes answering requests at once (each a few threads; at most the number of cores)",
     ),
 ) -> None:
     """Serve the explorer (timeline, map, scenarios, record, model) in Kazakh, Russian and English."""
@@ -52,7 +55,10 @@ def serve_command(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"kazind explorer: open http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo(f"kazind explorer: listening on {host}: other machines of the network can open it too", err=True)
+        typer.echo(
+            f"kazind explorer: listening on {host}: other machines of the network can open it too",
+            err=True,
+        )
     serve(host=host, port=port, workers=workers)
 
 
@@ -60,13 +66,26 @@ REPORT_FORMATS = ("html", "pdf", "interactive")
 
 
 def report_command(
-    scenarios: list[str] = typer.Argument(None, help="scenario names to compare (historical first is usual)"),
-    out: Path = typer.Option(None, "--out", help="file to write (.html, or .pdf with --format pdf)"),
-    lang: str = typer.Option("kk", "--lang", help="kk, ru or en (interactive: several, e.g. kk,ru,en)"),
-    fmt: str = typer.Option("html", "--format", help="html: the lesson's handout; pdf: the same on A4 (needs "
-                            "Chromium); interactive: the explorer's charts and fit report"),
-    chapters: str = typer.Option(None, "--chapters", help="the story's chapters to include: 1,3,5 or 2-4 or ids "
-                                 "(default: all)"),
+    scenarios: list[str] = typer.Argument(
+        None, help="scenario names to compare (historical first is usual)"
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="file to write (.html, or .pdf with --format pdf)"
+    ),
+    lang: str = typer.Option(
+        "kk", "--lang", help="kk, ru or en (interactive: several, e.g. kk,ru,en)"
+    ),
+    fmt: str = typer.Option(
+        "html",
+        "--format",
+        help="html: the lesson's handout; pdf: the same on A4 (needs "
+        "Chromium); interactive: the explorer's charts and fit report",
+    ),
+    chapters: str = typer.Option(
+        None,
+        "--chapters",
+        help="the story's chapters to include: 1,3,5 or 2-4 or ids (default: all)",
+    ),
 ) -> None:
     """Write the lesson's handout (introduction, chapters, key, scenarios, source sentences, questions) as one
     offline HTML file or an A4 PDF, or the explorer's interactive charts (--format interactive)."""
@@ -77,7 +96,9 @@ def report_command(
     if fmt not in REPORT_FORMATS:
         raise KazindError(f"--format must be html, pdf or interactive, got {fmt!r}")
     if not scenarios:
-        raise KazindError("report: name at least one scenario, e.g. 'kazind report historical --out report.html'")
+        raise KazindError(
+            "report: name at least one scenario, e.g. 'kazind report historical --out report.html'"
+        )
     if out is None:
         raise KazindError(f"report: --out FILE.{'pdf' if fmt == 'pdf' else 'html'} is required")
     from kazind.common.atomic import check_output_file
@@ -85,14 +106,18 @@ def report_command(
     check_output_file(out)
     if fmt == "interactive":
         if chapters is not None:
-            raise KazindError("--chapters is for the handout (--format html or pdf), not --format interactive")
+            raise KazindError(
+                "--chapters is for the handout (--format html or pdf), not --format interactive"
+            )
         from kazind.explorer.report import write_report
 
         size = write_report(scenarios, out, langs)
         typer.echo(f"wrote {out} ({size / 1e6:.1f} MB, {', '.join(langs)})")
         return
     if len(langs) > 1:
-        raise KazindError("the handout is in one language: give one of kk, ru, en to --lang (run once per language)")
+        raise KazindError(
+            "the handout is in one language: give one of kk, ru, en to --lang (run once per language)"
+        )
     from kazind.explorer.handout import write_handout
 
     size = write_handout(scenarios, out, langs[0], fmt=fmt, chapters=chapters)

@@ -37,15 +37,52 @@ from kazind.record.validate import YEAR_RANGE
 FORMATS = ("table", "csv", "json")
 #: The table's title and column headings in the reader's language.
 TABLE_LABELS = {
-    "kk": {"title": "Деректер", "when": "уақыты", "value": "мәні", "statement": "тұжырым", "source": "дереккөз"},
-    "ru": {"title": "Факты", "when": "когда", "value": "значение", "statement": "утверждение", "source": "источник"},
-    "en": {"title": "Facts", "when": "when", "value": "value", "statement": "statement", "source": "source"},
+    "kk": {
+        "title": "Деректер",
+        "when": "уақыты",
+        "value": "мәні",
+        "statement": "тұжырым",
+        "source": "дереккөз",
+    },
+    "ru": {
+        "title": "Факты",
+        "when": "когда",
+        "value": "значение",
+        "statement": "утверждение",
+        "source": "источник",
+    },
+    "en": {
+        "title": "Facts",
+        "when": "when",
+        "value": "value",
+        "statement": "statement",
+        "source": "source",
+    },
 }
 CSV_COLUMNS = [
-    "id", "kind", "topic", "branch", "quantity", "value", "value_low", "value_high", "qualifier", "unit",
-    "value_text", "year", "period", "date", "places", "statement", "quote", "document", "citation",
-    "confidence", "borders", "alternatives",
-]  # fmt: skip
+    "id",
+    "kind",
+    "topic",
+    "branch",
+    "quantity",
+    "value",
+    "value_low",
+    "value_high",
+    "qualifier",
+    "unit",
+    "value_text",
+    "year",
+    "period",
+    "date",
+    "places",
+    "statement",
+    "quote",
+    "document",
+    "citation",
+    "confidence",
+    "borders",
+    "alternatives",
+]
 
 facts_app = typer.Typer(
     name="facts",
@@ -157,15 +194,25 @@ def _print_table(facts: list[Fact], lang: str, kind, topic, year, place) -> None
     from rich.table import Table
 
     labels = TABLE_LABELS[lang]
-    shown = (kind_label(kind, lang) if kind else None, topic_label(topic, lang) if topic else None, year, place)
+    shown = (
+        kind_label(kind, lang) if kind else None,
+        topic_label(topic, lang) if topic else None,
+        year,
+        place,
+    )
     filters = ", ".join(str(v) for v in shown if v)
     table = Table(title=f"{labels['title']}: {len(facts)}" + (f" ({filters})" if filters else ""))
     table.add_column("id", overflow="fold")
     for name in ("when", "value", "statement", "source"):
         table.add_column(labels[name], overflow="fold")
     for f in facts:
-        table.add_row(f.id, when_label(f, lang), reader_value(f, lang), getattr(f.statement, lang),
-                      source_label(f, lang))  # fmt: skip
+        table.add_row(
+            f.id,
+            when_label(f, lang),
+            reader_value(f, lang),
+            getattr(f.statement, lang),
+            source_label(f, lang),
+        )
     plain_console().print(table)
 
 
@@ -187,7 +234,8 @@ def describe_fact(fact: Fact, table: FactTable, color: bool = False) -> list[str
         base_text = f"   (base units: {shown})"
     lines = [
         fact.id,
-        f"kind: {fact.kind}" + (f"   attributed to: {fact.attributed_to}" if fact.attributed_to else ""),
+        f"kind: {fact.kind}"
+        + (f"   attributed to: {fact.attributed_to}" if fact.attributed_to else ""),
         f"topic: {fact.topic}" + (f"   branch: {fact.branch}" if fact.branch else ""),
         f"quantity: {fact.quantity or '-'}",
         f"value: {format_value(fact)} ({fact.qualifier}){base_text}",

@@ -17,9 +17,16 @@ FORMATS = ("table", "json", "html")
 
 
 def calibrate(
-    seed: int = typer.Option(None, help="Seed of the starts and the sampler (default: the one in calibration.yaml)."),
-    starts: int = typer.Option(None, min=1, max=64, help="Number of starts of the MAP search (default: calibration.yaml)."),
-    out: Path = typer.Option(None, help="Where to write the calibrated parameters (default: the model's calibrated/ folder)."),
+    seed: int = typer.Option(
+        None, help="Seed of the starts and the sampler (default: the one in calibration.yaml)."
+    ),
+    starts: int = typer.Option(
+        None, min=1, max=64, help="Number of starts of the MAP search (default: calibration.yaml)."
+    ),
+    out: Path = typer.Option(
+        None,
+        help="Where to write the calibrated parameters (default: the model's calibrated/ folder).",
+    ),
 ) -> None:
     """Find the MAP point and sample the posterior of the free parameters; write them with their provenance."""
     from kazind.common.checks import check_seed
@@ -53,15 +60,28 @@ def calibrate(
     targets = load_targets()
     seed = setup.settings.seed if seed is None else seed
     model = compile_model(spec)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task("MAP search", total=None)
 
         def step(done: int, total: int) -> None:
             bar.update(task, description="posterior (emcee steps)", completed=done, total=total)
 
-        result = run_calibration(model, targets, setup, seed=seed, starts=starts, progress=bar.console.print,
-                                 step_progress=step)
+        result = run_calibration(
+            model,
+            targets,
+            setup,
+            seed=seed,
+            starts=starts,
+            progress=bar.console.print,
+            step_progress=step,
+        )
         if result.sample is not None:
             bar.update(task, description="posterior predictive bands")
             result.predictive = predictive_bands(model, setup, targets, result.sample)
@@ -81,7 +101,9 @@ def fit_report(
     format: str = typer.Option("table", "--format", help="table, json or html."),
     out: Path = typer.Option(None, help="Write to this file instead of standard output."),
     lang: str = typer.Option("en", help="Language of the statements: kk, ru or en."),
-    part: str = typer.Option("targets", "--part", help="For --format json: targets, history or posterior."),
+    part: str = typer.Option(
+        "targets", "--part", help="For --format json: targets, history or posterior."
+    ),
 ) -> None:
     """Every target (published value, model value, 90 % band, within tolerance, fitted or held out),
     the history check of every figure, and each parameter's prior against its posterior."""
@@ -119,36 +141,81 @@ def fit_report(
     else:
         console = plain_console(width=200, record=out is not None)
         table = Table(title="kazind fit report: targets")
-        for col in ("fact", "role", "variable", "at", "observed", "simulated", "90 % band", "resid.", "ok"):
+        for col in (
+            "fact",
+            "role",
+            "variable",
+            "at",
+            "observed",
+            "simulated",
+            "90 % band",
+            "resid.",
+            "ok",
+        ):
             table.add_column(col)
         for r in rows:
-            obs = "–".join(f"{v:.4g}" for v in r.observed) if isinstance(r.observed, list) else f"{r.observed:.4g}"
+            obs = (
+                "–".join(f"{v:.4g}" for v in r.observed)
+                if isinstance(r.observed, list)
+                else f"{r.observed:.4g}"
+            )
             var = r.variable + (f"[{r.element}]" if r.element else "")
             ok = "yes" if r.within_tolerance else ("—" if r.role in ("input", "check") else "NO")
             band = f"{r.p05:.4g}–{r.p95:.4g}" if r.p05 is not None else ""
-            table.add_row(r.fact_id, r.role, var, f"{r.at:g}", obs, f"{r.simulated:.4g}", band,
-                          f"{r.residual:.2f}", ok)
+            table.add_row(
+                r.fact_id,
+                r.role,
+                var,
+                f"{r.at:g}",
+                obs,
+                f"{r.simulated:.4g}",
+                band,
+                f"{r.residual:.2f}",
+                ok,
+            )
         console.print(table)
         for k, v in summary(rows).items():
             console.print(f"{k}: {v}")
         if posterior:
             ptable = Table(title="parameters: prior against posterior")
-            for col in ("parameter", "prior", "MAP", "posterior (90 %)", "R-hat", "bulk ESS", "verdict", "on a bound"):
+            for col in (
+                "parameter",
+                "prior",
+                "MAP",
+                "posterior (90 %)",
+                "R-hat",
+                "bulk ESS",
+                "verdict",
+                "on a bound",
+            ):
                 ptable.add_column(col)
             for p in posterior:
-                post = f"{p.posterior_mean:.4g} ({p.p05:.4g}–{p.p95:.4g})" if p.posterior_mean is not None else ""
-                ptable.add_row(p.label, f"{p.prior_mean:.4g} ± {p.prior_sd:.3g}", f"{p.map_value:.4g}", post,
-                               "" if p.rhat is None else f"{p.rhat:.3f}", "" if p.ess is None else f"{p.ess:.0f}",
-                               p.verdict, p.on_bound)
+                post = (
+                    f"{p.posterior_mean:.4g} ({p.p05:.4g}–{p.p95:.4g})"
+                    if p.posterior_mean is not None
+                    else ""
+                )
+                ptable.add_row(
+                    p.label,
+                    f"{p.prior_mean:.4g} ± {p.prior_sd:.3g}",
+                    f"{p.map_value:.4g}",
+                    post,
+                    "" if p.rhat is None else f"{p.rhat:.3f}",
+                    "" if p.ess is None else f"{p.ess:.0f}",
+                    p.verdict,
+                    p.on_bound,
+                )
             console.print(ptable)
             for k, v in {**diagnostics_summary(posterior), **sampler_summary()}.items():
                 console.print(f"{k}: {v}")
         counts: dict[str, int] = {}
         for h in history:
             counts[h.status] = counts.get(h.status, 0) + 1
-        console.print("history check (every figure of the record and the literature; --format html or "
-                      "--format json --part history for the whole table): "
-                      + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        console.print(
+            "history check (every figure of the record and the literature; --format html or "
+            "--format json --part history for the whole table): "
+            + ", ".join(f"{n} {s}" for s, n in counts.items())
+        )
         if out is None:
             return
         text = console.export_text()

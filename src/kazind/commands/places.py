@@ -29,9 +29,31 @@ from kazind.record.places import KINDS, Place, load_gazetteer
 
 RAILWAY = "railway"
 FORMATS = ("table", "csv", "geojson")
-PLACE_COLUMNS = ["id", "kind", "branch", "name_en", "name_kk", "name", "city", "lat", "lon",
-                 "first_year", "coord_confidence", "coord_source"]
-RAILWAY_COLUMNS = ["line", "line_name", "from", "to", "opened", "opened_by", "length_km", "length_basis", "source"]
+PLACE_COLUMNS = [
+    "id",
+    "kind",
+    "branch",
+    "name_en",
+    "name_kk",
+    "name",
+    "city",
+    "lat",
+    "lon",
+    "first_year",
+    "coord_confidence",
+    "coord_source",
+]
+RAILWAY_COLUMNS = [
+    "line",
+    "line_name",
+    "from",
+    "to",
+    "opened",
+    "opened_by",
+    "length_km",
+    "length_basis",
+    "source",
+]
 #: The columns of the table for a reader (CSV has them all).
 PLACE_TABLE = ["id", "name", "kind", "town", "first_year"]
 RAILWAY_TABLE = ["line_name", "from", "to", "opened", "length_km"]
@@ -39,30 +61,75 @@ RAILWAY_TABLE = ["line_name", "from", "to", "opened", "length_km"]
 #: The table's title, headings and the kinds of place in the reader's language.
 TABLE_LABELS: dict[str, dict[str, str]] = {
     "kk": {
-        "places": "Орындар", "railways": "Темір жол учаскелері", "existing": "{year} жылы болғандары",
-        "km": "шамамен {km} км", "id": "id", "name": "атауы", "kind": "түрі", "town": "қаласы",
-        "first_year": "алғашқы жылы", "line_name": "желі", "from": "қайдан", "to": "қайда",
-        "opened": "ашылған жылы", "length_km": "км",
-        "city": "қала", "station": "бекет", "enterprise": "кәсіпорын", "mine": "кеніш",
-        "oil_field": "мұнай кәсіпшілігі", "power_station": "электр станциясы", "region": "республика",
+        "places": "Орындар",
+        "railways": "Темір жол учаскелері",
+        "existing": "{year} жылы болғандары",
+        "km": "шамамен {km} км",
+        "id": "id",
+        "name": "атауы",
+        "kind": "түрі",
+        "town": "қаласы",
+        "first_year": "алғашқы жылы",
+        "line_name": "желі",
+        "from": "қайдан",
+        "to": "қайда",
+        "opened": "ашылған жылы",
+        "length_km": "км",
+        "city": "қала",
+        "station": "бекет",
+        "enterprise": "кәсіпорын",
+        "mine": "кеніш",
+        "oil_field": "мұнай кәсіпшілігі",
+        "power_station": "электр станциясы",
+        "region": "республика",
         "town_kind": "шағын қала, кент",
     },
     "ru": {
-        "places": "Места", "railways": "Участки железных дорог", "existing": "существовавшие в {year} году",
-        "km": "около {km} км", "id": "id", "name": "название", "kind": "вид", "town": "город",
-        "first_year": "первый год", "line_name": "линия", "from": "откуда", "to": "куда",
-        "opened": "год открытия", "length_km": "км",
-        "city": "город", "station": "станция", "enterprise": "предприятие", "mine": "рудник, шахта",
-        "oil_field": "нефтепромысел", "power_station": "электростанция", "region": "республика",
+        "places": "Места",
+        "railways": "Участки железных дорог",
+        "existing": "существовавшие в {year} году",
+        "km": "около {km} км",
+        "id": "id",
+        "name": "название",
+        "kind": "вид",
+        "town": "город",
+        "first_year": "первый год",
+        "line_name": "линия",
+        "from": "откуда",
+        "to": "куда",
+        "opened": "год открытия",
+        "length_km": "км",
+        "city": "город",
+        "station": "станция",
+        "enterprise": "предприятие",
+        "mine": "рудник, шахта",
+        "oil_field": "нефтепромысел",
+        "power_station": "электростанция",
+        "region": "республика",
         "town_kind": "малый город, посёлок",
     },
     "en": {
-        "places": "Places", "railways": "Railway sections", "existing": "existing in {year}",
-        "km": "about {km} km", "id": "id", "name": "name", "kind": "kind", "town": "town",
-        "first_year": "first year", "line_name": "line", "from": "from", "to": "to",
-        "opened": "opened", "length_km": "km",
-        "city": "city", "station": "station", "enterprise": "enterprise", "mine": "mine",
-        "oil_field": "oil field", "power_station": "power station", "region": "republic",
+        "places": "Places",
+        "railways": "Railway sections",
+        "existing": "existing in {year}",
+        "km": "about {km} km",
+        "id": "id",
+        "name": "name",
+        "kind": "kind",
+        "town": "town",
+        "first_year": "first year",
+        "line_name": "line",
+        "from": "from",
+        "to": "to",
+        "opened": "opened",
+        "length_km": "km",
+        "city": "city",
+        "station": "station",
+        "enterprise": "enterprise",
+        "mine": "mine",
+        "oil_field": "oil field",
+        "power_station": "power station",
+        "region": "republic",
         "town_kind": "town",
     },
 }
@@ -76,11 +143,18 @@ def kind_label(kind: str, lang: str) -> str:
 def _place_row(p: Place, lang: str = "kk", year: int | None = None) -> dict[str, object]:
     first = p.founded.year if p.founded and p.first_year is None else p.first_year
     return {
-        "id": p.id, "kind": p.kind, "branch": p.branch or "", "name_en": p.names.en,
-        "name_kk": p.names.kk, "name": p.today_name(lang) if year is None else p.label_at(year, lang),
-        "city": p.city or "", "lat": p.lat, "lon": p.lon,
+        "id": p.id,
+        "kind": p.kind,
+        "branch": p.branch or "",
+        "name_en": p.names.en,
+        "name_kk": p.names.kk,
+        "name": p.today_name(lang) if year is None else p.label_at(year, lang),
+        "city": p.city or "",
+        "lat": p.lat,
+        "lon": p.lon,
         "first_year": "" if first is None else first,
-        "coord_confidence": p.coord_confidence or "csv", "coord_source": p.coord_source,
+        "coord_confidence": p.coord_confidence or "csv",
+        "coord_source": p.coord_source,
     }
 
 
@@ -108,7 +182,9 @@ def places_command(
         None, "--kind", help=f"one of: {', '.join(KINDS)}, or '{RAILWAY}' for railway sections"
     ),
     fmt: str = typer.Option("table", "--format", help="table, csv or geojson"),
-    year: int | None = typer.Option(None, "--year", help="only what existed by year Y, named as in Y"),
+    year: int | None = typer.Option(
+        None, "--year", help="only what existed by year Y, named as in Y"
+    ),
     lang: str = typer.Option("kk", "--lang", help="language of the names: kk, ru or en"),
 ) -> None:
     """List the places of the record, or its railway sections (--kind railway)."""
@@ -132,16 +208,23 @@ def places_command(
             collection["features"] = points["features"] + collection["features"]
             typer.echo(json.dumps(collection, ensure_ascii=False))
             return
+
         def station(pid: str) -> str:
             place = gazetteer[pid]
             return place.today_name(lang) if year is None else place.label_at(year, lang)
 
         rows = [
-            {"line": o.line.id, "line_name": o.line.names.get(lang, o.line.id),
-             "from": station(o.section.from_), "to": station(o.section.to),
-             "opened": "" if o.section.opened is None else o.section.opened,
-             "opened_by": "" if o.section.opened_by is None else o.section.opened_by,
-             "length_km": round(o.length_km), "length_basis": o.basis, "source": o.section.source}
+            {
+                "line": o.line.id,
+                "line_name": o.line.names.get(lang, o.line.id),
+                "from": station(o.section.from_),
+                "to": station(o.section.to),
+                "opened": "" if o.section.opened is None else o.section.opened,
+                "opened_by": "" if o.section.opened_by is None else o.section.opened_by,
+                "length_km": round(o.length_km),
+                "length_basis": o.basis,
+                "source": o.section.source,
+            }
             for o in sections
         ]
         if fmt == "csv":
@@ -166,7 +249,10 @@ def places_command(
             place = gazetteer[pid]
             return place.today_name(lang) if year is None else place.name_at(year, lang)
 
-        shown = [{**r, "kind": kind_label(p.kind, lang), "town": town(p.city or "")} for p, r in zip(places, rows, strict=True)]
+        shown = [
+            {**r, "kind": kind_label(p.kind, lang), "town": town(p.city or "")}
+            for p, r in zip(places, rows, strict=True)
+        ]
         _table(title, PLACE_TABLE, shown, lang)
 
 

@@ -34,23 +34,113 @@ from kazind.common.langs import LANGS
 
 #: The chart panels: (output, scale, title by language, y format).
 PANELS = (
-    ("industrial_output_index", 1.0, {"en": "Industrial output (1913 = 100)", "ru": "Промышленная продукция (1913 = 100)", "kk": "Өнеркәсіп өнімі (1913 = 100)"}, ""),
-    ("processing_share_of_industry", 1.0, {"en": "Processing and machine building, share of industry", "ru": "Доля обработки и машиностроения", "kk": "Өңдеу мен машина жасау үлесі"}, ".0%"),
-    ("local_processing_share", 1.0, {"en": "Raw materials processed in the republic", "ru": "Сырьё, переработанное в республике", "kk": "Республикада өңделген шикізат"}, ".0%"),
-    ("workers_total", 1e-3, {"en": "Workers (thousand)", "ru": "Рабочие (тыс.)", "kk": "Жұмысшылар (мың)"}, ""),
-    ("kazakh_share_of_workers", 1.0, {"en": "Kazakh share of workers", "ru": "Доля казахов среди рабочих", "kk": "Жұмысшылардағы қазақтар үлесі"}, ".0%"),
-    ("skilled_kazakh_workers", 1e-3, {"en": "Skilled Kazakh workers (thousand)", "ru": "Квалифицированные рабочие-казахи (тыс.)", "kk": "Білікті қазақ жұмысшылары (мың)"}, ""),
-    ("urban_share", 1.0, {"en": "Urban share of the population", "ru": "Доля городского населения", "kk": "Қала халқының үлесі"}, ".0%"),
-    ("in_migration_flow", 1e-3, {"en": "In-migrants (thousand a year)", "ru": "Прибывшие мигранты (тыс. в год)", "kk": "Келгендер (жылына, мың)"}, ""),
-    ("famine_deaths", 1e-3, {"en": "Famine deaths since 1913 (thousand)", "ru": "Смерти от голода с 1913 г. (тыс.)", "kk": "1913 жылдан бері аштықтан өлгендер (мың)"}, ""),
-    ("agricultural_output_index", 1.0, {"en": "Agricultural output (1913 = 100)", "ru": "Сельскохозяйственная продукция (1913 = 100)", "kk": "Ауыл шаруашылығы өнімі (1913 = 100)"}, ""),
-)  # fmt: skip
+    (
+        "industrial_output_index",
+        1.0,
+        {
+            "en": "Industrial output (1913 = 100)",
+            "ru": "Промышленная продукция (1913 = 100)",
+            "kk": "Өнеркәсіп өнімі (1913 = 100)",
+        },
+        "",
+    ),
+    (
+        "processing_share_of_industry",
+        1.0,
+        {
+            "en": "Processing and machine building, share of industry",
+            "ru": "Доля обработки и машиностроения",
+            "kk": "Өңдеу мен машина жасау үлесі",
+        },
+        ".0%",
+    ),
+    (
+        "local_processing_share",
+        1.0,
+        {
+            "en": "Raw materials processed in the republic",
+            "ru": "Сырьё, переработанное в республике",
+            "kk": "Республикада өңделген шикізат",
+        },
+        ".0%",
+    ),
+    (
+        "workers_total",
+        1e-3,
+        {"en": "Workers (thousand)", "ru": "Рабочие (тыс.)", "kk": "Жұмысшылар (мың)"},
+        "",
+    ),
+    (
+        "kazakh_share_of_workers",
+        1.0,
+        {
+            "en": "Kazakh share of workers",
+            "ru": "Доля казахов среди рабочих",
+            "kk": "Жұмысшылардағы қазақтар үлесі",
+        },
+        ".0%",
+    ),
+    (
+        "skilled_kazakh_workers",
+        1e-3,
+        {
+            "en": "Skilled Kazakh workers (thousand)",
+            "ru": "Квалифицированные рабочие-казахи (тыс.)",
+            "kk": "Білікті қазақ жұмысшылары (мың)",
+        },
+        "",
+    ),
+    (
+        "urban_share",
+        1.0,
+        {
+            "en": "Urban share of the population",
+            "ru": "Доля городского населения",
+            "kk": "Қала халқының үлесі",
+        },
+        ".0%",
+    ),
+    (
+        "in_migration_flow",
+        1e-3,
+        {
+            "en": "In-migrants (thousand a year)",
+            "ru": "Прибывшие мигранты (тыс. в год)",
+            "kk": "Келгендер (жылына, мың)",
+        },
+        "",
+    ),
+    (
+        "famine_deaths",
+        1e-3,
+        {
+            "en": "Famine deaths since 1913 (thousand)",
+            "ru": "Смерти от голода с 1913 г. (тыс.)",
+            "kk": "1913 жылдан бері аштықтан өлгендер (мың)",
+        },
+        "",
+    ),
+    (
+        "agricultural_output_index",
+        1.0,
+        {
+            "en": "Agricultural output (1913 = 100)",
+            "ru": "Сельскохозяйственная продукция (1913 = 100)",
+            "kk": "Ауыл шаруашылығы өнімі (1913 = 100)",
+        },
+        "",
+    ),
+)
 CHART_VARIABLES = tuple(p[0] for p in PANELS)
 
 HEAD = {
     "outcome": {"en": "outcome", "ru": "показатель", "kk": "көрсеткіш"},
     "when": {"en": "when", "ru": "когда", "kk": "қашан"},
-    "title": {"en": "Scenario outcomes", "ru": "Итоги сценариев", "kk": "Сценарийлердің нәтижелері"},
+    "title": {
+        "en": "Scenario outcomes",
+        "ru": "Итоги сценариев",
+        "kk": "Сценарийлердің нәтижелері",
+    },
     "band": {
         "en": "calibrated run [90 % band over {n:,} draws of the posterior, seed {seed}]",
         "ru": "калиброванный прогон [90-процентный интервал по {n:,} выборкам апостериорного распределения, seed {seed}]",
@@ -76,22 +166,48 @@ HEAD = {
 }
 
 SHOW = {
-    "departs": {"en": "Departs from history in", "ru": "Отходит от истории в", "kk": "Тарихтан ажырайтын жылы"},
-    "never": {"en": "never: it is history", "ru": "никогда: это история", "kk": "ешқашан: бұл тарих"},
+    "departs": {
+        "en": "Departs from history in",
+        "ru": "Отходит от истории в",
+        "kk": "Тарихтан ажырайтын жылы",
+    },
+    "never": {
+        "en": "never: it is history",
+        "ru": "никогда: это история",
+        "kk": "ешқашан: бұл тарих",
+    },
     "base": {"en": "Base", "ru": "Основа", "kk": "Негізі"},
-    "investment": {"en": "Total investment historical", "ru": "Общие капиталовложения исторические",
-                   "kk": "Күрделі қаржының жалпы көлемі тарихи"},
+    "investment": {
+        "en": "Total investment historical",
+        "ru": "Общие капиталовложения исторические",
+        "kk": "Күрделі қаржының жалпы көлемі тарихи",
+    },
     "yes": {"en": "yes", "ru": "да", "kk": "иә"},
     "no": {"en": "no", "ru": "нет", "kk": "жоқ"},
     "argument": {"en": "The argument", "ru": "Аргумент", "kk": "Дәлел"},
     "assumptions": {"en": "What it assumes", "ru": "Что он предполагает", "kk": "Не болжайды"},
-    "rests_on": {"en": "What it rests on (the record)", "ru": "На что он опирается (запись)",
-                 "kk": "Неге сүйенеді (жазба)"},
-    "leaves_out": {"en": "What it leaves out", "ru": "Чего он не учитывает", "kk": "Нені ескермейді"},
-    "changes": {"en": "Its changes to the model", "ru": "Его изменения модели", "kk": "Модельдегі өзгерістері"},
+    "rests_on": {
+        "en": "What it rests on (the record)",
+        "ru": "На что он опирается (запись)",
+        "kk": "Неге сүйенеді (жазба)",
+    },
+    "leaves_out": {
+        "en": "What it leaves out",
+        "ru": "Чего он не учитывает",
+        "kk": "Нені ескермейді",
+    },
+    "changes": {
+        "en": "Its changes to the model",
+        "ru": "Его изменения модели",
+        "kk": "Модельдегі өзгерістері",
+    },
     "from": {"en": "from", "ru": "с", "kk": "бастап"},
     "history": {"en": "history", "ru": "история", "kk": "тарих"},
-    "not_given": {"en": "(not given in the file)", "ru": "(в файле не указано)", "kk": "(файлда жоқ)"},
+    "not_given": {
+        "en": "(not given in the file)",
+        "ru": "(в файле не указано)",
+        "kk": "(файлда жоқ)",
+    },
 }
 
 
@@ -167,7 +283,9 @@ def scenario_text(name: str, lang: str) -> list[str]:
     lines.append(f"{t['investment']}: {t['yes'] if s.keeps_historical_investment else t['no']}")
     lines += ["", t["argument"] + ":", *wrap.wrap(s.description.get(lang, "") or t["not_given"])]
     lines += ["", t["assumptions"] + ":"]
-    lines += [w for a in s.assumptions.get(lang, ()) for w in bullet.wrap(a)] or ["  " + t["not_given"]]
+    lines += [w for a in s.assumptions.get(lang, ()) for w in bullet.wrap(a)] or [
+        "  " + t["not_given"]
+    ]
     lines += ["", t["rests_on"] + ":"]
     facts = default_table()
     for fact_id in s.rests_on:
@@ -175,19 +293,25 @@ def scenario_text(name: str, lang: str) -> list[str]:
     if not s.rests_on:
         lines.append("  " + t["not_given"])
     lines += ["", t["leaves_out"] + ":"]
-    lines += [w for a in s.leaves_out.get(lang, ()) for w in bullet.wrap(a)] or ["  " + t["not_given"]]
+    lines += [w for a in s.leaves_out.get(lang, ()) for w in bullet.wrap(a)] or [
+        "  " + t["not_given"]
+    ]
     lines += ["", t["changes"] + ":"]
     spec = calibrated_spec()
     for var_name, year in s.change_starts().items():
         var = spec.variable(var_name)
         if var_name in s.schedules:
             steps = "; ".join(f"{y}: {v:g}" for y, v in s.schedules[var_name])
-            value = (_value_text(s.parameters[var_name]) + "; " if var_name in s.parameters else "") + steps
+            value = (
+                _value_text(s.parameters[var_name]) + "; " if var_name in s.parameters else ""
+            ) + steps
         else:
             value = _value_text(s.parameters[var_name])
         unit = "" if var.unit in ("dimensionless", "1") else f" {var.unit}"
-        lines.append(f"  {var_name} = {value}{unit} ({t['history']} {_history_text(var, s.parameters.get(var_name, 0.0))}),"
-                     f" {t['from']} {year:g}")
+        lines.append(
+            f"  {var_name} = {value}{unit} ({t['history']} {_history_text(var, s.parameters.get(var_name, 0.0))}),"
+            f" {t['from']} {year:g}"
+        )
     return lines
 
 
@@ -201,7 +325,9 @@ def show_command(
 
     lang = _lang(lang)
     if name is None:
-        raise KazindError(f"scenarios show: name a scenario; available: {', '.join(list_scenarios())}")
+        raise KazindError(
+            f"scenarios show: name a scenario; available: {', '.join(list_scenarios())}"
+        )
     for line in scenario_text(name, lang):
         typer.echo(line)
 
@@ -233,7 +359,9 @@ def _difference_text(cmp, s: str, o, lang: str) -> str:
     sign = "+" if diff >= 0 else "−"
     size, unit = (abs(100 * diff), " pp") if "%" in o.fmt else (abs(diff), "")
     digits = 1 if "%" in o.fmt or ".1f" in o.fmt else 0
-    while 0 < size < 10 ** -digits and digits < 4:  # a difference beyond the uncertainty is never shown as 0
+    while (
+        0 < size < 10**-digits and digits < 4
+    ):  # a difference beyond the uncertainty is never shown as 0
         digits += 1
     return f"{o.label[lang]} {sign}{fmt_number(size, lang, digits)}{unit}"
 
@@ -252,7 +380,9 @@ def _print_comparison(cmp, scenarios: list, lang: str) -> None:
     for s in scenarios:
         table.add_column(s.name, justify="right")
     for o in cmp.outcomes:
-        table.add_row(o.label[lang], WHEN[o.how][lang], *(_cell(cmp, s.name, o, lang) for s in scenarios))
+        table.add_row(
+            o.label[lang], WHEN[o.how][lang], *(_cell(cmp, s.name, o, lang) for s in scenarios)
+        )
     console = plain_console(width=max(120, 60 + 26 * len(scenarios)))
     console.print(table)
     for s in scenarios:
@@ -266,17 +396,26 @@ def _print_comparison(cmp, scenarios: list, lang: str) -> None:
     for s in others:
         table.add_column(s.name, justify="right")
     for o in cmp.outcomes:
-        table.add_row(o.label[lang], WHEN[o.how][lang], *(f"{cmp.p_beats(s.name, o):.2f}" for s in others))
+        table.add_row(
+            o.label[lang], WHEN[o.how][lang], *(f"{cmp.p_beats(s.name, o):.2f}" for s in others)
+        )
     console.print(table)
     for s in others:
-        items = [_difference_text(cmp, s.name, o, lang) + f" ({WHEN[o.how][lang]})"
-                 for o in cmp.outcomes if cmp.larger_than_uncertainty(s.name, o)]
+        items = [
+            _difference_text(cmp, s.name, o, lang) + f" ({WHEN[o.how][lang]})"
+            for o in cmp.outcomes
+            if cmp.larger_than_uncertainty(s.name, o)
+        ]
         text = "; ".join(items) if items else HEAD["none"][lang]
-        console.print(HEAD["larger"][lang].format(s=s.name, ref=cmp.reference, items=text), highlight=False)
+        console.print(
+            HEAD["larger"][lang].format(s=s.name, ref=cmp.reference, items=text), highlight=False
+        )
     for name, failed in cmp.failed.items():
         if failed:
-            typer.echo(f"kazind: warning: {name}: {failed:,} of {cmp.runs:,} draws failed numerically and are left out",
-                       err=True)
+            typer.echo(
+                f"kazind: warning: {name}: {failed:,} of {cmp.runs:,} draws failed numerically and are left out",
+                err=True,
+            )
 
 
 def csv_header(cmp) -> list[str]:
@@ -286,8 +425,12 @@ def csv_header(cmp) -> list[str]:
         head += [name] + ([f"{name} p05", f"{name} p50", f"{name} p95"] if cmp.uncertain else [])
     if cmp.uncertain:
         for name in cmp.names[1:]:
-            head += [f"P({name} beats {cmp.reference})", f"{name} - {cmp.reference}: 90 % low",
-                     f"{name} - {cmp.reference}: 90 % high", f"{name} - {cmp.reference}: larger than the uncertainty"]
+            head += [
+                f"P({name} beats {cmp.reference})",
+                f"{name} - {cmp.reference}: 90 % low",
+                f"{name} - {cmp.reference}: 90 % high",
+                f"{name} - {cmp.reference}: larger than the uncertainty",
+            ]
     return head
 
 
@@ -297,11 +440,19 @@ def comparison_rows(cmp, lang: str) -> list[dict]:
 
     rows = []
     for o in cmp.outcomes:
-        row = {"key": o.name, "label": o.label[lang], "when": WHEN[o.how][lang], "variable": o.variable,
-               "how": o.how, "better_if": {True: "higher", False: "lower", None: "none"}[o.higher_is_better],
-               "values": {n: cmp.value(n, o) for n in cmp.names}}
+        row = {
+            "key": o.name,
+            "label": o.label[lang],
+            "when": WHEN[o.how][lang],
+            "variable": o.variable,
+            "how": o.how,
+            "better_if": {True: "higher", False: "lower", None: "none"}[o.higher_is_better],
+            "values": {n: cmp.value(n, o) for n in cmp.names},
+        }
         if cmp.uncertain:
-            row["p05"], row["p50"], row["p95"] = ({n: cmp.quantiles(n, o)[i] for n in cmp.names} for i in range(3))
+            row["p05"], row["p50"], row["p95"] = (
+                {n: cmp.quantiles(n, o)[i] for n in cmp.names} for i in range(3)
+            )
             others = cmp.names[1:]
             row["p_beats_reference"] = {n: cmp.p_beats(n, o) for n in others}
             row["difference_band"] = {n: list(cmp.difference_band(n, o)) for n in others}
@@ -327,15 +478,21 @@ def write_tables(cmp, scenarios: list, csv_path: Path, json_path: Path, lang: st
             if cmp.uncertain:
                 for name in cmp.names[1:]:
                     low, high = row["difference_band"][name]
-                    cells += [repr(row["p_beats_reference"][name]), repr(low), repr(high),
-                              str(row["larger_than_uncertainty"][name]).lower()]
+                    cells += [
+                        repr(row["p_beats_reference"][name]),
+                        repr(low),
+                        repr(high),
+                        str(row["larger_than_uncertainty"][name]).lower(),
+                    ]
             writer.writerow(cells)
     doc = {
         "lang": lang,
         "reference": cmp.reference,
         "runs": cmp.runs,
         "seed": cmp.seed,
-        "band": "5th-95th percentile over paired draws of the calibration's posterior" if cmp.uncertain else None,
+        "band": "5th-95th percentile over paired draws of the calibration's posterior"
+        if cmp.uncertain
+        else None,
         "scenarios": [
             {
                 "name": s.name,
@@ -368,14 +525,20 @@ def _paths(cmp, scenarios: list):
             if band is None:
                 lines[s.name] = (years, central, None, None)
             else:
-                lines[s.name] = (band["time"].values, central, band.sel(quantile=0.05).values * scale,
-                                 band.sel(quantile=0.95).values * scale)
+                lines[s.name] = (
+                    band["time"].values,
+                    central,
+                    band.sel(quantile=0.05).values * scale,
+                    band.sel(quantile=0.95).values * scale,
+                )
         out.append(((var, scale, title, fmt), lines))
     return out
 
 
 def _subtitle(cmp, lang: str) -> str:
-    return HEAD["title"][lang] + ("; " + HEAD["band"][lang].format(n=cmp.runs, seed=cmp.seed) if cmp.uncertain else "")
+    return HEAD["title"][lang] + (
+        "; " + HEAD["band"][lang].format(n=cmp.runs, seed=cmp.seed) if cmp.uncertain else ""
+    )
 
 
 def write_html(cmp, scenarios: list, path: Path, lang: str) -> None:
@@ -389,7 +552,9 @@ def write_html(cmp, scenarios: list, path: Path, lang: str) -> None:
 
     panels = _paths(cmp, scenarios)
     cols, nrows = 2, (len(panels) + 1) // 2
-    fig = make_subplots(rows=nrows, cols=cols, subplot_titles=[p[0][2][lang] for p in panels], vertical_spacing=0.06)
+    fig = make_subplots(
+        rows=nrows, cols=cols, subplot_titles=[p[0][2][lang] for p in panels], vertical_spacing=0.06
+    )
     colors = qualitative.D3
     for i, ((_var, _scale, _title, fmt), lines) in enumerate(panels):
         r, c = i // cols + 1, i % cols + 1
@@ -399,17 +564,57 @@ def write_html(cmp, scenarios: list, path: Path, lang: str) -> None:
             name = literal(s.title.get(lang, s.name))
             if low is not None:
                 rgb = ", ".join(str(x) for x in hex_to_rgb(colour))
-                fig.add_trace(go.Scatter(x=years, y=high, mode="lines", line={"width": 0}, hoverinfo="skip",
-                                         showlegend=False, legendgroup=s.name), row=r, col=c)
-                fig.add_trace(go.Scatter(x=years, y=low, mode="lines", line={"width": 0}, fill="tonexty",
-                                         fillcolor=f"rgba({rgb}, 0.18)", name=f"{name}: 90 %", showlegend=False,
-                                         legendgroup=s.name, hoverinfo="skip"), row=r, col=c)
-            fig.add_trace(go.Scatter(x=cmp.central["time"].values, y=central, mode="lines", name=name,
-                                     legendgroup=s.name, showlegend=i == 0, line={"color": colour}), row=r, col=c)
+                fig.add_trace(
+                    go.Scatter(
+                        x=years,
+                        y=high,
+                        mode="lines",
+                        line={"width": 0},
+                        hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=s.name,
+                    ),
+                    row=r,
+                    col=c,
+                )
+                fig.add_trace(
+                    go.Scatter(
+                        x=years,
+                        y=low,
+                        mode="lines",
+                        line={"width": 0},
+                        fill="tonexty",
+                        fillcolor=f"rgba({rgb}, 0.18)",
+                        name=f"{name}: 90 %",
+                        showlegend=False,
+                        legendgroup=s.name,
+                        hoverinfo="skip",
+                    ),
+                    row=r,
+                    col=c,
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=cmp.central["time"].values,
+                    y=central,
+                    mode="lines",
+                    name=name,
+                    legendgroup=s.name,
+                    showlegend=i == 0,
+                    line={"color": colour},
+                ),
+                row=r,
+                col=c,
+            )
         if fmt:
             fig.update_yaxes(tickformat=fmt, row=r, col=c)
-    fig.update_layout(height=320 * nrows, width=1200, title=literal(_subtitle(cmp, lang)),
-                      legend={"orientation": "h", "y": -0.03}, template="plotly_white")
+    fig.update_layout(
+        height=320 * nrows,
+        width=1200,
+        title=literal(_subtitle(cmp, lang)),
+        legend={"orientation": "h", "y": -0.03},
+        template="plotly_white",
+    )
     html = pio.to_html(fig, include_plotlyjs=True, full_html=True)
     with atomic_write(path) as fh:
         fh.write(html)
@@ -427,8 +632,13 @@ def write_png(cmp, scenarios: list, path: Path, lang: str) -> None:
                 years, central, low, high = lines[s.name]
                 if low is not None:
                     ax.fill_between(years, low, high, color=f"C{j}", alpha=0.18, linewidth=0)
-                ax.plot(cmp.central["time"].values, central, color=f"C{j}", linewidth=1.6,
-                        label=mpl_literal(s.title.get(lang, s.name)))
+                ax.plot(
+                    cmp.central["time"].values,
+                    central,
+                    color=f"C{j}",
+                    linewidth=1.6,
+                    label=mpl_literal(s.title.get(lang, s.name)),
+                )
             ax.set_title(title[lang], fontsize=10)
             ax.grid(alpha=0.3)
             if fmt:
@@ -438,10 +648,18 @@ def write_png(cmp, scenarios: list, path: Path, lang: str) -> None:
 
 
 def compare_command(
-    scenarios: list[str] = typer.Argument(None, help="scenario names or .yaml files (see 'kazind scenarios')"),
-    runs: int = typer.Option(None, "--runs", help="paired draws of the posterior per scenario (0: the calibrated runs only)"),
+    scenarios: list[str] = typer.Argument(
+        None, help="scenario names or .yaml files (see 'kazind scenarios')"
+    ),
+    runs: int = typer.Option(
+        None,
+        "--runs",
+        help="paired draws of the posterior per scenario (0: the calibrated runs only)",
+    ),
     seed: int = typer.Option(0, "--seed", help="seed of the draws (default 0)"),
-    out: Path = typer.Option(None, "--out", help="directory to write compare.csv, .json, .html and .png"),
+    out: Path = typer.Option(
+        None, "--out", help="directory to write compare.csv, .json, .html and .png"
+    ),
     lang: str = typer.Option("en", "--lang", help="language of the table: kk, ru or en"),
 ) -> None:
     """Compare scenarios' outcomes in 1940 and over 1926-1940, with their uncertainty."""
@@ -471,7 +689,9 @@ def compare_command(
     cmp = compare_scenarios(loaded, runs, seed, chart_variables=CHART_VARIABLES)
     _print_comparison(cmp, loaded, lang)
     if out is not None:
-        with OutputSet(out, f"kazind compare {' '.join(names)} --runs {runs} --seed {seed}") as files:
+        with OutputSet(
+            out, f"kazind compare {' '.join(names)} --runs {runs} --seed {seed}"
+        ) as files:
             write_tables(cmp, loaded, files.stage("compare.csv"), files.stage("compare.json"), lang)
             write_html(cmp, loaded, files.stage("compare.html"), lang)
             write_png(cmp, loaded, files.stage("compare.png"), lang)

@@ -94,22 +94,30 @@ def _writable_folder(folder: Path, target: Path, option: str) -> None:
             info = probe.stat()
         except FileNotFoundError:
             if probe.parent == probe:
-                raise KazindError(f"{option} {str(target)!r}: no existing folder above it") from None
+                raise KazindError(
+                    f"{option} {str(target)!r}: no existing folder above it"
+                ) from None
             probe = probe.parent
             continue
         except NotADirectoryError:
             probe = probe.parent  # a component is a file: found on the way up
             continue
         except OSError as exc:
-            raise KazindError(f"{option} {str(target)!r}: cannot use {str(probe)!r}: {exc.strerror or exc}") from None
+            raise KazindError(
+                f"{option} {str(target)!r}: cannot use {str(probe)!r}: {exc.strerror or exc}"
+            ) from None
         break
     if not stat.S_ISDIR(info.st_mode):
-        raise KazindError(f"{option} {str(target)!r}: {str(probe)!r} is {_kind(info.st_mode)}, not a folder")
+        raise KazindError(
+            f"{option} {str(target)!r}: {str(probe)!r} is {_kind(info.st_mode)}, not a folder"
+        )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise KazindError(f"{option} {str(target)!r}: the folder {str(probe)!r} is not writable")
     try:
         if os.statvfs(probe).f_flag & os.ST_RDONLY:
-            raise KazindError(f"{option} {str(target)!r}: {str(probe)!r} is on a read-only file system")
+            raise KazindError(
+                f"{option} {str(target)!r}: {str(probe)!r} is on a read-only file system"
+            )
     except (AttributeError, OSError):
         pass
 
@@ -136,7 +144,11 @@ def check_output_file(path: str | Path, option: str = "--out") -> Path:
         raise KazindError(f"{option} {str(path)!r}: {exc.strerror or exc}") from None
     if info is not None and not stat.S_ISREG(info.st_mode):
         what = _kind(info.st_mode)
-        hint = "; give a file name inside it" if stat.S_ISDIR(info.st_mode) else "; kazind replaces only regular files"
+        hint = (
+            "; give a file name inside it"
+            if stat.S_ISDIR(info.st_mode)
+            else "; kazind replaces only regular files"
+        )
         raise KazindError(f"{option} {str(path)!r} is {what}{hint}")
     _writable_folder(path.parent, path, option)
     return path
@@ -162,7 +174,9 @@ def check_output_dir(path: str | Path, option: str = "--out") -> Path:
     except OSError as exc:
         raise KazindError(f"{option} {str(path)!r}: {exc.strerror or exc}") from None
     if info is not None and not stat.S_ISDIR(info.st_mode):
-        raise KazindError(f"{option} {str(path)!r} exists and is {_kind(info.st_mode)}, not a directory")
+        raise KazindError(
+            f"{option} {str(path)!r} exists and is {_kind(info.st_mode)}, not a directory"
+        )
     _writable_folder(path, path, option)
     return path
 
@@ -268,7 +282,9 @@ class OutputSet:
         _mkdir(self.folder)
         self._sweep()
         try:
-            self.staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", dir=self.folder))
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", dir=self.folder)
+            )
         except OSError as exc:
             raise _cannot_write(self.folder, exc) from None
         return self
@@ -283,8 +299,13 @@ class OutputSet:
     def _sweep(self) -> None:
         """Remove staging folders left by killed kazind processes."""
         for entry in self.folder.glob(f"{_STAGING_PREFIX}*"):
-            pid = entry.name[len(_STAGING_PREFIX):].split("-", 1)[0]
-            if pid.isdigit() and not _pid_alive(int(pid)) and entry.is_dir() and not entry.is_symlink():
+            pid = entry.name[len(_STAGING_PREFIX) :].split("-", 1)[0]
+            if (
+                pid.isdigit()
+                and not _pid_alive(int(pid))
+                and entry.is_dir()
+                and not entry.is_symlink()
+            ):
                 shutil.rmtree(entry, ignore_errors=True)
 
     def _remove_staging(self) -> None:
@@ -319,7 +340,9 @@ class OutputSet:
                 staged = self.staging / name
                 if not staged.exists():
                     raise KazindError(f"{name}: the file of the set was not written")
-                files.append({"name": name, "bytes": staged.stat().st_size, "sha256": _sha256(staged)})
+                files.append(
+                    {"name": name, "bytes": staged.stat().st_size, "sha256": _sha256(staged)}
+                )
             manifest = self.folder / MANIFEST_NAME
             with contextlib.suppress(FileNotFoundError):
                 manifest.unlink()  # from here until the new one exists the folder is incomplete

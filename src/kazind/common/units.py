@@ -172,7 +172,9 @@ def parse_unit(text: str) -> pint.Unit:
     if cleaned in ("", "1", "dimensionless", "dmnl"):
         return ureg.dimensionless
     if len(cleaned) > MAX_LENGTH:
-        raise KazindError(f"cannot parse unit {cleaned[:40]!r}...: longer than {MAX_LENGTH} characters")
+        raise KazindError(
+            f"cannot parse unit {cleaned[:40]!r}...: longer than {MAX_LENGTH} characters"
+        )
     try:
         tokens = _tokens(cleaned)
         if tokens and tokens[0][0] == "number" and tokens[0][1] != "1":
@@ -191,7 +193,9 @@ def parse_quantity(text: str) -> pint.Quantity:
     """
     cleaned = (text or "").strip()
     if len(cleaned) > MAX_LENGTH:
-        raise KazindError(f"cannot read {cleaned[:40]!r}... as a quantity: longer than {MAX_LENGTH} characters")
+        raise KazindError(
+            f"cannot read {cleaned[:40]!r}... as a quantity: longer than {MAX_LENGTH} characters"
+        )
     try:
         tokens = _tokens(cleaned)
         if not tokens or tokens[0][0] != "number":

@@ -70,7 +70,10 @@ def located_error(
     full = (*base, *path)
     name = where(full) if callable(where) else where
     return error(
-        f"{field}: {msg}" if field else msg, file=doc.file or None, line=doc.line_of(full), where=name
+        f"{field}: {msg}" if field else msg,
+        file=doc.file or None,
+        line=doc.line_of(full),
+        where=name,
     )
 
 

@@ -232,20 +232,27 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         if lowered == ".nan":
             return math.nan
         return float(value)
-    raise _Refused(f"the tag {tag!r} is not allowed (kazind reads plain data only)", node.start_mark)
+    raise _Refused(
+        f"the tag {tag!r} is not allowed (kazind reads plain data only)", node.start_mark
+    )
 
 
 def _construct(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], file: str) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
-            raise _Refused(f"the tag {node.tag!r} is not allowed (kazind reads plain data only)", node.start_mark)
+            raise _Refused(
+                f"the tag {node.tag!r} is not allowed (kazind reads plain data only)",
+                node.start_mark,
+            )
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _construct(key_node, path + ("<key>",), {}, file)
             if not isinstance(key, str | int | float | bool):
                 raise KazindError(
-                    "mapping keys must be plain scalars", file=file, line=key_node.start_mark.line + 1
+                    "mapping keys must be plain scalars",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
                 )
             if key in out:
                 raise KazindError(
@@ -256,7 +263,10 @@ def _construct(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], file: 
         return out
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            raise _Refused(f"the tag {node.tag!r} is not allowed (kazind reads plain data only)", node.start_mark)
+            raise _Refused(
+                f"the tag {node.tag!r} is not allowed (kazind reads plain data only)",
+                node.start_mark,
+            )
         return [_construct(item, path + (i,), lines, file) for i, item in enumerate(node.value)]
     return _scalar(node)
 
@@ -292,7 +302,9 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
     except yaml.reader.ReaderError as exc:
         code = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
         what = f"the character U+{code:04X} is not allowed in YAML"
-        raise KazindError(f"malformed YAML: {what}", file=file, line=_reader_line(text, exc)) from None
+        raise KazindError(
+            f"malformed YAML: {what}", file=file, line=_reader_line(text, exc)
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = str(exc.problem or exc.context or exc)
@@ -333,7 +345,9 @@ def read_text_file(path: str | Path, max_bytes: int = MAX_BYTES, what: str = "fi
         if stat.S_ISDIR(info.st_mode):
             raise KazindError(f"is a directory, not a {what}", file=path)
         if not stat.S_ISREG(info.st_mode):
-            raise KazindError(f"is not a regular file (a device, FIFO or socket); give a {what}", file=path)
+            raise KazindError(
+                f"is not a regular file (a device, FIFO or socket); give a {what}", file=path
+            )
         if info.st_size > max_bytes:
             raise KazindError(
                 f"is {info.st_size / 2**20:.1f} MiB, larger than the {max_bytes / 2**20:g} MiB a {what} may be",
@@ -348,7 +362,9 @@ def read_text_file(path: str | Path, max_bytes: int = MAX_BYTES, what: str = "fi
         if fd >= 0:
             os.close(fd)
     if len(data) > max_bytes:  # grew while being read
-        raise KazindError(f"is larger than the {max_bytes / 2**20:g} MiB a {what} may be", file=path)
+        raise KazindError(
+            f"is larger than the {max_bytes / 2**20:g} MiB a {what} may be", file=path
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -119,9 +119,7 @@ def is_step_series(var: Any) -> bool:
     if getattr(var, "kind", None) != "series":
         return False
     points = list(zip(var.times, var.values, strict=True))
-    return all(
-        v0 == v1 or t1 - t0 < STEP_RAMP for (t0, v0), (t1, v1) in itertools.pairwise(points)
-    )
+    return all(v0 == v1 or t1 - t0 < STEP_RAMP for (t0, v0), (t1, v1) in itertools.pairwise(points))
 
 
 def canonical_spec(spec: ModelSpec) -> tuple[ModelSpec, tuple[str, ...]]:
@@ -151,7 +149,9 @@ class Backend:
         self.method = method
         spec, self.converted = canonical_spec(model.spec)
         self.canon = make_model(spec) if self.converted else model
-        self.plan = self.canon._plan(method, tuple(v.name for v in spec.variables if v.kind != "lookup"))
+        self.plan = self.canon._plan(
+            method, tuple(v.name for v in spec.variables if v.kind != "lookup")
+        )
         self.source = kernel_source(self.plan, spec)
         self.key = kernel_key(self.source)
         self.items, self.where = storable_ir(self.canon.lowered, spec)
@@ -161,14 +161,18 @@ class Backend:
         canon_param = self.plan.params
         # the model's parameters (its const slots in order) -> the kernel's
         self.param_index = np.array(
-            [canon_param[clow.var_slots[s.var][_element_index(low, i)]]
-             for i, s in enumerate(low.slots) if s.kind == "const"],
+            [
+                canon_param[clow.var_slots[s.var][_element_index(low, i)]]
+                for i, s in enumerate(low.slots)
+                if s.kind == "const"
+            ],
             dtype=np.int64,
         )
         # the model's series -> ("series", kernel series) or ("schedule", kernel parameter)
         kernel_series = {v.name: i for i, v in enumerate(clow.series)}
         self.series_role = [
-            ("schedule", canon_param[clow.var_slots[v.name][0]]) if v.name in self.converted
+            ("schedule", canon_param[clow.var_slots[v.name][0]])
+            if v.name in self.converted
             else ("series", kernel_series[v.name])
             for v in low.series
         ]
@@ -251,8 +255,20 @@ class Backend:
             self._cache[key] = (out, svals)  # keep the arrays alive: their ids are the key
         return out
 
-    def call(self, pvals, svals, batch, names, n_steps, save_every, t0, dt, threads,
-             tables_cacheable=False, check_every=CHECK_EVERY):
+    def call(
+        self,
+        pvals,
+        svals,
+        batch,
+        names,
+        n_steps,
+        save_every,
+        t0,
+        dt,
+        threads,
+        tables_cacheable=False,
+        check_every=CHECK_EVERY,
+    ):
         """Run the kernel: ``(O, STATUS, FS)``, ``O`` (the outputs) of shape (batch, saves,
         outputs + 1). The state's finiteness is tested every ``check_every`` steps; see
         :meth:`exact` for the exact step of a failure."""
@@ -265,8 +281,21 @@ class Backend:
         out = np.empty((batch, n_save, n_out + 1))
         STATUS = np.empty(batch, dtype=np.int64)
         FS = np.empty((batch, max(self.n_state, 1)))
-        args = (PS, PR, VARIED, *tables, pos, out, STATUS, FS, n_steps, save_every, float(t0),
-                float(dt), int(check_every))
+        args = (
+            PS,
+            PR,
+            VARIED,
+            *tables,
+            pos,
+            out,
+            STATUS,
+            FS,
+            n_steps,
+            save_every,
+            float(t0),
+            float(dt),
+            int(check_every),
+        )
         run_chunks(kernel, batch, args, threads or default_threads())
         return out, STATUS, FS
 
@@ -302,7 +331,10 @@ def _slot_map(canon: Any, model: Any, converted: set[str]) -> dict[int, int]:
             continue
         other = model.slots[j]
         assert (other.var, other.kind, other.element, other.note) == (
-            slot.var, slot.kind, slot.element, slot.note,
+            slot.var,
+            slot.kind,
+            slot.element,
+            slot.note,
         ), "canonical lowering out of step"
         out[i] = j
         j += 1
@@ -397,8 +429,27 @@ def _warm(kernel: Any) -> None:
     writable float64 arrays, int64 index arrays, a uint8 change table."""
     i64 = np.zeros(1, np.int64)
     kernel(
-        0, 0, np.zeros(1), np.zeros((1, 1)), i64, np.zeros((1, 1)), i64, i64, i64, i64, i64,
-        np.zeros(1, np.uint8), i64, np.zeros((1, 1, 1)), i64, np.zeros((1, 1)), 0, 1, 0.0, 1.0, 1,
+        0,
+        0,
+        np.zeros(1),
+        np.zeros((1, 1)),
+        i64,
+        np.zeros((1, 1)),
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        np.zeros(1, np.uint8),
+        i64,
+        np.zeros((1, 1, 1)),
+        i64,
+        np.zeros((1, 1)),
+        0,
+        1,
+        0.0,
+        1.0,
+        1,
     )
 
 
@@ -420,7 +471,9 @@ def default_threads() -> int:
     env = os.environ.get("KAZIND_THREADS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
 
 
 def _forget_pool() -> None:

@@ -46,9 +46,28 @@ PIPELINE_FAILED = -100  # minus the pipeline's index
 
 #: The kernel's arguments, in order (see :func:`kernel_source`).
 SIGNATURE = (
-    "lo", "hi", "PS", "PR", "VARIED", "TS", "TSC", "TSM", "SCHP", "SCHC", "SCHM", "CH",
-    "POS", "O", "STATUS", "FS", "n_steps", "save_every", "t0", "dt", "check_every",
-)  # fmt: skip
+    "lo",
+    "hi",
+    "PS",
+    "PR",
+    "VARIED",
+    "TS",
+    "TSC",
+    "TSM",
+    "SCHP",
+    "SCHC",
+    "SCHM",
+    "CH",
+    "POS",
+    "O",
+    "STATUS",
+    "FS",
+    "n_steps",
+    "save_every",
+    "t0",
+    "dt",
+    "check_every",
+)
 
 
 class _FusedEmitter(_Emitter):
@@ -85,7 +104,11 @@ class _FusedEmitter(_Emitter):
         for n in ir_walk(node):
             if isinstance(n, TimeNow | SeriesAt):
                 return False
-            if isinstance(n, E.Call) and builtins.get(n.func) and builtins.get(n.func).kind == "time":
+            if (
+                isinstance(n, E.Call)
+                and builtins.get(n.func)
+                and builtins.get(n.func).kind == "time"
+            ):
                 return False
             if isinstance(n, Ref) and n.slot not in self.constant_slots:
                 return False
@@ -324,10 +347,14 @@ def _step_and_save_only(plan: Plan) -> tuple[list[int], list[int]]:
         if i in loop and i not in needed:
             needed.add(i)
             todo += refs(slots[i].expr)
-    return [s for s in plan.loop_order if s in needed], [s for s in plan.loop_order if s not in needed]
+    return [s for s in plan.loop_order if s in needed], [
+        s for s in plan.loop_order if s not in needed
+    ]
 
 
-def _stage(plan: Plan, em: _FusedEmitter, ts_index: str, change: list[str], step: list[int]) -> list[str]:
+def _stage(
+    plan: Plan, em: _FusedEmitter, ts_index: str, change: list[str], step: list[int]
+) -> list[str]:
     """The series at ``ts_index``, the static block again if a schedule changed there,
     the pipelines' outputs and the auxiliaries of the step (``step``)."""
     lines = [f"tsv{i} = TS[{ts_index}, tc{i}]" for i in range(len(plan.lowered.series))]
@@ -344,16 +371,23 @@ def _update(plan: Plan, em: _FusedEmitter, change: list[str], step: list[int]) -
     slots = plan.lowered.slots
     rates = [(s, em.value(slots[s].expr)) for s, _ in _state_names(plan)]
     if plan.method == "euler":
-        return [f"d{s} = {rate}" for s, rate in rates] + [f"v{s} = v{s} + d{s} * dt" for s, _ in rates]
+        return [f"d{s} = {rate}" for s, rate in rates] + [
+            f"v{s} = v{s} + d{s} * dt" for s, _ in rates
+        ]
     lines = [f"b{s} = v{s}" for s, _ in rates]
     lines += [f"k1_{s} = {rate}" for s, rate in rates]
-    for stage, prev, h, ts in ((2, 1, "hdt", "2 * k + 1"), (3, 2, "hdt", "2 * k + 1"), (4, 3, "dt", "2 * k + 2")):
+    for stage, prev, h, ts in (
+        (2, 1, "hdt", "2 * k + 1"),
+        (3, 2, "hdt", "2 * k + 1"),
+        (4, 3, "dt", "2 * k + 2"),
+    ):
         lines += [f"v{s} = b{s} + {h} * k{prev}_{s}" for s, _ in rates]
         lines.append(f"t = t0 + k * dt + {h}")
         lines += _stage(plan, em, ts, change, step)
         lines += [f"k{stage}_{s} = {rate}" for s, rate in rates]
     lines += [
-        f"v{s} = b{s} + dt / 6.0 * (k1_{s} + 2.0 * k2_{s} + 2.0 * k3_{s} + k4_{s})" for s, _ in rates
+        f"v{s} = b{s} + dt / 6.0 * (k1_{s} + 2.0 * k2_{s} + 2.0 * k3_{s} + k4_{s})"
+        for s, _ in rates
     ]
     return lines
 
@@ -378,4 +412,7 @@ def _check(plan: Plan, index: str, action: str) -> str:
         lines.append(f"neg = {_balanced([f'({n} < 0.0)' for n in nonneg], '|')}")
         cond = "(chk != 0.0) | neg"
     dump = [f"FS[b, {row}] = {n}" for row, n in enumerate(names)]
-    return "\n".join(lines + [f"if {cond}:", *("    " + d for d in dump), "    " + action.replace("\n", "\n    ")])
+    return "\n".join(
+        lines
+        + [f"if {cond}:", *("    " + d for d in dump), "    " + action.replace("\n", "\n    ")]
+    )

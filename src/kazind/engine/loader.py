@@ -182,7 +182,10 @@ def _located(doc: YamlDocument, errors: list[dict]) -> EngineError:
     def explain(err: dict, path: tuple) -> tuple[str, tuple] | None:
         if err.get("type") == "union_tag_invalid":
             kind = _get(data, path + ("kind",))
-            return f"unknown variable kind {kind!r} (expected one of {', '.join(sorted(_KINDS))})", path + ("kind",)
+            return (
+                f"unknown variable kind {kind!r} (expected one of {', '.join(sorted(_KINDS))})",
+                path + ("kind",),
+            )
         if err.get("type") == "union_tag_not_found":
             return "a variable needs a 'kind'", path
         if err.get("type") == "extra_forbidden":
@@ -190,7 +193,12 @@ def _located(doc: YamlDocument, errors: list[dict]) -> EngineError:
         return None
 
     return located_error(
-        doc, errors, where=lambda path: _where(data, path), error=EngineError, clean=_clean_loc, explain=explain
+        doc,
+        errors,
+        where=lambda path: _where(data, path),
+        error=EngineError,
+        clean=_clean_loc,
+        explain=explain,
     )
 
 

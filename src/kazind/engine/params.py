@@ -37,7 +37,9 @@ __all__ = [
     "with_values",
 ]
 
-_LABEL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*|\*)\s*\])?\s*\Z")
+_LABEL = re.compile(
+    r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*|\*)\s*\])?\s*\Z"
+)
 
 
 @dataclass(frozen=True)

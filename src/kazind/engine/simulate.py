@@ -399,7 +399,9 @@ class CompiledModel:
             run = f" (run {int(index[0])})" if per_run else ""
             raise EngineError(f"parameter {var.name!r}: value {float(value)!r}{run} {why}")
 
-    def _series(self, series: dict | None, n_steps: int, step: float) -> tuple[list[Any], int | None]:
+    def _series(
+        self, series: dict | None, n_steps: int, step: float
+    ) -> tuple[list[Any], int | None]:
         """Every series on the half-step grid of ``n_steps`` steps of ``step`` (the model's
         own cached per grid, an override interpolated), and the batch size they imply."""
         grid_key = ("series-grid", n_steps, step)
@@ -580,7 +582,9 @@ class CompiledModel:
         if method not in ("euler", "rk4"):
             raise EngineError(f"method must be 'euler' or 'rk4', got {method!r}")
         if backend not in BACKENDS:
-            raise EngineError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+            raise EngineError(
+                f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}"
+            )
         if on_failure not in ON_FAILURE:
             raise EngineError(f"on_failure must be 'raise' or 'nan', got {on_failure!r}")
         step = float(dt if dt is not None else ts.dt)
@@ -591,8 +595,9 @@ class CompiledModel:
         names = self._outputs(outputs)
         pvals, b1, given = self._params(params)
         per_run_series = sum(
-            1 for v in (series or {}).values() if isinstance(v, tuple | list) and len(v) == 2
-            and np.ndim(v[1]) == 2
+            1
+            for v in (series or {}).values()
+            if isinstance(v, tuple | list) and len(v) == 2 and np.ndim(v[1]) == 2
         )
         self._check_memory(b1 or 1, names, method, n_steps, save_every, backend, per_run_series)
         svals, b2 = self._series(series, n_steps, step)
@@ -603,18 +608,34 @@ class CompiledModel:
             backend = self.auto_backend(batch, method, n_steps)
         reasons: dict[int, str] = {}
         if backend == "fused":
-            data, reasons = self._run_fused(method, names, pvals, svals, batch, n_steps, save_every,
-                                            step, threads, on_failure, not series)
+            data, reasons = self._run_fused(
+                method,
+                names,
+                pvals,
+                svals,
+                batch,
+                n_steps,
+                save_every,
+                step,
+                threads,
+                on_failure,
+                not series,
+            )
             layout = "bto"
         else:
             plan, fn = self._compiled(backend, method, names)
-            lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
+            lookups = [
+                (np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups
+            ]
             args = (n_steps, save_every, float(ts.start), step)
             if backend == "numpy":
-                data, reasons = self._numpy_runs(plan, fn, pvals, svals, lookups, batch, args, on_failure)
+                data, reasons = self._numpy_runs(
+                    plan, fn, pvals, svals, lookups, batch, args, on_failure
+                )
             else:
-                data, reasons = self._scalar_runs(plan, fn, names, pvals, svals, lookups, batch,
-                                                  args, on_failure)
+                data, reasons = self._scalar_runs(
+                    plan, fn, names, pvals, svals, lookups, batch, args, on_failure
+                )
             layout = "otb"
         ds = self._dataset(names, data, n_steps, save_every, step, method, given, batch, layout)
         if on_failure == "nan":
@@ -632,14 +653,18 @@ class CompiledModel:
         except SimulationError as exc:
             if batch == 1:
                 n_save = args[0] // args[1] + 1
-                return np.full((len(plan.outputs), n_save, 1), np.nan), {offset: " ".join(str(exc).split())}
+                return np.full((len(plan.outputs), n_save, 1), np.nan), {
+                    offset: " ".join(str(exc).split())
+                }
         half = batch // 2
         parts = []
         reasons: dict[int, str] = {}
         for lo, hi in ((0, half), (half, batch)):
             pv = [v[lo:hi] if isinstance(v, np.ndarray) else v for v in pvals]
             sv = [v[:, lo:hi] if v.ndim == 2 else v for v in svals]
-            data, why = self._numpy_runs(plan, fn, pv, sv, lookups, hi - lo, args, on_failure, offset + lo)
+            data, why = self._numpy_runs(
+                plan, fn, pv, sv, lookups, hi - lo, args, on_failure, offset + lo
+            )
             parts.append(data)
             reasons.update(why)
         return np.concatenate(parts, axis=2), reasons
@@ -835,7 +860,9 @@ class CompiledModel:
             self._backend(method or self.spec.time.method).kernel()
         return self
 
-    def auto_backend(self, batch: int, method: str | None = None, n_steps: int | None = None) -> str:
+    def auto_backend(
+        self, batch: int, method: str | None = None, n_steps: int | None = None
+    ) -> str:
         """The backend ``backend="auto"`` picks: ``KAZIND_BACKEND`` if set; else ``fused``
         when numba is installed, the run is large (runs x steps x values >=
         :data:`AUTO_FUSED_WORK`) and the model's kernel compiles quickly (at most
@@ -861,8 +888,20 @@ class CompiledModel:
                 return "fused"
         return "scalar" if batch == 1 else "numpy"
 
-    def _run_fused(self, method, names, pvals, svals, batch, n_steps, save_every, dt, threads,
-                   on_failure="raise", cacheable=False):
+    def _run_fused(
+        self,
+        method,
+        names,
+        pvals,
+        svals,
+        batch,
+        n_steps,
+        save_every,
+        dt,
+        threads,
+        on_failure="raise",
+        cacheable=False,
+    ):
         """The fused kernel's outputs ``(run, time, output + spare)`` and, with
         ``on_failure="nan"``, the failed runs' messages (their outputs NaN)."""
         if not fused.available():
@@ -915,8 +954,17 @@ class CompiledModel:
         sv = [v[:, run : run + 1] if v.ndim == 2 else v for v in svals]
         lookups = [(np.asarray(v.x, float), np.asarray(v.y, float)) for v in self.lowered.lookups]
         t0 = float(self.spec.time.start)
-        self._run_numpy(np_plan, np_fn, pv, sv, lookups, 1, (n_steps, save_every, t0, float(dt)),
-                        run, exact=True)
+        self._run_numpy(
+            np_plan,
+            np_fn,
+            pv,
+            sv,
+            lookups,
+            1,
+            (n_steps, save_every, t0, float(dt)),
+            run,
+            exact=True,
+        )
         # the reference run passed (a difference in the last bits decided): say what we know
         exact = self._backend(method).exact([run], pvals, svals, names, n_steps, save_every, t0, dt)
         raise self._fused_error(method, names, *exact, 0, run, n_steps, save_every, dt)

@@ -56,7 +56,9 @@ class ExplorerDash(dash.Dash):
         lang = state.url_state().get("lang", DEFAULT_LANG)
         _ = translator(lang)
         kwargs["title"] = html.escape(frame.title(lang))
-        kwargs["app_entry"] = kwargs.get("app_entry", "").replace("Loading...", html.escape(_("Loading...")))
+        kwargs["app_entry"] = kwargs.get("app_entry", "").replace(
+            "Loading...", html.escape(_("Loading..."))
+        )
         page = super().interpolate_index(**kwargs)
         return page.replace("<html>", f'<html lang="{lang}">', 1)
 
@@ -80,7 +82,9 @@ def create_app(warm: bool = True) -> dash.Dash:
 
     @app.server.route(LOCALES_URL)
     def _plotly_locales():  # the same text for every request: cached by the browser for a day
-        return Response(script, mimetype="application/javascript", headers={"Cache-Control": "max-age=86400"})
+        return Response(
+            script, mimetype="application/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
 
     app.layout = frame.page
     frame.register(app)

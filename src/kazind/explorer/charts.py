@@ -36,15 +36,27 @@ VERDICT_STYLE = {
 YEAR_TICKS = [1913, 1920, 1926, 1932, 1940]
 
 BRANCH_COLOURS = {
-    "non_ferrous": "#b5651d", "coal": "#222222", "oil": "#6a4c93", "chemicals": "#00798c",
-    "power": "#b8860b", "machine_building": "#1f5f99", "light": "#c0392b", "food": "#2e7d32",
-}  # fmt: skip
+    "non_ferrous": "#b5651d",
+    "coal": "#222222",
+    "oil": "#6a4c93",
+    "chemicals": "#00798c",
+    "power": "#b8860b",
+    "machine_building": "#1f5f99",
+    "light": "#c0392b",
+    "food": "#2e7d32",
+}
 #: A branch's marker on the map: shapes differ as well as colours.
 BRANCH_SYMBOLS = {
-    "non_ferrous": "diamond", "coal": "square", "oil": "triangle-up", "chemicals": "pentagon",
-    "power": "star-triangle-up", "machine_building": "hexagon", "light": "triangle-down", "food": "circle",
+    "non_ferrous": "diamond",
+    "coal": "square",
+    "oil": "triangle-up",
+    "chemicals": "pentagon",
+    "power": "star-triangle-up",
+    "machine_building": "hexagon",
+    "light": "triangle-down",
+    "food": "circle",
     "printing": "cross",
-}  # fmt: skip
+}
 BRANCHES = tuple(BRANCH_COLOURS)
 WORKER_GROUPS = ("kazakh_workers", "other_workers")
 POP_GROUPS = ("kazakh", "russian", "ukrainian", "other")
@@ -59,7 +71,9 @@ OTHER_BRANCH_NAMES = {"printing": "printing"}
 
 def branch_label(branch: str, lang: str) -> str:
     """A branch of industry in ``lang``: the model's catalogue of labels, else the .po files."""
-    return model_element_label(branch, lang, "branch") or translator(lang)(OTHER_BRANCH_NAMES.get(branch, branch))
+    return model_element_label(branch, lang, "branch") or translator(lang)(
+        OTHER_BRANCH_NAMES.get(branch, branch)
+    )
 
 
 def element_label(element: str, lang: str, places=None) -> str:
@@ -92,12 +106,24 @@ def base_layout(lang: str, height: int | None = None) -> dict:
 
 
 def time_axis() -> dict:
-    return {"range": [1912.5, 1941.5], "tickvals": YEAR_TICKS, "tickformat": "d", "showgrid": True,
-            "gridcolor": "#eee", "zeroline": False, "fixedrange": False}  # fmt: skip
+    return {
+        "range": [1912.5, 1941.5],
+        "tickvals": YEAR_TICKS,
+        "tickformat": "d",
+        "showgrid": True,
+        "gridcolor": "#eee",
+        "zeroline": False,
+        "fixedrange": False,
+    }
 
 
 def value_axis(kind: str) -> dict:
-    axis = {"gridcolor": "#eee", "zeroline": False, "rangemode": "tozero", "separatethousands": True}
+    axis = {
+        "gridcolor": "#eee",
+        "zeroline": False,
+        "rangemode": "tozero",
+        "separatethousands": True,
+    }
     if kind == "%":
         axis["tickformat"] = ".0%"
     return axis
@@ -105,8 +131,16 @@ def value_axis(kind: str) -> dict:
 
 def legend_below(rows_hint: int = 1) -> dict:
     """A horizontal legend under the plot: it never covers a line and wraps on a phone."""
-    return {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12 - 0.02 * rows_hint, "yanchor": "top",
-            "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0)", "itemclick": "toggle"}  # fmt: skip
+    return {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "y": -0.12 - 0.02 * rows_hint,
+        "yanchor": "top",
+        "font": {"size": 11},
+        "bgcolor": "rgba(255,255,255,0)",
+        "itemclick": "toggle",
+    }
 
 
 def empty_figure(message: str = "") -> dict:
@@ -114,10 +148,14 @@ def empty_figure(message: str = "") -> dict:
     return {
         "data": [],
         "layout": {
-            "xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 260,
-            "annotations": [{"text": message, "showarrow": False, "font": {"size": 14}}] if message else [],
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "height": 260,
+            "annotations": [{"text": message, "showarrow": False, "font": {"size": 14}}]
+            if message
+            else [],
         },
-    }  # fmt: skip
+    }
 
 
 def hover_format(kind: str) -> str:

@@ -14,27 +14,49 @@ from dash import dash_table, dcc, html
 from kazind.explorer.i18n import translator
 
 __all__ = [
-    "CSS", "FONT", "chart_block", "data_table", "download_button", "dropdown_labels", "graph_config",
-    "table_filter_options", "TABLE_CSS", "datatable_style", "message_line", "muted",
-]  # fmt: skip
+    "CSS",
+    "FONT",
+    "chart_block",
+    "data_table",
+    "download_button",
+    "dropdown_labels",
+    "graph_config",
+    "table_filter_options",
+    "TABLE_CSS",
+    "datatable_style",
+    "message_line",
+    "muted",
+]
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 #: Inline styles kept few: layout is in assets/kazind.css (with the phone rules).
 CSS = {
     "muted": {"color": "#444", "fontSize": "14px"},
     "msg": {"color": "#b00020", "fontWeight": "600"},
-    "panel": {"border": "1px solid #d0d7de", "borderRadius": "6px", "padding": "10px 14px",
-              "background": "#fbfbfd", "fontSize": "14px"},
+    "panel": {
+        "border": "1px solid #d0d7de",
+        "borderRadius": "6px",
+        "padding": "10px 14px",
+        "background": "#fbfbfd",
+        "fontSize": "14px",
+    },
     "button": {"padding": "6px 14px", "fontSize": "14px", "cursor": "pointer"},
-}  # fmt: skip
+}
 
 PNG = {"format": "png", "scale": 2, "height": None, "width": None}
 #: plotly's buttons that are taken away: the cloud and editing ones, selections, hover
 #: modes and spikes (a student needs the PNG, zoom, pan and reset, nothing else).
 REMOVED_BUTTONS = [
-    "sendDataToCloud", "editInChartStudio", "lasso2d", "select2d", "toggleSpikelines",
-    "hoverClosestCartesian", "hoverCompareCartesian", "toggleHover", "resetViews",
-]  # fmt: skip
+    "sendDataToCloud",
+    "editInChartStudio",
+    "lasso2d",
+    "select2d",
+    "toggleSpikelines",
+    "hoverClosestCartesian",
+    "hoverCompareCartesian",
+    "toggleHover",
+    "resetViews",
+]
 
 
 def graph_config(filename: str, lang: str) -> dict:
@@ -60,8 +82,15 @@ def message_line(component_id: str) -> html.Div:
     return html.Div(id=component_id, role="alert", className="kz-message", style=CSS["msg"])
 
 
-def chart_block(graph_id: str, title: str, lang: str, filename: str, table_id: str | None = None,
-                height: int = 320, class_name: str = "") -> html.Figure:  # fmt: skip
+def chart_block(
+    graph_id: str,
+    title: str,
+    lang: str,
+    filename: str,
+    table_id: str | None = None,
+    height: int = 320,
+    class_name: str = "",
+) -> html.Figure:
     """A chart with its heading and, when ``table_id`` is given, the table of its numbers.
 
     The graph fills its box (``responsive``): as wide as the column, ``height`` pixels
@@ -70,18 +99,28 @@ def chart_block(graph_id: str, title: str, lang: str, filename: str, table_id: s
     parts = [
         html.H3(title, id=graph_id + "-title", className="kz-chart-title"),
         dcc.Graph(
-            id=graph_id, config=graph_config(filename, lang), className="kz-graph", responsive=True,
+            id=graph_id,
+            config=graph_config(filename, lang),
+            className="kz-graph",
+            responsive=True,
             style={"height": f"{height}px"},
-        ),  # fmt: skip
+        ),
     ]
     if table_id:
         parts.append(
             html.Details(
-                [html.Summary(_("The numbers of this chart")), html.Div(id=table_id, className="kz-data-table")],
+                [
+                    html.Summary(_("The numbers of this chart")),
+                    html.Div(id=table_id, className="kz-data-table"),
+                ],
                 className="kz-details",
             )
         )
-    return html.Figure(parts, className=("kz-chart " + class_name).strip(), **{"aria-labelledby": graph_id + "-title"})
+    return html.Figure(
+        parts,
+        className=("kz-chart " + class_name).strip(),
+        **{"aria-labelledby": graph_id + "-title"},
+    )
 
 
 def data_table(caption: str, header: list[str], rows: list[list[str]]) -> html.Table:
@@ -90,7 +129,9 @@ def data_table(caption: str, header: list[str], rows: list[list[str]]) -> html.T
         [
             html.Caption(caption),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
-            html.Tbody([html.Tr([html.Th(r[0], scope="row"), *[html.Td(c) for c in r[1:]]]) for r in rows]),
+            html.Tbody(
+                [html.Tr([html.Th(r[0], scope="row"), *[html.Td(c) for c in r[1:]]]) for r in rows]
+            ),
         ],
         className="kz-table",
     )
@@ -133,7 +174,10 @@ def table_filter_options(lang: str) -> dict:
 TABLE_CSS = [
     {"selector": ".dash-filter--case", "rule": "display: none;"},
     {"selector": "td.cell--selected, td.focused", "rule": "background-color: #e8f0fa !important;"},
-    {"selector": "td.cell--selected *, td.focused *", "rule": "background-color: transparent !important;"},
+    {
+        "selector": "td.cell--selected *, td.focused *",
+        "rule": "background-color: transparent !important;",
+    },
 ]
 
 
@@ -142,12 +186,19 @@ def datatable_style(font_size: int = 13) -> dict:
     return {
         "css": TABLE_CSS,
         "style_table": {"overflowX": "auto", "maxWidth": "100%"},
-        "style_cell": {"fontFamily": FONT, "fontSize": f"{font_size}px", "textAlign": "left",
-                       "whiteSpace": "normal", "height": "auto", "padding": "3px 5px", "verticalAlign": "top",
-                       "lineHeight": "1.3"},
+        "style_cell": {
+            "fontFamily": FONT,
+            "fontSize": f"{font_size}px",
+            "textAlign": "left",
+            "whiteSpace": "normal",
+            "height": "auto",
+            "padding": "3px 5px",
+            "verticalAlign": "top",
+            "lineHeight": "1.3",
+        },
         "style_header": {"fontWeight": "600", "background": "#eef2f6", "color": "#222"},
         "style_filter": {"background": "#fff"},
-    }  # fmt: skip
+    }
 
 
 def table(table_id: str, columns: list[dict], lang: str, **kwargs) -> dash_table.DataTable:
@@ -156,8 +207,9 @@ def table(table_id: str, columns: list[dict], lang: str, **kwargs) -> dash_table
     for key in ("style_cell", "style_table"):
         if key in kwargs:
             style[key] = {**style[key], **kwargs.pop(key)}
-    return dash_table.DataTable(id=table_id, columns=columns, filter_options=table_filter_options(lang),
-                                **style, **kwargs)  # fmt: skip
+    return dash_table.DataTable(
+        id=table_id, columns=columns, filter_options=table_filter_options(lang), **style, **kwargs
+    )
 
 
 def csv_download(rows: list[dict], filename: str) -> dict:
@@ -167,7 +219,9 @@ def csv_download(rows: list[dict], filename: str) -> dict:
 
     buf = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n", extrasaction="ignore")
+        writer = csv.DictWriter(
+            buf, fieldnames=list(rows[0]), lineterminator="\n", extrasaction="ignore"
+        )
         writer.writeheader()
         writer.writerows(rows)
     return {"content": buf.getvalue(), "filename": filename, "type": "text/csv"}

@@ -37,13 +37,29 @@ LEVERS_RUN = "levers"  # the name of the run with the page's lever values
 #: Outputs kept from every run besides the timeline's panels, the fit targets, the story's
 #: charts and the outcomes (the map, the scenarios tab and the model tab use these).
 TIMELINE_OUTPUTS = (
-    "industrial_output_index", "agricultural_output_index", "branch_output", "electricity_output",
-    "railway_length", "population_total", "population_urban", "population_by_group",
-    "urban_share", "workers_total", "workers_by_group", "kazakh_share_of_workers",
-    "kazakh_share_of_population", "working_class_share", "city_population", "famine_deaths",
-    "in_migration", "processing_share_of_industry", "local_processing_share",
-    "skilled_kazakh_workers", "in_migration_flow", "coal_output",
-)  # fmt: skip
+    "industrial_output_index",
+    "agricultural_output_index",
+    "branch_output",
+    "electricity_output",
+    "railway_length",
+    "population_total",
+    "population_urban",
+    "population_by_group",
+    "urban_share",
+    "workers_total",
+    "workers_by_group",
+    "kazakh_share_of_workers",
+    "kazakh_share_of_population",
+    "working_class_share",
+    "city_population",
+    "famine_deaths",
+    "in_migration",
+    "processing_share_of_industry",
+    "local_processing_share",
+    "skilled_kazakh_workers",
+    "in_migration_flow",
+    "coal_output",
+)
 
 
 # ---------------------------------------------------------------- the model and its runs
@@ -62,7 +78,9 @@ def outputs() -> tuple[str, ...]:
     """Every output the explorer keeps: the timeline's, the targets', the outcomes'."""
     from kazind.explorer.shown import EXTRA_VARIABLES, PANEL_VARIABLES, chart_variables
 
-    names = set(TIMELINE_OUTPUTS) | PANEL_VARIABLES | set(EXTRA_VARIABLES) | set(targets().variables())
+    names = (
+        set(TIMELINE_OUTPUTS) | PANEL_VARIABLES | set(EXTRA_VARIABLES) | set(targets().variables())
+    )
     names |= chart_variables()
     from kazind.scenarios.outcomes import OUTPUTS
 
@@ -115,16 +133,30 @@ def check_levers(values: object) -> tuple[float, ...]:
         if value is None:
             value = lever.default
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError("lever {lever}: not a number: {value}", lever=Term(lever.name), value=value)
+            raise InputError(
+                "lever {lever}: not a number: {value}", lever=Term(lever.name), value=value
+            )
         try:
             number = float(value)
         except OverflowError:  # an integer beyond any float
             number = math.inf if value > 0 else -math.inf
         if not math.isfinite(number) or not lever.low <= number <= lever.high:
-            shown = number if math.isfinite(number) else ("10^" + str(len(str(abs(int(value)))) - 1)
-                                                        if isinstance(value, int) else str(number))
-            raise InputError("lever {lever}: {value} is outside {low} to {high}", lever=Term(lever.name),
-                             value=shown, low=lever.low, high=lever.high)  # fmt: skip
+            shown = (
+                number
+                if math.isfinite(number)
+                else (
+                    "10^" + str(len(str(abs(int(value)))) - 1)
+                    if isinstance(value, int)
+                    else str(number)
+                )
+            )
+            raise InputError(
+                "lever {lever}: {value} is outside {low} to {high}",
+                lever=Term(lever.name),
+                value=shown,
+                low=lever.low,
+                high=lever.high,
+            )
         out.append(number)
     return tuple(out)
 
@@ -221,8 +253,12 @@ def scenario_texts(name: str, lang: str) -> ScenarioTexts:
         s = load_scenario(name)
     except Exception:  # noqa: BLE001 - decoration of a scenario that loads elsewhere
         return ScenarioTexts((), (), (), None)
-    return ScenarioTexts(tuple(s.assumptions.get(lang, ())), tuple(s.leaves_out.get(lang, ())),
-                         tuple(s.rests_on), s.departure)
+    return ScenarioTexts(
+        tuple(s.assumptions.get(lang, ())),
+        tuple(s.leaves_out.get(lang, ())),
+        tuple(s.rests_on),
+        s.departure,
+    )
 
 
 @lru_cache(maxsize=256)
@@ -244,7 +280,11 @@ def check_scenarios(names: object) -> tuple[str, ...]:
         names = []
     if isinstance(names, str):
         names = [names]
-    if not isinstance(names, list | tuple) or len(names) > 50 or not all(isinstance(n, str) for n in names):
+    if (
+        not isinstance(names, list | tuple)
+        or len(names) > 50
+        or not all(isinstance(n, str) for n in names)
+    ):
         raise InputError("scenarios: expected a list of names")
     known = scenario_names()
     unknown = [n for n in names if n not in known]
@@ -289,7 +329,9 @@ def scenario_outcomes(name: str) -> tuple[tuple[str, float | None], ...]:
 
 
 @lru_cache(maxsize=256)
-def lever_outcomes(values: tuple[float, ...], keep: tuple[str, ...] | None = None) -> tuple[tuple[str, float | None], ...]:
+def lever_outcomes(
+    values: tuple[float, ...], keep: tuple[str, ...] | None = None
+) -> tuple[tuple[str, float | None], ...]:
     """The outcomes of the levers' run, cached like the run itself."""
     return run_outcomes(lever_run(values, keep))
 
@@ -302,8 +344,11 @@ def check_ensemble_size(n: object) -> int:
     """A whole number of runs from :data:`MIN_ENSEMBLE` to :data:`MAX_ENSEMBLE`, or
     InputError saying which rule the value breaks (empty, not whole, too few, too many)."""
     if n is None or (isinstance(n, str) and not n.strip()):
-        raise InputError("ensemble size: type a whole number of runs from {low} to {high}",
-                         low=MIN_ENSEMBLE, high=MAX_ENSEMBLE)  # fmt: skip
+        raise InputError(
+            "ensemble size: type a whole number of runs from {low} to {high}",
+            low=MIN_ENSEMBLE,
+            high=MAX_ENSEMBLE,
+        )
     if isinstance(n, str):
         try:
             n = float(n.strip().replace(",", "."))
@@ -314,10 +359,16 @@ def check_ensemble_size(n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, int):
         raise InputError("ensemble size: {value} is not a whole number", value=n)
     if n < MIN_ENSEMBLE:
-        raise InputError("ensemble size: at least {low} runs, got {value}", low=MIN_ENSEMBLE, value=n)
+        raise InputError(
+            "ensemble size: at least {low} runs, got {value}", low=MIN_ENSEMBLE, value=n
+        )
     if n > MAX_ENSEMBLE:
-        raise InputError("ensemble size: at most {high} runs per scenario on this page, got {value} "
-                         "(the command 'kazind ensemble' runs more)", high=MAX_ENSEMBLE, value=n)  # fmt: skip
+        raise InputError(
+            "ensemble size: at most {high} runs per scenario on this page, got {value} "
+            "(the command 'kazind ensemble' runs more)",
+            high=MAX_ENSEMBLE,
+            value=n,
+        )
     return n
 
 
@@ -425,7 +476,7 @@ def fact_points() -> tuple[FactPoint, ...]:
         if t.variable not in ds:
             continue
         obs = rt.observed
-        lo, hi = (obs if isinstance(obs, tuple) else (None, None))
+        lo, hi = obs if isinstance(obs, tuple) else (None, None)
         centre = float(np.mean(obs)) if isinstance(obs, tuple) else float(obs)
         now = _value_at(ds, t.variable, t.element, t.at)
         base = _value_at(ds, t.variable, t.element, t.base) if t.base is not None else None
@@ -485,8 +536,12 @@ def check_year(year: object) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
         raise InputError("year: not a whole year: {value}", value=year)
     if not YEARS[0] <= year <= YEARS[1]:
-        raise InputError("year {value} is outside {low}-{high}", value=str(year) if abs(year) < 10**6 else "?",
-                         low=str(YEARS[0]), high=str(YEARS[1]))  # fmt: skip
+        raise InputError(
+            "year {value} is outside {low}-{high}",
+            value=str(year) if abs(year) < 10**6 else "?",
+            low=str(YEARS[0]),
+            high=str(YEARS[1]),
+        )
     return year
 
 
@@ -500,9 +555,15 @@ LANG_SHORT = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 #: Units of the model that the record does not use (message ids of the .po files).
 MODEL_UNITS = (
-    "1/year", "person/year", "year", "million rouble/year", "Mt/year", "kWh/year", "person/km",
+    "1/year",
+    "person/year",
+    "year",
+    "million rouble/year",
+    "Mt/year",
+    "kWh/year",
+    "person/km",
     "person/(million rouble/year)",
-)  # fmt: skip
+)
 
 
 def _display():
@@ -586,8 +647,13 @@ def fit_rows_of(fact_id: str) -> list:
 
 def is_share(variable: str) -> bool:
     """Whether the model variable is a share (drawn and written as a percentage)."""
-    return "share" in variable or variable in ("rolling_stock_condition", "utilisation", "labour_ratio",
-                                                "transport_ratio", "power_ratio")  # fmt: skip
+    return "share" in variable or variable in (
+        "rolling_stock_condition",
+        "utilisation",
+        "labour_ratio",
+        "transport_ratio",
+        "power_ratio",
+    )
 
 
 # ---------------------------------------------------------------- places as a reader of a year sees them

@@ -40,7 +40,11 @@ def _measure_text(v: float, row, lang: str) -> str:
 def verdict(row, lang: str) -> str:
     _ = translator(lang)
     if row.role in ("fit", "holdout"):
-        return _("reproduced by the model") if row.within_tolerance else _("not reproduced by the model")
+        return (
+            _("reproduced by the model")
+            if row.within_tolerance
+            else _("not reproduced by the model")
+        )
     if row.role == "input":
         return _("not scored (sets a parameter)")
     return _("not scored (restates another target)")
@@ -55,10 +59,14 @@ def fit_lines(fact_id: str, lang: str) -> list[tuple[str, str, str | None]]:
             obs = "–".join(_measure_text(v, r, lang) for v in r.observed)
         else:
             obs = _measure_text(r.observed, r, lang)
-        text = (f"{_('record')}: {obs} · {_('model')}: {_measure_text(r.simulated, r, lang)}"
-                f" ({fmt_date(r.at, lang)})")  # fmt: skip
+        text = (
+            f"{_('record')}: {obs} · {_('model')}: {_measure_text(r.simulated, r, lang)}"
+            f" ({fmt_date(r.at, lang)})"
+        )
         scored = r.role in ("fit", "holdout")
-        out.append((verdict(r, lang), text, (OK if r.within_tolerance else MISS) if scored else None))
+        out.append(
+            (verdict(r, lang), text, (OK if r.within_tolerance else MISS) if scored else None)
+        )
     return out
 
 
@@ -76,9 +84,16 @@ def fact_panel(fact_id: str, lang: str) -> list:
     borders = data.borders_text(fact, lang)
     out = [
         html.H4(getattr(fact.statement, lang), style={"marginTop": "0"}),
-        html.P([html.B(_("value") + ": "), fact_value(fact, lang), "  ", html.B(_("when") + ": "),
+        html.P(
+            [
+                html.B(_("value") + ": "),
+                fact_value(fact, lang),
+                "  ",
+                html.B(_("when") + ": "),
                 data.when_text(fact, lang) or format_when(fact) or "–",
-                *([html.Br(), borders] if borders else [])]),  # fmt: skip
+                *([html.Br(), borders] if borders else []),
+            ]
+        ),
     ]
     src = fact.source
     if isinstance(src, SeedSource):
@@ -86,7 +101,9 @@ def fact_panel(fact_id: str, lang: str) -> list:
         try:
             text = store.text(src.document)
             start = text.find(src.quote)
-            left, right = sentence_around(text, start, start + len(src.quote)) if start >= 0 else (0, 0)
+            left, right = (
+                sentence_around(text, start, start + len(src.quote)) if start >= 0 else (0, 0)
+            )
             before, after = text[left:start].strip(), text[start + len(src.quote) : right].strip()
         except Exception:  # noqa: BLE001 - the quote alone will do
             before = after = ""
@@ -94,8 +111,9 @@ def fact_panel(fact_id: str, lang: str) -> list:
             html.H5(_("Source sentence (Kazakh)")),
             html.Blockquote(
                 [before + " ", html.Mark(src.quote, className="kz-quote"), " " + after],
-                lang="kk", className="kz-source",
-            ),  # fmt: skip
+                lang="kk",
+                className="kz-source",
+            ),
             html.P([_("Source") + ": ", html.I(data.source_text(fact, lang))], style=muted),
         ]
     else:
@@ -107,7 +125,12 @@ def fact_panel(fact_id: str, lang: str) -> list:
     out.append(html.H5(_("Translations")))
     for other in LANGS:
         if other != lang:
-            out.append(html.P([html.B(data.LANG_SHORT[other] + ": "), getattr(fact.statement, other)], lang=other))
+            out.append(
+                html.P(
+                    [html.B(data.LANG_SHORT[other] + ": "), getattr(fact.statement, other)],
+                    lang=other,
+                )
+            )
     out.append(html.H5(_("The model")))
     lines = fit_lines(fact_id, lang)
     if not lines:

@@ -46,22 +46,34 @@ def tab_bar(lang: str, selected: str) -> html.Div:
     return html.Div(
         [
             html.Button(
-                _(p.label), id=I.tab(p.key), n_clicks=0, role="tab", type="button",
+                _(p.label),
+                id=I.tab(p.key),
+                n_clicks=0,
+                role="tab",
+                type="button",
                 className="kz-tab" + (" kz-tab--selected" if p.key == selected else ""),
                 tabIndex="0" if p.key == selected else "-1",
-                **{"aria-selected": "true" if p.key == selected else "false", "aria-controls": I.panel(p.key),
-                   "data-tab": p.key},
-            )  # fmt: skip
+                **{
+                    "aria-selected": "true" if p.key == selected else "false",
+                    "aria-controls": I.panel(p.key),
+                    "data-tab": p.key,
+                },
+            )
             for p in PAGES
         ],
-        id=I.TABS, role="tablist", className="kz-tablist", **{"aria-label": _("Parts of the explorer")},
+        id=I.TABS,
+        role="tablist",
+        className="kz-tablist",
+        **{"aria-label": _("Parts of the explorer")},
     )
 
 
 def intro(lang: str) -> str:
     _ = translator(lang)
-    return _("Kazakhstan's industrialization, 1913-1940: the record of a Kazakh-language history and a "
-             "calibrated model of the economy built on it.")  # fmt: skip
+    return _(
+        "Kazakhstan's industrialization, 1913-1940: the record of a Kazakh-language history and a "
+        "calibrated model of the economy built on it."
+    )
 
 
 def panel_children(key: str, lang: str) -> list:
@@ -77,9 +89,14 @@ def body(lang: str, selected: str | None = None) -> list:
     selected = selected if selected in page_keys() else TAB.default
     panels = [
         html.Section(
-            panel_children(p.key, lang) if p.key == selected else [], id=I.panel(p.key), role="tabpanel",
-            hidden=p.key != selected, className="kz-panel", tabIndex="0", **{"aria-labelledby": I.tab(p.key)},
-        )  # fmt: skip
+            panel_children(p.key, lang) if p.key == selected else [],
+            id=I.panel(p.key),
+            role="tabpanel",
+            hidden=p.key != selected,
+            className="kz-panel",
+            tabIndex="0",
+            **{"aria-labelledby": I.tab(p.key)},
+        )
         for p in PAGES
     ]
     return [html.P(intro(lang), id=I.INTRO, className="kz-intro"), tab_bar(lang, selected), *panels]
@@ -96,9 +113,14 @@ def top_bar(lang: str) -> html.Header:
                     # each language named in itself, all three always in view (a phone too)
                     dcc.RadioItems(
                         id=I.LANG,
-                        options=[{"label": html.Span(LANG_NAMES[x], lang=x), "value": x} for x in LANGS],
-                        value=lang, inline=True, className="kz-lang", labelClassName="kz-lang-option",
-                    ),  # fmt: skip
+                        options=[
+                            {"label": html.Span(LANG_NAMES[x], lang=x), "value": x} for x in LANGS
+                        ],
+                        value=lang,
+                        inline=True,
+                        className="kz-lang",
+                        labelClassName="kz-lang-option",
+                    ),
                 ],
                 className="kz-lang-box",
             ),
@@ -224,16 +246,22 @@ def register(app) -> None:
     app.clientside_callback(
         NEED_JS % json.dumps(keys),
         Output(I.NEED, "data"),
-        Input(I.STATE, "data"), Input(I.PAGE_LANG, "data"), State(I.RENDERED, "data"),
+        Input(I.STATE, "data"),
+        Input(I.PAGE_LANG, "data"),
+        State(I.RENDERED, "data"),
         prevent_initial_call=True,
-    )  # fmt: skip
+    )
     app.callback(
         *[Output(I.panel(k), "children") for k in keys],
-        Output(I.RENDERED, "data"), Output(I.TITLE, "children"), Output(I.INTRO, "children"),
+        Output(I.RENDERED, "data"),
+        Output(I.TITLE, "children"),
+        Output(I.INTRO, "children"),
         *[Output(I.tab(k), "children") for k in keys],
-        Input(I.NEED, "data"), State(I.RENDERED, "data"), State(I.STATE, "data"),
+        Input(I.NEED, "data"),
+        State(I.RENDERED, "data"),
+        State(I.STATE, "data"),
         prevent_initial_call=True,
-    )(fill)  # fmt: skip
+    )(fill)
     app.clientside_callback(
         SHOW_TAB_JS % json.dumps(keys),
         Output(I.TABS, "data-shown"),

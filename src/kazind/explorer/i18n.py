@@ -153,12 +153,25 @@ def separators(lang: str) -> str:
 #: ids of the .po files: kk is translated there; ru takes plotly.js-locales' texts
 #: (shipped in data/plotly-locale-ru.json), overridden by any translation in the .po file.
 PLOTLY_MESSAGES = (
-    "Autoscale", "Download plot as a PNG", "Download plot", "Pan", "Reset axes", "Zoom", "Zoom in",
-    "Zoom out", "Double-click to zoom back out", "Double-click on legend to isolate one trace",
-    "Click to enter Plot title", "Taking snapshot - this may take a few seconds", "Snapshot succeeded",
-    "Sorry, there was a problem downloading your snapshot!", "Produced with Plotly.js", "Reset", "Reset view",
+    "Autoscale",
+    "Download plot as a PNG",
+    "Download plot",
+    "Pan",
+    "Reset axes",
+    "Zoom",
+    "Zoom in",
+    "Zoom out",
+    "Double-click to zoom back out",
+    "Double-click on legend to isolate one trace",
+    "Click to enter Plot title",
+    "Taking snapshot - this may take a few seconds",
+    "Snapshot succeeded",
+    "Sorry, there was a problem downloading your snapshot!",
+    "Produced with Plotly.js",
+    "Reset",
+    "Reset view",
     "Toggle show closest data on hover",
-)  # fmt: skip
+)
 PLOTLY_RU = Path(__file__).resolve().parent / "data" / "plotly-locale-ru.json"
 
 
@@ -208,6 +221,10 @@ def plotly_locales_js(page_texts: bool = True) -> str:
         "(function(){var ls=[" + ",".join(parts) + "];"
         "if(typeof Plotly!=='undefined'&&Plotly.register){ls.forEach(function(l){Plotly.register(l);});}"
         "else{window.PlotlyLocales=(window.PlotlyLocales||[]).concat(ls);}"
-        + ("window.KAZIND_TEXTS=" + json.dumps(texts, ensure_ascii=False) + ";" if page_texts else "")
+        + (
+            "window.KAZIND_TEXTS=" + json.dumps(texts, ensure_ascii=False) + ";"
+            if page_texts
+            else ""
+        )
         + "})();\n"
     )

@@ -112,6 +112,9 @@ def panel_lang(key: str) -> str:
 
 def all_ids() -> list[str]:
     """Every documented fixed id (the lever sliders included)."""
-    fixed = [v for k, v in globals().items()
-             if k.isupper() and isinstance(v, str) and not k.endswith(("_PREFIX", "_SUFFIX"))]  # fmt: skip
+    fixed = [
+        v
+        for k, v in globals().items()
+        if k.isupper() and isinstance(v, str) and not k.endswith(("_PREFIX", "_SUFFIX"))
+    ]
     return fixed + list(LEVER_IDS.values()) + list(READOUT_IDS.values())

@@ -45,7 +45,11 @@ def table_messages() -> set[str]:
     out |= {title for _k, _v, title, *_r in scenarios.PANELS}
     out |= set(scenarios.LEVER_UNITS.values())
     out |= {label for _lo, _hi, label, *_c in map_page.RAIL_PERIODS}
-    out |= {f["properties"]["name"] for f in map_page.data.waters()["features"] if "name" in f["properties"]}
+    out |= {
+        f["properties"]["name"]
+        for f in map_page.data.waters()["features"]
+        if "name" in f["properties"]
+    }
     out |= set(charts.OTHER_BRANCH_NAMES.values())
     out |= {name for _s, _c, name in charts.VERDICT_STYLE.values()}
     out |= {label for _key, label in model.COLUMNS}

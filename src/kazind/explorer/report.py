@@ -63,7 +63,11 @@ class _Charts:
             config={**graph_config(filename, lang), "responsive": True},
         )
         if self.count == 1:  # plotly's texts in kk and ru, registered once plotly.js is there
-            chart = chart.replace("</script>", "</script><script>" + plotly_locales_js(page_texts=False) + "</script>", 1)
+            chart = chart.replace(
+                "</script>",
+                "</script><script>" + plotly_locales_js(page_texts=False) + "</script>",
+                1,
+            )
         return chart
 
 
@@ -72,7 +76,11 @@ def _fit_table(lang: str) -> str:
     rows = []
     for r in data.fit_report_rows():
         fact = data.facts().get(r.fact_id)
-        obs = "–".join(fmt_sig(v, lang) for v in r.observed) if isinstance(r.observed, list) else fmt_sig(r.observed, lang)
+        obs = (
+            "–".join(fmt_sig(v, lang) for v in r.observed)
+            if isinstance(r.observed, list)
+            else fmt_sig(r.observed, lang)
+        )
         scored = r.role in ("fit", "holdout")
         cls = ("ok" if r.within_tolerance else "miss") if scored else "na"
         verdict = (_("yes") if r.within_tolerance else _("no")) if scored else _(r.role)
@@ -83,8 +91,16 @@ def _fit_table(lang: str) -> str:
             f"({html.escape(r.measure)}), {r.at:g}</td><td>{obs}</td><td>{fmt_sig(r.simulated, lang)}</td>"
             f"<td>{html.escape(verdict)}{' †' if r.held_out else ''}</td></tr>"
         )
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in (_("statement"), _("variable"), _("record"), _("model"),
-                                                          _("reproduced by the model")))  # fmt: skip
+    head = "".join(
+        f"<th>{html.escape(h)}</th>"
+        for h in (
+            _("statement"),
+            _("variable"),
+            _("record"),
+            _("model"),
+            _("reproduced by the model"),
+        )
+    )
     return (
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f'<p class="muted">† {html.escape(_("held out of the calibration"))}</p>'
@@ -95,7 +111,8 @@ def _outcome_table(lang: str, runs: dict) -> str:
     cols, rows = scenario_page.outcome_rows(lang, runs)
     head = "".join(f"<th>{html.escape(c['name'])}</th>" for c in cols)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(r[c['id']]))}</td>" for c in cols) + "</tr>" for r in rows
+        "<tr>" + "".join(f"<td>{html.escape(str(r[c['id']]))}</td>" for c in cols) + "</tr>"
+        for r in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -111,37 +128,63 @@ def _section(lang: str, names: tuple[str, ...], chart: _Charts) -> str:
     gaz, rails, outline, waters = data.gazetteer(), data.railways(), data.outline(), data.waters()
     # charts are made in the order they appear: the first one carries plotly's JavaScript
     timeline = [
-        _titled(_(title), chart(timeline_page.panel_figure(lang, series, scale, kind, ds, points, facts),
-                                f"kazind-timeline-{key}", lang))
+        _titled(
+            _(title),
+            chart(
+                timeline_page.panel_figure(lang, series, scale, kind, ds, points, facts),
+                f"kazind-timeline-{key}",
+                lang,
+            ),
+        )
         for key, title, series, scale, kind in timeline_page.PANELS
-    ]  # fmt: skip
+    ]
     maps = [
         f"<div>{chart(map_page.map_figure(lang, y, ds, gaz, rails, outline, waters), f'kazind-map-{y}', lang, height=460)}</div>"
         for y in MAP_YEARS
     ]
     scenarios = [
-        _titled(_(title), chart(scenario_page.panel_figure(lang, v, scale, kind, runs), f"kazind-scenario-{key}", lang))
+        _titled(
+            _(title),
+            chart(
+                scenario_page.panel_figure(lang, v, scale, kind, runs),
+                f"kazind-scenario-{key}",
+                lang,
+            ),
+        )
         for key, v, title, scale, kind in scenario_page.PANELS
     ]
     key = "".join(f"<li>{html.escape(label)}</li>" for label, _ds in runs.values())
     parts = [
         f'<section id="{lang}" lang="{lang}">',
         f"<h1>{html.escape(_('Industrialization of Kazakhstan, 1913-1940'))}</h1>",
-        "<p class='muted'>" + html.escape(_(
-            "Kazakhstan's industrialization, 1913-1940: the record of a Kazakh-language history "
-            "and a calibrated model of the economy built on it."
-        )) + "</p>",  # fmt: skip
-        f"<h2>{html.escape(_('Timeline'))}</h2>",
-        "<p class='muted'>" + html.escape(_("The lines are the model's historical run; the points are facts of the record. "))
+        "<p class='muted'>"
+        + html.escape(
+            _(
+                "Kazakhstan's industrialization, 1913-1940: the record of a Kazakh-language history "
+                "and a calibrated model of the economy built on it."
+            )
+        )
         + "</p>",
-        "<div class='grid'>", *timeline, "</div>",
+        f"<h2>{html.escape(_('Timeline'))}</h2>",
+        "<p class='muted'>"
+        + html.escape(
+            _("The lines are the model's historical run; the points are facts of the record. ")
+        )
+        + "</p>",
+        "<div class='grid'>",
+        *timeline,
+        "</div>",
         f"<h2>{html.escape(_('Map'))}</h2>",
-        "<div class='maps'>", *maps, "</div>",
+        "<div class='maps'>",
+        *maps,
+        "</div>",
         f"<h2>{html.escape(_('The record'))}: {html.escape(_('reproduced by the model'))}</h2>",
         _fit_table(lang),
         f"<h2>{html.escape(_('Scenarios'))}</h2>",
         f"<ul>{key}</ul>",
-        "<div class='grid4'>", *scenarios, "</div>",
+        "<div class='grid4'>",
+        *scenarios,
+        "</div>",
         f"<h2>{html.escape(_('Outcomes'))}</h2>",
         _outcome_table(lang, runs),
         "</section>",

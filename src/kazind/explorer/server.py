@@ -48,9 +48,12 @@ class BodyLimit:
             body = b"Request too large\n" if length > self.limit else b"Bad Content-Length\n"
             start_response(
                 "413 Request Entity Too Large" if length > self.limit else "400 Bad Request",
-                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
-                 ("Connection", "close")],
-            )  # fmt: skip
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                    ("Connection", "close"),
+                ],
+            )
             return [body]
         return self.app(environ, start_response)
 
@@ -87,7 +90,11 @@ class ExplorerServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO,
+            stream=sys.stderr,
+            format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        )
         app = create_app()
         return BodyLimit(app.server)
 

@@ -16,58 +16,126 @@ __all__ = ["EXTRA_VARIABLES", "PANELS", "PANEL_SERIES", "PANEL_VARIABLES", "char
 #: equal to its element is the element's name (a branch, a group, a species, a city); any
 #: other label is a message id.
 PANELS: tuple[tuple[str, str, tuple[tuple[str, str | None, str], ...], float, str], ...] = (
-    ("output", "Output indices (1913 = 100)", (
-        ("industrial_output_index", None, "industry"),
-        ("agricultural_output_index", None, "agriculture"),
-    ), 1.0, ""),
-    ("branches", "Output by branch (1913 = 1, log scale)", tuple(
-        ("branch_output", b, b) for b in charts.BRANCHES
-    ), 1.0, "log"),
-    ("fuel", "Coal and oil (million tonnes a year)", (
-        ("coal_output", None, "coal"),
-        ("oil_output", None, "oil"),
-    ), 1.0, ""),
-    ("electricity", "Electricity (million kWh a year)", (("electricity_output", None, "electricity"),), 1e-6, ""),
+    (
+        "output",
+        "Output indices (1913 = 100)",
+        (
+            ("industrial_output_index", None, "industry"),
+            ("agricultural_output_index", None, "agriculture"),
+        ),
+        1.0,
+        "",
+    ),
+    (
+        "branches",
+        "Output by branch (1913 = 1, log scale)",
+        tuple(("branch_output", b, b) for b in charts.BRANCHES),
+        1.0,
+        "log",
+    ),
+    (
+        "fuel",
+        "Coal and oil (million tonnes a year)",
+        (
+            ("coal_output", None, "coal"),
+            ("oil_output", None, "oil"),
+        ),
+        1.0,
+        "",
+    ),
+    (
+        "electricity",
+        "Electricity (million kWh a year)",
+        (("electricity_output", None, "electricity"),),
+        1e-6,
+        "",
+    ),
     ("railways", "Railway length (km)", (("railway_length", None, "railways"),), 1.0, ""),
-    ("herds", "Herds by species (million head)", (
-        ("herds_total", None, "all livestock"),
-        *(("herds", s, s) for s in charts.SPECIES),
-    ), 1e-6, ""),
-    ("collectivisation", "Collectivisation and sedentarisation", (
-        ("collectivised_share", None, "households in collective farms"),
-        ("pastoral_share", None, "Kazakhs living by their herds (nomadic and semi-nomadic)"),
-    ), 1.0, "%"),
-    ("famine", "Famine deaths and refugees since 1913 (thousand)", (
-        ("famine_deaths", None, "died of famine"),
-        ("famine_deaths_kazakh", None, "of them Kazakhs"),
-        ("famine_refugees", None, "fled the republic from famine"),
-        ("refugees_returned", None, "refugees who came back"),
-    ), 1e-3, ""),
-    ("population", "Population (thousand)", (
-        ("population_total", None, "total"),
-        ("population_urban", None, "urban"),
-        *(("population_by_group", g, g) for g in charts.POP_GROUPS),
-    ), 1e-3, ""),
-    ("migration", "Arrivals and departures since 1913 (thousand)", (
-        ("in_migration", None, "arrived in the republic"),
-        ("out_migration", None, "left the republic (refugees not counted)"),
-        ("recruitment_total", None, "came by organised recruitment"),
-        ("karlag_prisoners", None, "prisoners of Karlag that year"),
-    ), 1e-3, ""),
+    (
+        "herds",
+        "Herds by species (million head)",
+        (
+            ("herds_total", None, "all livestock"),
+            *(("herds", s, s) for s in charts.SPECIES),
+        ),
+        1e-6,
+        "",
+    ),
+    (
+        "collectivisation",
+        "Collectivisation and sedentarisation",
+        (
+            ("collectivised_share", None, "households in collective farms"),
+            ("pastoral_share", None, "Kazakhs living by their herds (nomadic and semi-nomadic)"),
+        ),
+        1.0,
+        "%",
+    ),
+    (
+        "famine",
+        "Famine deaths and refugees since 1913 (thousand)",
+        (
+            ("famine_deaths", None, "died of famine"),
+            ("famine_deaths_kazakh", None, "of them Kazakhs"),
+            ("famine_refugees", None, "fled the republic from famine"),
+            ("refugees_returned", None, "refugees who came back"),
+        ),
+        1e-3,
+        "",
+    ),
+    (
+        "population",
+        "Population (thousand)",
+        (
+            ("population_total", None, "total"),
+            ("population_urban", None, "urban"),
+            *(("population_by_group", g, g) for g in charts.POP_GROUPS),
+        ),
+        1e-3,
+        "",
+    ),
+    (
+        "migration",
+        "Arrivals and departures since 1913 (thousand)",
+        (
+            ("in_migration", None, "arrived in the republic"),
+            ("out_migration", None, "left the republic (refugees not counted)"),
+            ("recruitment_total", None, "came by organised recruitment"),
+            ("karlag_prisoners", None, "prisoners of Karlag that year"),
+        ),
+        1e-3,
+        "",
+    ),
     ("urban", "Urban share of the population", (("urban_share", None, "urban share"),), 1.0, "%"),
-    ("cities", "The largest towns (thousand people)", tuple(
-        ("city_population", c, c) for c in charts.LARGEST_CITIES
-    ), 1e-3, ""),
-    ("workers", "Workers (thousand)", (
-        ("workers_total", None, "all workers"),
-        *(("workers_by_group", g, g) for g in charts.WORKER_GROUPS),
-    ), 1e-3, ""),
-    ("shares", "Shares", (
-        ("kazakh_share_of_workers", None, "Kazakhs among workers"),
-        ("kazakh_share_of_population", None, "Kazakhs in the population"),
-        ("working_class_share", None, "working class in the population"),
-    ), 1.0, "%"),
-)  # fmt: skip
+    (
+        "cities",
+        "The largest towns (thousand people)",
+        tuple(("city_population", c, c) for c in charts.LARGEST_CITIES),
+        1e-3,
+        "",
+    ),
+    (
+        "workers",
+        "Workers (thousand)",
+        (
+            ("workers_total", None, "all workers"),
+            *(("workers_by_group", g, g) for g in charts.WORKER_GROUPS),
+        ),
+        1e-3,
+        "",
+    ),
+    (
+        "shares",
+        "Shares",
+        (
+            ("kazakh_share_of_workers", None, "Kazakhs among workers"),
+            ("kazakh_share_of_population", None, "Kazakhs in the population"),
+            ("working_class_share", None, "working class in the population"),
+        ),
+        1.0,
+        "%",
+    ),
+)
 
 PANEL_VARIABLES = {v for _k, _t, series, _s, _kind in PANELS for v, _e, _l in series}
 #: (variable, element) drawn by the main panels (element None: the whole variable).

@@ -52,8 +52,12 @@ class Key:
 _KEYS: dict[str, Key] = {}
 
 
-def declare(name: str, default: str, choices: tuple[str, ...] | None = None,
-            check: Callable[[str], bool] | None = None) -> Key:  # fmt: skip
+def declare(
+    name: str,
+    default: str,
+    choices: tuple[str, ...] | None = None,
+    check: Callable[[str], bool] | None = None,
+) -> Key:
     """Declare (or re-declare) a key of the URL state and return it."""
     if not re.match(r"^[a-z][a-z0-9_]*$", name):
         raise ValueError(f"state key {name!r}: lower-case letters, digits and _ only")
@@ -98,8 +102,10 @@ def sync_js(tab_keys: list[str]) -> str:
     ``tab_keys`` order); state: the current state. Outputs: the state, the URL's search,
     the language box and the page language (a separate store, changed only when the
     language changes, so that a change of tab re-renders nothing on the server)."""
-    spec = {k.name: {"default": k.default, "choices": list(k.choices) if k.choices else None}
-            for k in _KEYS.values()}  # fmt: skip
+    spec = {
+        k.name: {"default": k.default, "choices": list(k.choices) if k.choices else None}
+        for k in _KEYS.values()
+    }
     return (
         """
 function(search, lang, ...rest) {
@@ -142,8 +148,7 @@ function(search, lang, ...rest) {
         st.lang === pageLang ? nu : st.lang,
     ];
 }
-"""
-        .replace("__SPEC__", json.dumps(spec))
+""".replace("__SPEC__", json.dumps(spec))
         .replace("__TABS__", json.dumps(list(tab_keys)))
         .replace("__MAX__", str(MAX_SEARCH))
     )

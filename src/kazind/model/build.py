@@ -34,7 +34,6 @@ PROJECTS_FILE = DATA_DIR / "projects.yaml"
 CALIBRATED_FILE = CALIBRATED_DIR / "calibrated.yaml"
 
 
-
 @dataclass(frozen=True)
 class Lever:
     """A policy lever: the constant it moves, the constant of its start year, its meaning."""
@@ -58,7 +57,9 @@ def load_levers(path: str | Path = LEVERS_FILE) -> tuple[Lever, ...]:
         meaning = item["meaning"]
         if not isinstance(meaning, dict) or set(meaning) != set(LANGS):
             raise doc.error("meaning must give kk, ru and en", ("levers", i, "meaning"))
-        out.append(Lever(str(item["name"]), str(item["from"]), {k: str(v) for k, v in meaning.items()}))
+        out.append(
+            Lever(str(item["name"]), str(item["from"]), {k: str(v) for k, v in meaning.items()})
+        )
     return tuple(out)
 
 
@@ -94,8 +95,14 @@ class ProjectReadings:
 def project_readings(path: str | Path = PROJECTS_FILE) -> ProjectReadings:
     doc = load_yaml(path)
     data = doc.data or {}
-    keys = {"undated_window_start", "project_years", "own_power_stations", "staged_projects",
-            "construction_years", "construction_start_facts"}
+    keys = {
+        "undated_window_start",
+        "project_years",
+        "own_power_stations",
+        "staged_projects",
+        "construction_years",
+        "construction_start_facts",
+    }
     if not isinstance(data, dict) or set(data) != keys:
         raise doc.error(f"expected exactly the keys {', '.join(sorted(keys))}")
     try:
@@ -109,7 +116,9 @@ def project_readings(path: str | Path = PROJECTS_FILE) -> ProjectReadings:
         own_power_stations=own,
         staged_projects=tuple(str(p) for p in data["staged_projects"] or []),
         construction_years=int(data["construction_years"]),
-        construction_start_facts={str(k): str(v) for k, v in (data["construction_start_facts"] or {}).items()},
+        construction_start_facts={
+            str(k): str(v) for k, v in (data["construction_start_facts"] or {}).items()
+        },
     )
 
 
@@ -122,8 +131,12 @@ class Schedules:
     project_years: dict[str, int]  # place id -> year the model lets it arrive
 
 
-def project_year(place: Place, network: RailwayNetwork, gazetteer: Gazetteer | None = None,
-                 readings: ProjectReadings | None = None) -> int | None:
+def project_year(
+    place: Place,
+    network: RailwayNetwork,
+    gazetteer: Gazetteer | None = None,
+    readings: ProjectReadings | None = None,
+) -> int | None:
     """The year a named project arrives in the model, or None if it is not one.
 
     An enterprise counts from its start year, if that is 1926 or later (an oil field or
@@ -145,7 +158,11 @@ def project_year(place: Place, network: RailwayNetwork, gazetteer: Gazetteer | N
         rail = first_railway_year(place.city, network)
         if rail is not None and rail >= FIRST_PROJECT_YEAR:
             return rail
-    if place.year_started is None and place.existed_by is not None and place.existed_by >= readings.undated_window_start:
+    if (
+        place.year_started is None
+        and place.existed_by is not None
+        and place.existed_by >= readings.undated_window_start
+    ):
         return (readings.undated_window_start + place.existed_by) // 2
     return None
 
@@ -171,14 +188,18 @@ def _arrival_series(years: list[int], start: int, stop: int) -> tuple[list[float
     return times, values
 
 
-def _weighted_series(items: list[tuple[int, float]], start: int, stop: int) -> tuple[list[float], list[float]]:
+def _weighted_series(
+    items: list[tuple[int, float]], start: int, stop: int
+) -> tuple[list[float], list[float]]:
     """Like :func:`_arrival_series`, each project weighted (e.g. by its kW)."""
     times = [float(t) for t in range(start, stop + 1)]
     values = [float(sum(w for y, w in items if y + 1 <= t)) for t in range(start, stop + 1)]
     return times, values
 
 
-def _site_series(spans: list[tuple[int, int]], start: int, stop: int) -> tuple[list[float], list[float]]:
+def _site_series(
+    spans: list[tuple[int, int]], start: int, stop: int
+) -> tuple[list[float], list[float]]:
     """Count of projects under construction: from 1 January after the start of
     construction to 1 January after the project's first year of work."""
     times = [float(t) for t in range(start, stop + 1)]
@@ -233,7 +254,9 @@ def record_schedules() -> Schedules:
         here = [p for p in gazetteer.places if p.id in years and p.city == city]
         counted = [p for p in here if p.id not in readings.staged_projects]
         series[f"enterprises_{city}"] = _arrival_series([years[p.id] for p in counted], start, stop)
-        spans = [(_construction_start(p, years[p.id], readings, facts), years[p.id]) for p in counted]
+        spans = [
+            (_construction_start(p, years[p.id], readings, facts), years[p.id]) for p in counted
+        ]
         spans += [(years[p.id] - 1, full_year) for p in here if p.id in readings.staged_projects]
         series[f"sites_{city}"] = _site_series(spans, start, stop)
 
@@ -242,16 +265,29 @@ def record_schedules() -> Schedules:
     lengths = [network.length_open_km(t - 1, outline) for t in range(start, stop + 1)]
     series["railway_length_record"] = (times, lengths)
     for city in spec.dimensions["city"]:
-        series[f"rail_sections_{city}"] = (times, [
-            float(sum(1 for o in network.sections_open(t - 1) if city in (o.section.from_, o.section.to)))
-            for t in range(start, stop + 1)
-        ])
-    series["rail_sections_total"] = (times, [float(max(1, len(network.sections_open(t - 1))))
-                                             for t in range(start, stop + 1)])
+        series[f"rail_sections_{city}"] = (
+            times,
+            [
+                float(
+                    sum(
+                        1
+                        for o in network.sections_open(t - 1)
+                        if city in (o.section.from_, o.section.to)
+                    )
+                )
+                for t in range(start, stop + 1)
+            ],
+        )
+    series["rail_sections_total"] = (
+        times,
+        [float(max(1, len(network.sections_open(t - 1)))) for t in range(start, stop + 1)],
+    )
 
     # Power stations: the record's kW where it gives them, a count of the others.
     stations = [p for p in gazetteer.places if p.id in years and p.kind == "power_station"]
-    recorded = [(years[p.id], p.capacity.kw) for p in stations if p.capacity is not None and p.capacity.kw]
+    recorded = [
+        (years[p.id], p.capacity.kw) for p in stations if p.capacity is not None and p.capacity.kw
+    ]
     unrecorded = [years[p.id] for p in stations if p.capacity is None or not p.capacity.kw]
     unrecorded += [years[pid] for pid in readings.own_power_stations if pid in years]
     series["named_station_kw_recorded"] = _weighted_series(recorded, start, stop)
@@ -264,11 +300,21 @@ def record_schedules() -> Schedules:
     census = _city_population_1926(spec.dimensions["city"], facts)
     if census:
         constants["city_population_1926"] = census
-    unknown = [pid for pid in (*readings.project_years, *readings.own_power_stations, *readings.staged_projects,
-                               *readings.construction_start_facts) if pid not in by_id]
+    unknown = [
+        pid
+        for pid in (
+            *readings.project_years,
+            *readings.own_power_stations,
+            *readings.staged_projects,
+            *readings.construction_start_facts,
+        )
+        if pid not in by_id
+    ]
     if unknown:
-        raise KazindError(f"data/projects.yaml names places the record lacks: {', '.join(sorted(set(unknown)))}",
-                          file=PROJECTS_FILE)
+        raise KazindError(
+            f"data/projects.yaml names places the record lacks: {', '.join(sorted(set(unknown)))}",
+            file=PROJECTS_FILE,
+        )
     return Schedules(series=series, constants=constants, project_years=years)
 
 
@@ -287,8 +333,11 @@ def calibrated_values(path: str | Path = CALIBRATED_FILE) -> dict[str, float]:
         raise doc.error("each parameter needs a numeric 'value'", ("parameters",)) from None
 
 
-def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True,
-               values: dict[str, float] | None = None) -> ModelSpec:
+def build_spec(
+    model_file: str | Path = MODEL_FILE,
+    calibrated: bool = True,
+    values: dict[str, float] | None = None,
+) -> ModelSpec:
     """The model's spec with the record's schedules filled in and, unless
     ``calibrated`` is False, the calibrated parameter values applied (or ``values``)."""
     spec = load_model(model_file)
@@ -303,7 +352,10 @@ def build_spec(model_file: str | Path = MODEL_FILE, calibrated: bool = True,
         elif var.name in schedules.constants:
             value = schedules.constants[var.name]
             if isinstance(value, dict):
-                value = {**(var.value if isinstance(var.value, dict) else {"*": var.value}), **value}
+                value = {
+                    **(var.value if isinstance(var.value, dict) else {"*": var.value}),
+                    **value,
+                }
             var = var.model_copy(update={"value": value})
         variables.append(var)
     spec = ModelSpec(**{**spec.model_dump(exclude={"variables"}), "variables": variables})

@@ -25,8 +25,18 @@ from kazind.common.errors import KazindError
 from kazind.common.langs import LANGS
 from kazind.common.yamlio import load_yaml
 
-__all__ = ["LABELS_FILE", "LANGS", "Labels", "load_labels", "label", "description", "sector_label",
-           "element_label", "missing_labels", "missing_element_labels"]  # fmt: skip
+__all__ = [
+    "LABELS_FILE",
+    "LANGS",
+    "Labels",
+    "load_labels",
+    "label",
+    "description",
+    "sector_label",
+    "element_label",
+    "missing_labels",
+    "missing_element_labels",
+]
 
 LABELS_FILE = Path(str(files("kazind.model").joinpath("data", "labels.yaml")))
 
@@ -70,14 +80,23 @@ def load_labels(path: str | Path = LABELS_FILE) -> Labels:
         if not isinstance(entry, dict) or set(entry) - {"name", "description"}:
             raise doc.error(f"variable {var!r}: expected 'name' and 'description'", base)
         names[var] = _texts(doc, entry.get("name"), (*base, "name"), f"variable {var!r} name")
-        descriptions[var] = _texts(doc, entry.get("description"), (*base, "description"),
-                                   f"variable {var!r} description")  # fmt: skip
-    sectors = {s: _texts(doc, t, ("sectors", s), f"sector {s!r}") for s, t in (data.get("sectors") or {}).items()}
+        descriptions[var] = _texts(
+            doc, entry.get("description"), (*base, "description"), f"variable {var!r} description"
+        )
+    sectors = {
+        s: _texts(doc, t, ("sectors", s), f"sector {s!r}")
+        for s, t in (data.get("sectors") or {}).items()
+    }
     elements = {}
     for dim, table in (data.get("elements") or {}).items():
         if not isinstance(table, dict):
-            raise doc.error(f"dimension {dim!r}: expected its elements with kk, ru and en names", ("elements", dim))
-        elements[dim] = {e: _texts(doc, t, ("elements", dim, e), f"element {dim}.{e}") for e, t in table.items()}
+            raise doc.error(
+                f"dimension {dim!r}: expected its elements with kk, ru and en names",
+                ("elements", dim),
+            )
+        elements[dim] = {
+            e: _texts(doc, t, ("elements", dim, e), f"element {dim}.{e}") for e, t in table.items()
+        }
     return Labels(names, descriptions, sectors, elements)
 
 
@@ -113,12 +132,19 @@ def element_label(element: str, lang: str, dimension: str | None = None) -> str 
     return None
 
 
-def missing_element_labels(dimensions: dict[str, list[str]], named_elsewhere=("city",)) -> list[str]:
+def missing_element_labels(
+    dimensions: dict[str, list[str]], named_elsewhere=("city",)
+) -> list[str]:
     """``dimension.element`` for each element of the model's dimensions without a label
     (dimensions in ``named_elsewhere`` are named by the gazetteer)."""
     elements = load_labels().elements
-    return [f"{d}.{e}" for d, items in dimensions.items() if d not in named_elsewhere
-            for e in items if e not in elements.get(d, {})]  # fmt: skip
+    return [
+        f"{d}.{e}"
+        for d, items in dimensions.items()
+        if d not in named_elsewhere
+        for e in items
+        if e not in elements.get(d, {})
+    ]
 
 
 def missing_labels(variables, sectors=()) -> list[str]:

@@ -198,7 +198,9 @@ def resolve(target: Target, fact: Fact) -> ResolvedTarget:
     elif isinstance(fact.value, int | float):
         observed = float(fact.value) * target.scale
     else:
-        raise KazindError(f"target for {fact.id!r}: the fact has no value; give observed and observed_why")
+        raise KazindError(
+            f"target for {fact.id!r}: the fact has no value; give observed and observed_why"
+        )
     if target.comparison is not None:
         comparison = target.comparison
     elif isinstance(observed, tuple):
@@ -207,7 +209,9 @@ def resolve(target: Target, fact: Fact) -> ResolvedTarget:
         comparison = QUALIFIER_COMPARISON.get(fact.qualifier, "equal")
     tolerance = target.tolerance
     if tolerance is None:
-        tolerance = TOLERANCE_BY_CONFIDENCE[_confidence(fact)] * QUALIFIER_FACTOR.get(fact.qualifier, 1.0)
+        tolerance = TOLERANCE_BY_CONFIDENCE[_confidence(fact)] * QUALIFIER_FACTOR.get(
+            fact.qualifier, 1.0
+        )
     size = abs(np.mean(observed)) if isinstance(observed, tuple) else abs(observed)
     scale_abs = max(tolerance * size, target.tolerance_abs or 0.0)
     if scale_abs <= 0 or not math.isfinite(scale_abs):
@@ -250,7 +254,9 @@ def load_targets(path: str | Path = TARGETS_FILE, facts: FactTable | None = None
         try:
             lit = Literature(**item)
         except (ValidationError, TypeError) as exc:
-            raise doc.error(f"invalid literature check: {exc}".splitlines()[0], ("literature", i)) from None
+            raise doc.error(
+                f"invalid literature check: {exc}".splitlines()[0], ("literature", i)
+            ) from None
         if lit.id in keys:
             raise doc.error(f"literature check {lit.id!r} is given twice", ("literature", i))
         keys.add(lit.id)
@@ -260,9 +266,19 @@ def load_targets(path: str | Path = TARGETS_FILE, facts: FactTable | None = None
 
 def resolve_literature(lit: Literature) -> ResolvedTarget:
     """A literature check as a held-out target: a range is ``within``, a value ``equal``."""
-    target = Target(fact=lit.id, variable=lit.variable, element=lit.element, at=lit.at,
-                    base=lit.base, measure=lit.measure, role="holdout", why=lit.statement)
-    observed: float | tuple[float, float] = lit.value if lit.value is not None else (lit.low, lit.high)
+    target = Target(
+        fact=lit.id,
+        variable=lit.variable,
+        element=lit.element,
+        at=lit.at,
+        base=lit.base,
+        measure=lit.measure,
+        role="holdout",
+        why=lit.statement,
+    )
+    observed: float | tuple[float, float] = (
+        lit.value if lit.value is not None else (lit.low, lit.high)
+    )
     comparison = "equal" if lit.value is not None else "within"
     tolerance = lit.tolerance or TOLERANCE_BY_CONFIDENCE[lit.confidence]
     size = abs(np.mean(observed)) if isinstance(observed, tuple) else abs(observed)
@@ -324,11 +340,15 @@ def _at(ds: xr.Dataset, target: Target, time: float) -> np.ndarray:
     if target.element is not None:
         dims = [d for d in var.dims if d not in ("run", "time")]
         if len(dims) != 1:
-            raise KazindError(f"target {target.key!r}: element given for a variable with dims {var.dims}")
+            raise KazindError(
+                f"target {target.key!r}: element given for a variable with dims {var.dims}"
+            )
         index = list(ds.variables[dims[0]].values).index(target.element)
         var = var.isel({dims[0]: index})
     values = var.transpose("run", "time").values
-    return value_at(values, ds.variables["time"].values, time, f"target {target.key!r}").astype(float)
+    return value_at(values, ds.variables["time"].values, time, f"target {target.key!r}").astype(
+        float
+    )
 
 
 def simulated(ds: xr.Dataset, rt: ResolvedTarget) -> np.ndarray:

@@ -78,10 +78,22 @@ _KK_QUALIFIER = {
     "up_to": ("дейін", "dat", "after"),
     "nearly": ("жуық", "dat", "after"),
 }
-_RU_QUALIFIER = {"about": "около", "at_least": "не менее", "more_than": "более", "less_than": "менее",
-                 "up_to": "до", "nearly": "почти"}  # fmt: skip
-_EN_QUALIFIER = {"about": "about", "at_least": "at least", "more_than": "more than", "less_than": "less than",
-                 "up_to": "up to", "nearly": "nearly"}  # fmt: skip
+_RU_QUALIFIER = {
+    "about": "около",
+    "at_least": "не менее",
+    "more_than": "более",
+    "less_than": "менее",
+    "up_to": "до",
+    "nearly": "почти",
+}
+_EN_QUALIFIER = {
+    "about": "about",
+    "at_least": "at least",
+    "more_than": "more than",
+    "less_than": "less than",
+    "up_to": "up to",
+    "nearly": "nearly",
+}
 # The text's vague counts by order of magnitude (of the value in base units).
 _VAGUE = {
     1: ("ондаған", "десятки", "tens"),
@@ -143,8 +155,16 @@ def format_number(x: float, lang: str) -> str:
 
 
 # Abbreviations are declined as read, after a hyphen: "км-ден" (километр), "%-дан" (пайыз).
-_KK_READ = {"%": "пайыз", "км": "километр", "т": "тонна", "кВт": "киловатт", "МВт": "мегаватт",
-            "га": "гектар", "млн": "миллион", "кВт·сағ": "сағат"}  # fmt: skip
+_KK_READ = {
+    "%": "пайыз",
+    "км": "километр",
+    "т": "тонна",
+    "кВт": "киловатт",
+    "МВт": "мегаватт",
+    "га": "гектар",
+    "млн": "миллион",
+    "кВт·сағ": "сағат",
+}
 
 
 def kk_suffix(word: str, case: str) -> str:
@@ -175,7 +195,9 @@ def _number_text(fact: Fact, lang: str) -> str:
 
 def _vague(fact: Fact, lang: str) -> str:
     base = fact.base_value()
-    magnitude = float(base.magnitude) if base is not None and not isinstance(base, tuple) else float("nan")
+    magnitude = (
+        float(base.magnitude) if base is not None and not isinstance(base, tuple) else float("nan")
+    )
     order = int(round(math.log10(magnitude))) if magnitude > 0 else 0
     words = _pick(_VAGUE.get(order, _VAGUE[2]), lang)
     if fact.unit and "person" in fact.unit:

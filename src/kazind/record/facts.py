@@ -80,7 +80,9 @@ class FactTable:
         """The fact ``fact_id``; an unknown id is an error that suggests the nearest ids."""
         if fact_id in self.by_id:
             return self.by_id[fact_id]
-        raise KazindError(f"unknown fact id {fact_id!r}{did_you_mean(fact_id, self.by_id, cutoff=0.5)}")
+        raise KazindError(
+            f"unknown fact id {fact_id!r}{did_you_mean(fact_id, self.by_id, cutoff=0.5)}"
+        )
 
     def topics(self) -> list[str]:
         return sorted({f.topic for f in self.facts})
@@ -103,7 +105,11 @@ class FactTable:
         if topic is not None and topic not in TOPICS:
             raise KazindError(f"unknown topic {topic!r}; valid topics: {', '.join(TOPICS)}")
         if place is not None and place not in self.places():
-            hint = f"; did you mean {', '.join(near)}?" if (near := suggest(place, self.places())) else ""
+            hint = (
+                f"; did you mean {', '.join(near)}?"
+                if (near := suggest(place, self.places()))
+                else ""
+            )
             raise KazindError(f"no fact names place {place!r}{hint}")
         if kind is not None and kind not in KINDS:
             raise KazindError(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")

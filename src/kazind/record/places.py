@@ -36,9 +36,19 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_FILE = DATA_DIR / "places.yaml"
 OUTLINE_FILE = DATA_DIR / "kazakhstan_outline.geojson"
 
-Kind = Literal["city", "town", "station", "enterprise", "mine", "oil_field", "power_station", "region"]
+Kind = Literal[
+    "city", "town", "station", "enterprise", "mine", "oil_field", "power_station", "region"
+]
 Branch = Literal[
-    "non_ferrous", "coal", "oil", "chemicals", "power", "machine_building", "light", "food", "printing"
+    "non_ferrous",
+    "coal",
+    "oil",
+    "chemicals",
+    "power",
+    "machine_building",
+    "light",
+    "food",
+    "printing",
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 SETTLEMENT_KINDS = frozenset({"city", "town", "station", "region"})
@@ -97,7 +107,9 @@ class PlaceNames(RootModel[tuple[NamePeriod, ...]]):
             raise ValueError("a place needs at least one name period")
         for k, (a, b) in enumerate(zip(periods, periods[1:], strict=False)):
             if a.to is None or b.from_ is None:
-                raise ValueError(f"name periods {k + 1} and {k + 2} overlap: only the last may run to today")
+                raise ValueError(
+                    f"name periods {k + 1} and {k + 2} overlap: only the last may run to today"
+                )
             if b.from_ < a.to:
                 raise ValueError(f"name periods {k + 1} and {k + 2} overlap ({a.to} > {b.from_})")
             if b.from_ > a.to:
@@ -234,7 +246,9 @@ class Place(_Strict):
             raise ValueError(f"a {self.kind} has no branch or city")
         if not self.coord_source.startswith("places.csv") and self.coord_confidence is None:
             raise ValueError("coordinates not taken from places.csv need a coord_confidence")
-        years = [y for y in (self.year_started, self.year_restored, self.existed_by) if y is not None]
+        years = [
+            y for y in (self.year_started, self.year_restored, self.existed_by) if y is not None
+        ]
         for year in years:
             if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
                 raise ValueError(f"year {year} is outside {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
@@ -319,7 +333,9 @@ class Gazetteer:
             if (kind is None or p.kind == kind) and (year is None or p.exists_in(year))
         ]
 
-    def to_geojson(self, places: list[Place] | None = None, year: int | None = None) -> dict[str, Any]:
+    def to_geojson(
+        self, places: list[Place] | None = None, year: int | None = None
+    ) -> dict[str, Any]:
         """A GeoJSON FeatureCollection of points (longitude first, as RFC 7946 wants).
 
         With ``year``, each feature also carries the names of that year (``name_ru_1939``).
@@ -327,11 +343,24 @@ class Gazetteer:
         features = []
         for p in self.places if places is None else places:
             props = p.model_dump(
-                exclude={"lat", "lon", "names", "capacity", "founded", "town_from", "capital", "other_names",
-                         "discovered"},
+                exclude={
+                    "lat",
+                    "lon",
+                    "names",
+                    "capacity",
+                    "founded",
+                    "town_from",
+                    "capital",
+                    "other_names",
+                    "discovered",
+                },
                 exclude_none=True,
             )
-            props["name_en"], props["name_kk"], props["name_ru"] = p.names.en, p.names.kk, p.names.ru
+            props["name_en"], props["name_kk"], props["name_ru"] = (
+                p.names.en,
+                p.names.kk,
+                p.names.ru,
+            )
             if year is not None:
                 for lang in LANGS:
                     props[f"name_{lang}_{year}"] = p.name_at(year, lang)
@@ -386,7 +415,9 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
             continue
         target = by_id.get(place.city)
         if target is None:
-            raise doc.error(f"city {place.city!r} is not a place id", ("places", i, "city"), where=place.id)
+            raise doc.error(
+                f"city {place.city!r} is not a place id", ("places", i, "city"), where=place.id
+            )
         if target.kind not in {"city", "town", "station"}:
             raise doc.error(
                 f"city {place.city!r} is a {target.kind}, not a city, town or station",
@@ -425,7 +456,9 @@ class Outline:
 
     def contains(self, lat: float, lon: float) -> bool:
         for outer, *holes in self.polygons:
-            if point_in_ring(lon, lat, outer) and not any(point_in_ring(lon, lat, h) for h in holes):
+            if point_in_ring(lon, lat, outer) and not any(
+                point_in_ring(lon, lat, h) for h in holes
+            ):
                 return True
         return False
 
@@ -444,7 +477,9 @@ def load_outline(path: str | Path | None = None) -> Outline:
         else:
             raise ValueError(f"geometry type {geom['type']!r}")
     except FileNotFoundError:
-        raise KazindError("outline file not found; run scripts/make_outline.py", file=path) from None
+        raise KazindError(
+            "outline file not found; run scripts/make_outline.py", file=path
+        ) from None
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise KazindError(f"not a polygon FeatureCollection: {exc}", file=path) from None
     return Outline(polygons=polygons, properties=dict(feature.get("properties") or {}))

@@ -259,14 +259,19 @@ class RailwayNetwork:
                 {
                     "type": "Feature",
                     "id": f"{o.line.id}:{s.from_}-{s.to}",
-                    "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[a.lon, a.lat], [b.lon, b.lat]],
+                    },
                     "properties": props,
                 }
             )
         return {"type": "FeatureCollection", "features": features}
 
 
-def load_railways(path: str | Path | None = None, gazetteer: Gazetteer | None = None) -> RailwayNetwork:
+def load_railways(
+    path: str | Path | None = None, gazetteer: Gazetteer | None = None
+) -> RailwayNetwork:
     """Read and check railways.yaml against the gazetteer (the shipped ones by default).
 
     Checks: the schema, unique line ids, sections joining consecutive stations, every
@@ -292,9 +297,17 @@ def load_railways(path: str | Path | None = None, gazetteer: Gazetteer | None = 
             raise doc.error("duplicate line id", ("lines", i, "id"), where=where)
         for k, station in enumerate(line.stations):
             if station not in gazetteer:
-                raise doc.error(f"station {station!r} is not a place id", ("lines", i, "stations", k), where=where)
+                raise doc.error(
+                    f"station {station!r} is not a place id",
+                    ("lines", i, "stations", k),
+                    where=where,
+                )
             if gazetteer[station].kind == "region":
-                raise doc.error(f"{station!r} is a region, not a station", ("lines", i, "stations", k), where=where)
+                raise doc.error(
+                    f"{station!r} is a region, not a station",
+                    ("lines", i, "stations", k),
+                    where=where,
+                )
         for k, s in enumerate(line.sections):
             key = frozenset((s.from_, s.to))
             if key in shared and shared[key][1] != s.year:

@@ -40,7 +40,9 @@ Branch = Literal[
     "food",
     "printing",
 ]
-Qualifier = Literal["exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly", "vague"]
+Qualifier = Literal[
+    "exact", "about", "more_than", "less_than", "up_to", "at_least", "nearly", "vague"
+]
 #: quantity: a number; entity: a dated event or a named thing, without a number;
 #: claim: a judgement of the text (a cause, an assessment, a position it reports).
 Kind = Literal["quantity", "entity", "claim"]
@@ -174,23 +176,25 @@ class Fact(_Strict):
         if self.alternatives and not self.model_use:
             raise ValueError("a fact with alternatives needs model_use (which one the model uses)")
         if self.borders is None and self.counts_people:
-            raise ValueError(
-                "a population fact needs borders: one of " + ", ".join(BORDERS)
-            )
+            raise ValueError("a population fact needs borders: one of " + ", ".join(BORDERS))
         if self.borders == "not_stated" and self.note is None:
             raise ValueError("borders not_stated needs a note saying why the borders are unknown")
         return self
 
     def _check_kind(self) -> None:
         if self.kind == "quantity" and self.value is None:
-            raise ValueError("a quantity needs a value (a fact without one is an entity or a claim)")
+            raise ValueError(
+                "a quantity needs a value (a fact without one is an entity or a claim)"
+            )
         if self.kind != "quantity" and self.value is not None:
             raise ValueError(f"a {self.kind} has no value (a fact with a value is a quantity)")
         if self.kind != "claim" and self.quantity is None:
             raise ValueError(f"a {self.kind} needs a quantity (what is measured or dated)")
         if self.kind == "claim":
             if not isinstance(self.source, SeedSource):
-                raise ValueError("a claim is the text's own: it needs a verbatim quote (a seed source)")
+                raise ValueError(
+                    "a claim is the text's own: it needs a verbatim quote (a seed source)"
+                )
             if self.first_year is None:
                 raise ValueError("a claim needs the year, period or date it is about")
             if self.qualifier != "exact" or self.unit or self.measure:

@@ -118,7 +118,9 @@ def _renamed(node: E.Node, mapping: dict[str, str]) -> E.Node:
     if isinstance(node, E.Call):
         args = list(node.args)
         keep = {1} if node.func == "sum" and len(args) == 2 else set()  # sum's dimension
-        return E.Call(node.func, tuple(a if i in keep else _renamed(a, mapping) for i, a in enumerate(args)))
+        return E.Call(
+            node.func, tuple(a if i in keep else _renamed(a, mapping) for i, a in enumerate(args))
+        )
     return node
 
 
@@ -183,7 +185,9 @@ def scenario_spec(scenario: Scenario | str, base: ModelSpec | None = None) -> Mo
         if not changed:
             variables.append(var)
             continue
-        value = _merged(var, scenario.parameters[name]) if name in scenario.parameters else var.value
+        value = (
+            _merged(var, scenario.parameters[name]) if name in scenario.parameters else var.value
+        )
         start = scenario.start_of(name) if name in scenario.changes() else first
         late = name not in levers and name in scenario.changes() and start > first
         if not late:  # a lever (the model holds history before its year), or from the start
@@ -198,26 +202,42 @@ def scenario_spec(scenario: Scenario | str, base: ModelSpec | None = None) -> Mo
         if name in scenario.schedules:
             extra.append(_series(var, scenario, float(value), first, twin))
         else:
-            extra.append(var.model_copy(update={
-                "name": twin, "value": value,
-                "description": f"Scenario {scenario.name!r}: {name} from {start:g}.",
-            }))
-        extra.append(Aux(
-            name=name + IN_FORCE_SUFFIX, unit=var.unit, dims=list(var.dims),
-            equation=f"if_then_else(time < {FROM_CONSTANT}, {name}, {twin})",
-            description=f"{name} in force: its historical value before {start:g}, the scenario's after.",
-        ))
+            extra.append(
+                var.model_copy(
+                    update={
+                        "name": twin,
+                        "value": value,
+                        "description": f"Scenario {scenario.name!r}: {name} from {start:g}.",
+                    }
+                )
+            )
+        extra.append(
+            Aux(
+                name=name + IN_FORCE_SUFFIX,
+                unit=var.unit,
+                dims=list(var.dims),
+                equation=f"if_then_else(time < {FROM_CONSTANT}, {name}, {twin})",
+                description=f"{name} in force: its historical value before {start:g}, the scenario's after.",
+            )
+        )
     if switched:
         years = sorted(set(switched.values()))
         assert len(years) == 1, years  # every other constant acts from the scenario's one start
-        extra.insert(0, Constant(
-            name=FROM_CONSTANT, unit="year", value=years[0], bounds=(first, float(spec.time.stop)),
-            description=f"The year scenario {scenario.name!r} changes its constants from.",
-        ))
+        extra.insert(
+            0,
+            Constant(
+                name=FROM_CONSTANT,
+                unit="year",
+                value=years[0],
+                bounds=(first, float(spec.time.stop)),
+                description=f"The year scenario {scenario.name!r} changes its constants from.",
+            ),
+        )
         mapping = {n: n + IN_FORCE_SUFFIX for n in switched}
         variables = [
             v.model_copy(update={"equation": _rewrite(v.equation, v.name, mapping)})
-            if v.kind in ("aux", "flow") else v
+            if v.kind in ("aux", "flow")
+            else v
             for v in variables
         ]
     description = (spec.description + "\n\n" if spec.description else "") + (

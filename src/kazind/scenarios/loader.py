@@ -348,7 +348,9 @@ def _sane(doc: YamlDocument, number: float, value: Any, var, path: tuple, where:
     non-negative constant stays non-negative) and within :data:`UNBOUNDED_FACTOR` times
     its size, so that ``transport_dependence: {coal: 1.0e+200}`` is refused rather
     than run. (Until every constant of the model has documented bounds.)"""
-    element = path[-1] if var.dims and path and path[-1] in _dimension_elements(var.dims[0]) else None
+    element = (
+        path[-1] if var.dims and path and path[-1] in _dimension_elements(var.dims[0]) else None
+    )
     model = var.value
     if isinstance(model, dict):
         model = model.get(element, model.get("*")) if element is not None else None
@@ -358,13 +360,17 @@ def _sane(doc: YamlDocument, number: float, value: Any, var, path: tuple, where:
     if model >= 0 and number < 0:
         raise doc.error(
             f"{value!r} is negative, and {var.name} (no bounds in the model; its value {model:g}) "
-            "must not be", path, where,
+            "must not be",
+            path,
+            where,
         )
     limit = UNBOUNDED_FACTOR * max(abs(model), 1.0)
     if abs(number) > limit:
         raise doc.error(
             f"{value!r} is more than {UNBOUNDED_FACTOR:g} times the model's value of {var.name} "
-            f"({model:g}; at most {limit:g})", path, where,
+            f"({model:g}; at most {limit:g})",
+            path,
+            where,
         )
 
 
@@ -444,7 +450,9 @@ def _sentences_by_lang(doc: YamlDocument, data: dict, key: str) -> dict[str, tup
         for i, item in enumerate(items):
             if not isinstance(item, str) or not item.strip():
                 hint = " (quote a sentence that holds ': ')" if isinstance(item, dict) else ""
-                raise doc.error(f"item {i + 1} must be a non-empty text{hint}", (key, lang, i), where)
+                raise doc.error(
+                    f"item {i + 1} must be a non-empty text{hint}", (key, lang, i), where
+                )
         out[lang] = tuple(" ".join(item.split()) for item in items)
     counts = {lang: len(items) for lang, items in out.items()}
     if len(set(counts.values())) > 1:
@@ -475,7 +483,9 @@ def _rests_on(doc: YamlDocument, data: dict) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise doc.error("give a list of ids of the record (see kazind facts)", ("rests_on",), "rests_on")
+        raise doc.error(
+            "give a list of ids of the record (see kazind facts)", ("rests_on",), "rests_on"
+        )
     if len(set(value)) != len(value):
         twice = sorted({v for v in value if value.count(v) > 1})
         raise doc.error(f"rests_on names {', '.join(twice)} twice", ("rests_on",), "rests_on")
@@ -491,7 +501,9 @@ def _cited_ids(doc: YamlDocument, data: dict) -> None:
             continue
         for lang, text in value.items():
             texts = text if isinstance(text, list) else [text]
-            ids = [m.group(0) for t in texts if isinstance(t, str) for m in RECORD_ID_RE.finditer(t)]
+            ids = [
+                m.group(0) for t in texts if isinstance(t, str) for m in RECORD_ID_RE.finditer(t)
+            ]
             _check_ids(doc, ids, [(key, lang)] * len(ids), f"{key}.{lang}")
 
 

@@ -87,7 +87,9 @@ class Outcome:
 
     def __post_init__(self) -> None:
         if self.how not in HOWS:
-            raise KazindError(f"outcome {self.name!r}: unknown reading {self.how!r}; use {', '.join(HOWS)}")
+            raise KazindError(
+                f"outcome {self.name!r}: unknown reading {self.how!r}; use {', '.join(HOWS)}"
+            )
 
     def title(self, lang: str = "en") -> str:
         """The label with when it is read: ``workers (thousand) (1 Jan 1941)``."""
@@ -101,7 +103,9 @@ class Outcome:
             raise KazindError(f"outcome {self.name!r}: the runs lack the output {self.variable!r}")
         da = ds[self.variable]
         if not set(da.dims) <= {"run", "time"} or "time" not in da.dims:
-            raise KazindError(f"outcome {self.name!r}: {self.variable!r} is not a scalar series (dims {da.dims})")
+            raise KazindError(
+                f"outcome {self.name!r}: {self.variable!r} is not a scalar series (dims {da.dims})"
+            )
         times = np.asarray(da["time"].values, dtype=float)
         if "run" not in da.dims:
             return self.of(np.asarray(da.values, dtype=float), times)
@@ -111,7 +115,10 @@ class Outcome:
             return self.of(np.asarray(da.values, dtype=float), times)
         # an ensemble on disk: a block of runs at a time, so memory stays a few floats a run
         return np.concatenate(
-            [self.of(np.asarray(da[s : s + _BLOCK].values, dtype=float), times) for s in range(0, n, _BLOCK)]
+            [
+                self.of(np.asarray(da[s : s + _BLOCK].values, dtype=float), times)
+                for s in range(0, n, _BLOCK)
+            ]
         )
 
     def value(self, ds: xr.Dataset) -> float:
@@ -146,60 +153,181 @@ def _o(name, variable, how, scale, fmt, en, ru, kk, better: bool | None = True) 
 
 #: The outcomes of ``kazind compare``, in its order.
 OUTCOMES: tuple[Outcome, ...] = (
-    _o("industrial_output_1940", "industrial_output_index", "mid", 1, "{:,.0f}",
-       "industrial output index (1913 = 100)", "индекс промышленной продукции (1913 = 100)",
-       "өнеркәсіп өнімінің индексі (1913 = 100)"),
-    _o("industrial_output_avg", "industrial_output_index", "mean", 1, "{:,.0f}",
-       "industrial output index (1913 = 100)", "индекс промышленной продукции (1913 = 100)",
-       "өнеркәсіп өнімінің индексі (1913 = 100)"),
-    _o("processing_share_1940", "processing_share_of_industry", "mid", 1, "{:.1%}",
-       "processing and machine building, share of industrial output",
-       "доля обработки и машиностроения в промышленной продукции",
-       "өңдеу мен машина жасаудың өнеркәсіп өніміндегі үлесі"),
-    _o("processing_share_avg", "processing_share_of_industry", "mean", 1, "{:.1%}",
-       "processing and machine building, share of industrial output",
-       "доля обработки и машиностроения в промышленной продукции",
-       "өңдеу мен машина жасаудың өнеркәсіп өніміндегі үлесі"),
-    _o("local_processing_1940", "local_processing_share", "mid", 1, "{:.1%}",
-       "raw materials processed in the republic (share)",
-       "доля сырья, переработанного в республике",
-       "республиканың өзінде өңделген шикізат үлесі"),
-    _o("local_processing_avg", "local_processing_share", "mean", 1, "{:.1%}",
-       "raw materials processed in the republic (share)",
-       "доля сырья, переработанного в республике",
-       "республиканың өзінде өңделген шикізат үлесі"),
-    _o("workers_1940", "workers_total", "end", 1e-3, "{:,.0f}",
-       "workers (thousand)", "рабочие (тыс.)", "жұмысшылар (мың)"),
-    _o("kazakh_share_workers_1940", "kazakh_share_of_workers", "end", 1, "{:.1%}",
-       "Kazakh share of workers", "доля казахов среди рабочих",
-       "жұмысшылар арасындағы қазақтар үлесі"),
-    _o("kazakh_share_workers_avg", "kazakh_share_of_workers", "mean", 1, "{:.1%}",
-       "Kazakh share of workers", "доля казахов среди рабочих",
-       "жұмысшылар арасындағы қазақтар үлесі"),
-    _o("skilled_kazakh_workers_1940", "skilled_kazakh_workers", "end", 1e-3, "{:,.1f}",
-       "skilled Kazakh workers (thousand)", "квалифицированные рабочие-казахи (тыс.)",
-       "білікті қазақ жұмысшылары (мың)"),
-    _o("urban_share_1940", "urban_share", "end", 1, "{:.1%}",
-       "urban share of the population", "доля городского населения", "қала халқының үлесі"),
-    _o("kazakh_share_population_1940", "kazakh_share_of_population", "end", 1, "{:.1%}",
-       "Kazakh share of the population", "доля казахов в населении",
-       "халық құрамындағы қазақтар үлесі", better=None),
-    _o("in_migration_total", "in_migration", "total", 1e-3, "{:,.0f}",
-       "in-migrants (thousand)", "прибывшие мигранты (тыс.)", "қоныс аударып келгендер (мың)",
-       better=None),
-    _o("in_migration_1940", "in_migration_flow", "mid", 1e-3, "{:,.1f}",
-       "in-migrants a year (thousand/year)", "прибывшие мигранты в год (тыс./год)",
-       "жылына келгендер (мың/жыл)", better=None),
-    _o("famine_deaths_total", "famine_deaths", "total", 1e-3, "{:,.0f}",
-       "famine deaths (thousand)", "смерти от голода (тыс.)", "аштықтан өлгендер (мың)",
-       better=False),
-    _o("agricultural_output_1940", "agricultural_output_index", "mid", 1, "{:,.0f}",
-       "agricultural output index (1913 = 100)", "индекс сельскохозяйственной продукции (1913 = 100)",
-       "ауыл шаруашылығы өнімінің индексі (1913 = 100)"),
-    _o("agricultural_output_avg", "agricultural_output_index", "mean", 1, "{:,.0f}",
-       "agricultural output index (1913 = 100)", "индекс сельскохозяйственной продукции (1913 = 100)",
-       "ауыл шаруашылығы өнімінің индексі (1913 = 100)"),
-)  # fmt: skip
+    _o(
+        "industrial_output_1940",
+        "industrial_output_index",
+        "mid",
+        1,
+        "{:,.0f}",
+        "industrial output index (1913 = 100)",
+        "индекс промышленной продукции (1913 = 100)",
+        "өнеркәсіп өнімінің индексі (1913 = 100)",
+    ),
+    _o(
+        "industrial_output_avg",
+        "industrial_output_index",
+        "mean",
+        1,
+        "{:,.0f}",
+        "industrial output index (1913 = 100)",
+        "индекс промышленной продукции (1913 = 100)",
+        "өнеркәсіп өнімінің индексі (1913 = 100)",
+    ),
+    _o(
+        "processing_share_1940",
+        "processing_share_of_industry",
+        "mid",
+        1,
+        "{:.1%}",
+        "processing and machine building, share of industrial output",
+        "доля обработки и машиностроения в промышленной продукции",
+        "өңдеу мен машина жасаудың өнеркәсіп өніміндегі үлесі",
+    ),
+    _o(
+        "processing_share_avg",
+        "processing_share_of_industry",
+        "mean",
+        1,
+        "{:.1%}",
+        "processing and machine building, share of industrial output",
+        "доля обработки и машиностроения в промышленной продукции",
+        "өңдеу мен машина жасаудың өнеркәсіп өніміндегі үлесі",
+    ),
+    _o(
+        "local_processing_1940",
+        "local_processing_share",
+        "mid",
+        1,
+        "{:.1%}",
+        "raw materials processed in the republic (share)",
+        "доля сырья, переработанного в республике",
+        "республиканың өзінде өңделген шикізат үлесі",
+    ),
+    _o(
+        "local_processing_avg",
+        "local_processing_share",
+        "mean",
+        1,
+        "{:.1%}",
+        "raw materials processed in the republic (share)",
+        "доля сырья, переработанного в республике",
+        "республиканың өзінде өңделген шикізат үлесі",
+    ),
+    _o(
+        "workers_1940",
+        "workers_total",
+        "end",
+        1e-3,
+        "{:,.0f}",
+        "workers (thousand)",
+        "рабочие (тыс.)",
+        "жұмысшылар (мың)",
+    ),
+    _o(
+        "kazakh_share_workers_1940",
+        "kazakh_share_of_workers",
+        "end",
+        1,
+        "{:.1%}",
+        "Kazakh share of workers",
+        "доля казахов среди рабочих",
+        "жұмысшылар арасындағы қазақтар үлесі",
+    ),
+    _o(
+        "kazakh_share_workers_avg",
+        "kazakh_share_of_workers",
+        "mean",
+        1,
+        "{:.1%}",
+        "Kazakh share of workers",
+        "доля казахов среди рабочих",
+        "жұмысшылар арасындағы қазақтар үлесі",
+    ),
+    _o(
+        "skilled_kazakh_workers_1940",
+        "skilled_kazakh_workers",
+        "end",
+        1e-3,
+        "{:,.1f}",
+        "skilled Kazakh workers (thousand)",
+        "квалифицированные рабочие-казахи (тыс.)",
+        "білікті қазақ жұмысшылары (мың)",
+    ),
+    _o(
+        "urban_share_1940",
+        "urban_share",
+        "end",
+        1,
+        "{:.1%}",
+        "urban share of the population",
+        "доля городского населения",
+        "қала халқының үлесі",
+    ),
+    _o(
+        "kazakh_share_population_1940",
+        "kazakh_share_of_population",
+        "end",
+        1,
+        "{:.1%}",
+        "Kazakh share of the population",
+        "доля казахов в населении",
+        "халық құрамындағы қазақтар үлесі",
+        better=None,
+    ),
+    _o(
+        "in_migration_total",
+        "in_migration",
+        "total",
+        1e-3,
+        "{:,.0f}",
+        "in-migrants (thousand)",
+        "прибывшие мигранты (тыс.)",
+        "қоныс аударып келгендер (мың)",
+        better=None,
+    ),
+    _o(
+        "in_migration_1940",
+        "in_migration_flow",
+        "mid",
+        1e-3,
+        "{:,.1f}",
+        "in-migrants a year (thousand/year)",
+        "прибывшие мигранты в год (тыс./год)",
+        "жылына келгендер (мың/жыл)",
+        better=None,
+    ),
+    _o(
+        "famine_deaths_total",
+        "famine_deaths",
+        "total",
+        1e-3,
+        "{:,.0f}",
+        "famine deaths (thousand)",
+        "смерти от голода (тыс.)",
+        "аштықтан өлгендер (мың)",
+        better=False,
+    ),
+    _o(
+        "agricultural_output_1940",
+        "agricultural_output_index",
+        "mid",
+        1,
+        "{:,.0f}",
+        "agricultural output index (1913 = 100)",
+        "индекс сельскохозяйственной продукции (1913 = 100)",
+        "ауыл шаруашылығы өнімінің индексі (1913 = 100)",
+    ),
+    _o(
+        "agricultural_output_avg",
+        "agricultural_output_index",
+        "mean",
+        1,
+        "{:,.0f}",
+        "agricultural output index (1913 = 100)",
+        "индекс сельскохозяйственной продукции (1913 = 100)",
+        "ауыл шаруашылығы өнімінің индексі (1913 = 100)",
+    ),
+)
 
 #: The outcomes in 1940 (what sensitivity analyses by default).
 OUTCOMES_1940: tuple[Outcome, ...] = tuple(o for o in OUTCOMES if o.how in ("end", "mid"))

@@ -121,11 +121,16 @@ def run_scenario(
     if method is not None and method not in METHODS:
         raise KazindError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     model = compiled_scenario(scenario)
-    if outputs is None:  # the model's outputs; not the auxiliaries a scenario adds to switch a constant
+    if (
+        outputs is None
+    ):  # the model's outputs; not the auxiliaries a scenario adds to switch a constant
         from kazind.scenarios.apply import IN_FORCE_SUFFIX
 
-        outputs = [v.name for v in model.spec.variables
-                   if v.kind in ("stock", "flow", "aux") and not v.name.endswith(IN_FORCE_SUFFIX)]
+        outputs = [
+            v.name
+            for v in model.spec.variables
+            if v.kind in ("stock", "flow", "aux") and not v.name.endswith(IN_FORCE_SUFFIX)
+        ]
     ds = model.run(method=method, dt=dt, save_step=save_step, outputs=outputs)
     if "run" in ds.dims:
         ds = ds.isel(run=0, drop=True)

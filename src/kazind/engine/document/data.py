@@ -167,5 +167,3 @@ def _eqtext(value: object) -> str:
 def slug(text: str) -> str:
     """``text`` as a lower-case anchor fragment of letters, digits and '-'."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "sector"
-
-

@@ -21,8 +21,6 @@ CHAR_WIDTH = FONT_SIZE * 0.6
 SVG_NS = "http://www.w3.org/2000/svg"
 
 
-
-
 # ---------------------------------------------------------------------------------------
 # SVG helpers
 # ---------------------------------------------------------------------------------------
@@ -759,5 +757,3 @@ def overview_diagram(doc: ModelDoc, link: bool = True) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
-
-

@@ -214,4 +214,3 @@ def to_markdown(
             )
         lines.append("")
     return "\n".join(lines), files
-

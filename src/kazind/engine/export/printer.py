@@ -382,4 +382,3 @@ def plain_text(text: str) -> str:
     """User text (a description, a source, a model name) safe in any exported file: one
     line, without control characters (which XML 1.0 cannot hold at all)."""
     return " ".join(_CONTROL.sub(" ", str(text)).split())
-

@@ -271,4 +271,3 @@ def write_vensim(spec: ModelSpec, path: str | Path) -> Path:
     with atomic_write(path) as fh:
         fh.write(text)
     return path
-

@@ -60,6 +60,7 @@ XMILE_NS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 #: Names XMILE defines itself (time-related built-ins that take no argument).
 XMILE_RESERVED = ("TIME", "DT", "STARTTIME", "STOPTIME")
 
+
 class _XmilePrinter(ExprPrinter):
     tool = "XMILE"
     time_name = "TIME"

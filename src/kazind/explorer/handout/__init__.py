@@ -69,11 +69,15 @@ def pick_chapters(lesson: Lesson, spec: str | None) -> list[Chapter]:
             out.append(by_id[part])
             continue
         else:
-            raise KazindError(f"--chapters: unknown chapter {part!r}; give numbers 1-{len(lesson.chapters)} "
-                              f"or ids: {', '.join(by_id)}")  # fmt: skip
+            raise KazindError(
+                f"--chapters: unknown chapter {part!r}; give numbers 1-{len(lesson.chapters)} "
+                f"or ids: {', '.join(by_id)}"
+            )
         for n in numbers:
             if not 1 <= n <= len(lesson.chapters):
-                raise KazindError(f"--chapters: there is no chapter {n}; the story has 1-{len(lesson.chapters)}")
+                raise KazindError(
+                    f"--chapters: there is no chapter {n}; the story has 1-{len(lesson.chapters)}"
+                )
             out.append(lesson.chapters[n - 1])
     return list(dict.fromkeys(out))
 
@@ -104,9 +108,16 @@ def model_runs(names: list[str], lang: str) -> list[Run]:
     for i, name in enumerate(names):
         ds = data.scenario_run(name)
         scenario = load_scenario(name)
-        out.append(Run(name, data.scenario_title(name, lang), scenario.description.get(lang, ""),
-                       PALETTE[i % len(PALETTE)], ds,
-                       scenario_departure(name)))  # fmt: skip
+        out.append(
+            Run(
+                name,
+                data.scenario_title(name, lang),
+                scenario.description.get(lang, ""),
+                PALETTE[i % len(PALETTE)],
+                ds,
+                scenario_departure(name),
+            )
+        )
     return out
 
 
@@ -127,16 +138,28 @@ def chapter_panels(chapter: Chapter, runs: list[Run], lang: str) -> list[Panel]:
             if series.element is not None:
                 dim = next(d for d in da.dims if d != "time")
                 da = da.sel({dim: series.element})
-            lines.append(Line(run.title, tuple(ds["time"].values.tolist()),
-                              tuple((da.values * how.scale).tolist()), run.colour))  # fmt: skip
+            lines.append(
+                Line(
+                    run.title,
+                    tuple(ds["time"].values.tolist()),
+                    tuple((da.values * how.scale).tolist()),
+                    run.colour,
+                )
+            )
         pts = tuple(
-            Point(p.at, p.y * how.scale, ("yes" if p.within else "no") if p.role in ("fit", "holdout") else "none",
-                  p.implied)
+            Point(
+                p.at,
+                p.y * how.scale,
+                ("yes" if p.within else "no") if p.role in ("fit", "holdout") else "none",
+                p.implied,
+            )
             for p in points
             if (p.variable, p.element) == (series.variable, series.element)
-        )  # fmt: skip
+        )
         departures = tuple((r.departs, r.colour) for r in runs if r.departs is not None)
-        panels.append(Panel(how.title, how.kind == "%", tuple(lines), pts, how.kind == "log", departures))
+        panels.append(
+            Panel(how.title, how.kind == "%", tuple(lines), pts, how.kind == "log", departures)
+        )
     return panels
 
 
@@ -145,8 +168,10 @@ def chapter_panels(chapter: Chapter, runs: list[Run], lang: str) -> list[Panel]:
 
 def _swatch(colour: str, dashed: bool = False) -> str:
     dash = ' stroke-dasharray="4 3"' if dashed else ""
-    return (f'<svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" y2="5" '
-            f'stroke="{colour}" stroke-width="2.2"{dash}/></svg>')  # fmt: skip
+    return (
+        f'<svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" y2="5" '
+        f'stroke="{colour}" stroke-width="2.2"{dash}/></svg>'
+    )
 
 
 def _marker(verdict: str, hollow: bool = False) -> str:
@@ -192,14 +217,19 @@ def intro_section(lesson: Lesson) -> str:
 
 def glossary_section(lesson: Lesson) -> str:
     s = lesson.start
-    items = "".join(f"<div><dt>{esc(t.term)}</dt><dd>{with_ids(t.definition)}</dd></div>" for t in s.glossary)
+    items = "".join(
+        f"<div><dt>{esc(t.term)}</dt><dd>{with_ids(t.definition)}</dd></div>" for t in s.glossary
+    )
     return f'<section id="glossary"><h2>{esc(s.glossary_title)}</h2><dl class="glossary">{items}</dl></section>'
 
 
 def debate_section(lesson: Lesson, runs: list[Run], lang: str) -> str:
     _ = _tr(lang)
     d = lesson.debate
-    parts = [f'<section id="debate"><h2>{esc(d.title)}</h2>', *(f"<p>{esc(p)}</p>" for p in d.paragraphs)]
+    parts = [
+        f'<section id="debate"><h2>{esc(d.title)}</h2>',
+        *(f"<p>{esc(p)}</p>" for p in d.paragraphs),
+    ]
     for line in d.lines:
         parts.append(f"<h3>{esc(line.name)}</h3>")
         parts += [f"<p>{esc(p)}</p>" for p in line.paragraphs]
@@ -210,17 +240,28 @@ def debate_section(lesson: Lesson, runs: list[Run], lang: str) -> str:
     for run in runs:
         texts = data.scenario_texts(run.name, lang)  # the scenario file's own fields
         bullets = "".join(f"<li>{with_ids(b)}</li>" for b in texts.assumptions)
-        departs = (f'<p class="muted">{esc(_("Departs from history in"))} {int(round(run.departs))}</p>'
-                   if run.departs is not None else "")  # fmt: skip
-        rests = (f'<p class="muted">{esc(_("What it rests on"))}: '
-                 + ", ".join(f'<span class="id">{esc(i)}</span>' for i in texts.rests_on) + "</p>"
-                 if texts.rests_on else "")  # fmt: skip
-        leaves = (f'<p class="muted">{esc(_("What it leaves out"))}:</p><ul class="muted">'
-                  + "".join(f"<li>{with_ids(x)}</li>" for x in texts.leaves_out) + "</ul>"
-                  if texts.leaves_out else "")  # fmt: skip
+        departs = (
+            f'<p class="muted">{esc(_("Departs from history in"))} {int(round(run.departs))}</p>'
+            if run.departs is not None
+            else ""
+        )
+        rests = (
+            f'<p class="muted">{esc(_("What it rests on"))}: '
+            + ", ".join(f'<span class="id">{esc(i)}</span>' for i in texts.rests_on)
+            + "</p>"
+            if texts.rests_on
+            else ""
+        )
+        leaves = (
+            f'<p class="muted">{esc(_("What it leaves out"))}:</p><ul class="muted">'
+            + "".join(f"<li>{with_ids(x)}</li>" for x in texts.leaves_out)
+            + "</ul>"
+            if texts.leaves_out
+            else ""
+        )
         parts.append(
             f'<div class="scenario"><div class="swatch">{_swatch(run.colour)}<b>{esc(run.title)}</b></div>'
-            f"<ul>{bullets}</ul>{departs}<p class=\"muted\">{with_ids(run.description)}</p>{rests}{leaves}</div>"
+            f'<ul>{bullets}</ul>{departs}<p class="muted">{with_ids(run.description)}</p>{rests}{leaves}</div>'
         )
     parts.append("</section>")
     return "".join(parts)
@@ -231,8 +272,10 @@ def _quote(q, lang: str) -> str:
 
     fact = data.facts().get(q.fact)
     translation = "" if lang == "kk" else f"<p>{esc(getattr(fact.statement, lang))}</p>"
-    return (f'<blockquote><p class="kk" lang="kk">«{esc(q.quote)}»</p>{translation}'
-            f'<p class="id">{esc(q.fact)}</p></blockquote>')  # fmt: skip
+    return (
+        f'<blockquote><p class="kk" lang="kk">«{esc(q.quote)}»</p>{translation}'
+        f'<p class="id">{esc(q.fact)}</p></blockquote>'
+    )
 
 
 def chapter_section(chapter: Chapter, runs: list[Run], lesson: Lesson) -> str:
@@ -241,25 +284,34 @@ def chapter_section(chapter: Chapter, runs: list[Run], lesson: Lesson) -> str:
     panels = chapter_panels(chapter, runs, lang)
     summary = "; ".join(p.title for p in panels)
     svg = panels_svg(panels, lang, description=summary)
-    swatches = "".join(f'<span class="swatch">{_swatch(r.colour)}{esc(r.title)}</span>' for r in runs)
+    swatches = "".join(
+        f'<span class="swatch">{_swatch(r.colour)}{esc(r.title)}</span>' for r in runs
+    )
     scored = [p for panel in panels for p in panel.points if p.verdict in ("yes", "no")]
     met = sum(p.verdict == "yes" for p in scored)
-    caption = _("Facts of the record on these charts reproduced by the model") + f": {met} / {len(scored)}"
-    questions = "".join(f'<li>{esc(q)}<div class="answer"></div><div class="answer"></div></li>'
-                        for q in chapter.questions)  # fmt: skip
-    return "".join([
-        f'<section class="chapter" id="chapter-{chapter.id}">',
-        f"<h2>{chapter.number}. {esc(chapter.title)}</h2>",
-        f'<p class="period">{chapter.period[0]}-{chapter.period[1]}</p>',
-        *(f"<p>{esc(p)}</p>" for p in chapter.paragraphs),
-        f"<h3>{esc(_('What the text says'))}</h3>",
-        *(_quote(q, lang) for q in chapter.quotes),
-        f"<h3>{esc(_('What the model shows'))}</h3>",
-        f'<figure><div class="swatches">{swatches}</div>{svg}<figcaption>{esc(caption)}</figcaption></figure>',
-        f"<h3>{esc(_('Questions'))}</h3>",
-        f'<ol class="questions">{questions}</ol>',
-        "</section>",
-    ])  # fmt: skip
+    caption = (
+        _("Facts of the record on these charts reproduced by the model")
+        + f": {met} / {len(scored)}"
+    )
+    questions = "".join(
+        f'<li>{esc(q)}<div class="answer"></div><div class="answer"></div></li>'
+        for q in chapter.questions
+    )
+    return "".join(
+        [
+            f'<section class="chapter" id="chapter-{chapter.id}">',
+            f"<h2>{chapter.number}. {esc(chapter.title)}</h2>",
+            f'<p class="period">{chapter.period[0]}-{chapter.period[1]}</p>',
+            *(f"<p>{esc(p)}</p>" for p in chapter.paragraphs),
+            f"<h3>{esc(_('What the text says'))}</h3>",
+            *(_quote(q, lang) for q in chapter.quotes),
+            f"<h3>{esc(_('What the model shows'))}</h3>",
+            f'<figure><div class="swatches">{swatches}</div>{svg}<figcaption>{esc(caption)}</figcaption></figure>',
+            f"<h3>{esc(_('Questions'))}</h3>",
+            f'<ol class="questions">{questions}</ol>',
+            "</section>",
+        ]
+    )
 
 
 def chronology_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> str:
@@ -279,8 +331,10 @@ def chronology_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> st
         else:
             when = str(e.date.first)
         refs = ", ".join(e.facts)
-        rows.append(f"<tr><td>{esc(when)}</td><td><b>{esc(e.label)}</b> {esc(e.text)}"
-                    f'{f"<br><span class=id>{esc(refs)}</span>" if refs else ""}</td></tr>')  # fmt: skip
+        rows.append(
+            f"<tr><td>{esc(when)}</td><td><b>{esc(e.label)}</b> {esc(e.text)}"
+            f"{f'<br><span class=id>{esc(refs)}</span>' if refs else ''}</td></tr>"
+        )
     head = f"<tr><th>{esc(_('date'))}</th><th>{esc(_('event'))}</th></tr>"
     return f'<section id="chronology"><h2>{esc(_("Chronology"))}</h2><table>{head}{"".join(rows)}</table></section>'
 
@@ -295,7 +349,9 @@ def sources_section(lesson: Lesson, chapters: list[Chapter], lang: str) -> str:
         fact = table.get(fid)
         citation = getattr(fact.source, "citation", None)
         if citation:
-            items.append(f"<li>{esc(getattr(fact.statement, lang))} — {esc(citation)} <span class=id>{esc(fid)}</span></li>")
+            items.append(
+                f"<li>{esc(getattr(fact.statement, lang))} — {esc(citation)} <span class=id>{esc(fid)}</span></li>"
+            )
     for sid in dict.fromkeys(s for c in chapters for s in c.sources):
         items.append(f"<li>{esc(lesson.sources[sid].citation)}</li>")
     if not items:
@@ -309,12 +365,16 @@ def source_section(lesson: Lesson, lang: str) -> str:
     _ = _tr(lang)
     doc = default_store().get(lesson.document)
     paragraphs = "".join(
-        '<p lang="kk">' + "".join(f"<mark>{esc(t)}</mark>" if marked else esc(t) for t, marked in parts) + "</p>"
+        '<p lang="kk">'
+        + "".join(f"<mark>{esc(t)}</mark>" if marked else esc(t) for t, marked in parts)
+        + "</p>"
         for parts in marked_paragraphs(lesson)
     )
-    return (f'<section id="source-text" class="source-text"><h2>{esc(_("The source text"))}: '
-            f"«{esc(doc.title.kk)}»</h2>"
-            f'<p class="muted">{esc(_("The sentences the lesson quotes are marked."))}</p>{paragraphs}</section>')  # fmt: skip
+    return (
+        f'<section id="source-text" class="source-text"><h2>{esc(_("The source text"))}: '
+        f"«{esc(doc.title.kk)}»</h2>"
+        f'<p class="muted">{esc(_("The sentences the lesson quotes are marked."))}</p>{paragraphs}</section>'
+    )
 
 
 # ---------------------------------------------------------------- the whole
@@ -329,34 +389,41 @@ def build_handout(scenarios: list[str], lang: str, chapters: str | None = None) 
     except InputError as err:
         raise KazindError(str(err)) from None
     if not scenarios:
-        raise KazindError("report: name at least one scenario, e.g. 'kazind report historical --format html'")
+        raise KazindError(
+            "report: name at least one scenario, e.g. 'kazind report historical --format html'"
+        )
     lesson = load_lesson(lang)
     chosen = pick_chapters(lesson, chapters)
     runs = model_runs(scenarios, lang)
     _ = _tr(lang)
     contents = "".join(f'<li><a href="#chapter-{c.id}">{esc(c.title)}</a></li>' for c in chosen)
-    body = "".join([
-        f"<header><h1>{esc(lesson.start.title)}</h1>",
-        f'<p class="muted">{esc(_("A handout for the lesson"))}: {esc(", ".join(r.title for r in runs))}</p></header>',
-        f'<nav class="contents" aria-label="{esc(_("Contents"))}"><h2>{esc(_("Contents"))}</h2><ol>{contents}</ol></nav>',
-        intro_section(lesson),
-        key_section(lang),
-        glossary_section(lesson),
-        debate_section(lesson, runs, lang),
-        *(chapter_section(c, runs, lesson) for c in chosen),
-        chronology_section(lesson, chosen, lang),
-        sources_section(lesson, chosen, lang),
-        source_section(lesson, lang),
-    ])  # fmt: skip
+    body = "".join(
+        [
+            f"<header><h1>{esc(lesson.start.title)}</h1>",
+            f'<p class="muted">{esc(_("A handout for the lesson"))}: {esc(", ".join(r.title for r in runs))}</p></header>',
+            f'<nav class="contents" aria-label="{esc(_("Contents"))}"><h2>{esc(_("Contents"))}</h2><ol>{contents}</ol></nav>',
+            intro_section(lesson),
+            key_section(lang),
+            glossary_section(lesson),
+            debate_section(lesson, runs, lang),
+            *(chapter_section(c, runs, lesson) for c in chosen),
+            chronology_section(lesson, chosen, lang),
+            sources_section(lesson, chosen, lang),
+            source_section(lesson, lang),
+        ]
+    )
     css = STYLESHEET.read_text(encoding="utf-8")
-    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(lesson.start.title)}</title><style>{css}</style></head>"
-            f"<body>{body}</body></html>\n")  # fmt: skip
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(lesson.start.title)}</title><style>{css}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
 
 
-def write_handout(scenarios: list[str], out: str | Path, lang: str, fmt: str = "html",
-                  chapters: str | None = None) -> int:  # fmt: skip
+def write_handout(
+    scenarios: list[str], out: str | Path, lang: str, fmt: str = "html", chapters: str | None = None
+) -> int:
     """Write the handout to ``out`` (HTML, or PDF printed by Chromium), atomically; its size in bytes."""
     if fmt not in FORMATS:
         raise KazindError(f"--format must be html or pdf, got {fmt!r}")

@@ -49,7 +49,9 @@ class Panel:
     lines: tuple[Line, ...]
     points: tuple[Point, ...] = ()
     log: bool = False
-    departures: tuple[tuple[float, str], ...] = field(default=())  # (year, colour) where a scenario leaves history
+    departures: tuple[tuple[float, str], ...] = field(
+        default=()
+    )  # (year, colour) where a scenario leaves history
 
 
 def _formatter(percent: bool, lang: str):
@@ -66,8 +68,13 @@ def _formatter(percent: bool, lang: str):
     return FuncFormatter(fmt)
 
 
-def panels_svg(panels: list[Panel], lang: str, width_cm: float = 17.0, panel_height_cm: float = 5.2,
-               description: str = "") -> str:  # fmt: skip
+def panels_svg(
+    panels: list[Panel],
+    lang: str,
+    width_cm: float = 17.0,
+    panel_height_cm: float = 5.2,
+    description: str = "",
+) -> str:
     """The panels two to a row as one SVG document (text as text, no fonts embedded)."""
     import matplotlib
 
@@ -77,9 +84,19 @@ def panels_svg(panels: list[Panel], lang: str, width_cm: float = 17.0, panel_hei
     cols = 2 if len(panels) > 1 else 1
     rows = math.ceil(len(panels) / cols)
     inch = 2.54
-    with matplotlib.rc_context({"svg.fonttype": "none", "font.family": FONT, "font.size": 7.5,
-                                "axes.titlesize": 8, "svg.hashsalt": "kazind", "path.simplify": True}):  # fmt: skip
-        fig, grid = plt.subplots(rows, cols, figsize=(width_cm / inch, panel_height_cm * rows / inch), squeeze=False)
+    with matplotlib.rc_context(
+        {
+            "svg.fonttype": "none",
+            "font.family": FONT,
+            "font.size": 7.5,
+            "axes.titlesize": 8,
+            "svg.hashsalt": "kazind",
+            "path.simplify": True,
+        }
+    ):
+        fig, grid = plt.subplots(
+            rows, cols, figsize=(width_cm / inch, panel_height_cm * rows / inch), squeeze=False
+        )
         try:
             for i, panel in enumerate(panels):
                 _draw(grid[i // cols][i % cols], panel, lang)
@@ -105,16 +122,32 @@ def _draw(ax, panel: Panel, lang: str) -> None:
     ax.set_title("\n".join(textwrap.wrap(panel.title, 40)), loc="left", fontweight="bold")
     for line in panel.lines:
         if line.band is not None:
-            ax.fill_between(line.times, line.band[0], line.band[1], color=line.colour, alpha=0.15, linewidth=0)
+            ax.fill_between(
+                line.times, line.band[0], line.band[1], color=line.colour, alpha=0.15, linewidth=0
+            )
     for year, colour in panel.departures:
         ax.axvline(year, color=colour, linestyle=":", linewidth=1.0)
     for line in panel.lines:
-        ax.plot(line.times, line.values, color=line.colour, linewidth=1.4, linestyle="--" if line.dashed else "-")
+        ax.plot(
+            line.times,
+            line.values,
+            color=line.colour,
+            linewidth=1.4,
+            linestyle="--" if line.dashed else "-",
+        )
     for p in panel.points:
         marker, colour = SYMBOLS.get(p.verdict, SYMBOLS["none"])
         face = "white" if p.hollow else colour
-        ax.plot([p.at], [p.y], marker=marker, markersize=5, markerfacecolor=face, markeredgecolor=colour,
-                markeredgewidth=1.1, linestyle="none")  # fmt: skip
+        ax.plot(
+            [p.at],
+            [p.y],
+            marker=marker,
+            markersize=5,
+            markerfacecolor=face,
+            markeredgecolor=colour,
+            markeredgewidth=1.1,
+            linestyle="none",
+        )
     if panel.log:
         ax.set_yscale("log")
     elif not any(v < 0 for line in panel.lines for v in line.values):

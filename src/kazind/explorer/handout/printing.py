@@ -35,7 +35,11 @@ FOOTER = (
 def chromium_path() -> str:
     """The Chromium to print with, or a KazindError saying how to install it."""
     path = os.environ.get("KAZIND_CHROMIUM") or CHROMIUM
-    found = shutil.which(path) if not os.path.isabs(path) else (path if os.access(path, os.X_OK) else None)
+    found = (
+        shutil.which(path)
+        if not os.path.isabs(path)
+        else (path if os.access(path, os.X_OK) else None)
+    )
     if not found:
         raise KazindError(
             f"report --format pdf needs Chromium at {path}; install Debian's package "
@@ -59,14 +63,22 @@ def print_pdf(html_text: str, out: str | Path, timeout_ms: int = 60_000) -> int:
         page_file.write_text(html_text, encoding="utf-8")
         try:
             with sync_playwright() as pw, atomic_path(out) as target:
-                browser = pw.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS, headless=True)
+                browser = pw.chromium.launch(
+                    executable_path=browser_path, args=CHROMIUM_ARGS, headless=True
+                )
                 try:
                     page = browser.new_page()
                     page.goto(page_file.as_uri(), wait_until="load", timeout=timeout_ms)
                     page.emulate_media(media="print")
-                    page.pdf(path=str(target), format="A4", print_background=True, prefer_css_page_size=True,
-                             display_header_footer=True, header_template="<span></span>",
-                             footer_template=FOOTER)  # fmt: skip
+                    page.pdf(
+                        path=str(target),
+                        format="A4",
+                        print_background=True,
+                        prefer_css_page_size=True,
+                        display_header_footer=True,
+                        header_template="<span></span>",
+                        footer_template=FOOTER,
+                    )
                 finally:
                     browser.close()
         except PlaywrightError as exc:

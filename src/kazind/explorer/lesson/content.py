@@ -35,7 +35,17 @@ STRUCTURE_FILE = "structure.yaml"
 LANGS = ("kk", "ru", "en")
 #: The text files of each language, by what they hold.
 TEXT_FILES = ("start", "story", "debate", "events")
-EVENT_KINDS = ("war", "state", "policy", "economy", "population", "transport", "industry", "famine", "repression")
+EVENT_KINDS = (
+    "war",
+    "state",
+    "policy",
+    "economy",
+    "population",
+    "transport",
+    "industry",
+    "famine",
+    "repression",
+)
 YEARS = (1913, 1940)
 
 _SERIES = re.compile(r"^([a-z][a-z0-9_]*)(?:\[([a-z][a-z0-9_]*)\])?$")
@@ -222,7 +232,9 @@ def collation_key(text: str, lang: str) -> tuple:
     folded = text.casefold()
     if alphabet is None:
         return (folded,)
-    return tuple((alphabet.index(ch) if ch in alphabet else len(alphabet) + ord(ch)) for ch in folded)
+    return tuple(
+        (alphabet.index(ch) if ch in alphabet else len(alphabet) + ord(ch)) for ch in folded
+    )
 
 
 # ---------------------------------------------------------------- reading
@@ -234,7 +246,14 @@ class _Reader:
     def __init__(self, doc: YamlDocument):
         self.doc = doc
 
-    def get(self, data: Any, key: str, path: tuple, kind: type | tuple[type, ...], optional: bool = False) -> Any:
+    def get(
+        self,
+        data: Any,
+        key: str,
+        path: tuple,
+        kind: type | tuple[type, ...],
+        optional: bool = False,
+    ) -> Any:
         if not isinstance(data, dict):
             raise self.doc.error("expected a mapping", path)
         if key not in data:
@@ -243,7 +262,9 @@ class _Reader:
             raise self.doc.error(f"missing key {key!r}", path)
         value = data[key]
         if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
             raise self.doc.error(f"{key}: expected {_NAMES.get(names, names)}", path + (key,))
         return value
 
@@ -272,7 +293,9 @@ class _Reader:
     def unknown_keys(self, data: dict, allowed: tuple[str, ...], path: tuple) -> None:
         for key in data:
             if key not in allowed:
-                raise self.doc.error(f"unknown key {key!r} (expected: {', '.join(allowed)})", path + (key,))
+                raise self.doc.error(
+                    f"unknown key {key!r} (expected: {', '.join(allowed)})", path + (key,)
+                )
 
 
 _NAMES = {"str": "a text", "list": "a list", "dict": "a mapping", "int": "a whole number"}
@@ -311,9 +334,15 @@ def _event_date(r: _Reader, value: Any, path: tuple) -> EventDate:
         return EventDate(first, last)
     if isinstance(value, dt.date):  # YAML reads 1926-12-17 as a date
         return EventDate(value.year, value.year, value.month, value.day)
-    m = _DATE.match(str(value)) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    m = (
+        _DATE.match(str(value))
+        if isinstance(value, int | str) and not isinstance(value, bool)
+        else None
+    )
     if m is None:
-        raise r.doc.error(f"date: expected YYYY, YYYY-MM, YYYY-MM-DD or [first, last], got {value!r}", path)
+        raise r.doc.error(
+            f"date: expected YYYY, YYYY-MM, YYYY-MM-DD or [first, last], got {value!r}", path
+        )
     year = _year(r, int(m.group(1)), path, "date")
     month = int(m.group(2)) if m.group(2) else None
     day = int(m.group(3)) if m.group(3) else None
@@ -347,35 +376,59 @@ def _unique(r: _Reader, ids: list[str], path: tuple, what: str) -> None:
 def _structure(directory: Path) -> _Structure:
     r = _Reader(load_yaml(directory / STRUCTURE_FILE))
     top = r.doc.data
-    r.unknown_keys(r.get({"top": top}, "top", (), dict), ("document", "sources", "chapters", "debate", "events"), ())
+    r.unknown_keys(
+        r.get({"top": top}, "top", (), dict),
+        ("document", "sources", "chapters", "debate", "events"),
+        (),
+    )
     sources = {}
     for sid, item in r.get(top, "sources", (), dict).items():
         p = ("sources", sid)
         r.unknown_keys(r.get({"s": item}, "s", p, dict), ("citation", "confidence", "url"), p)
-        sources[sid] = Source(sid, r.text(item, "citation", p), r.text(item, "confidence", p),
-                              r.get(item, "url", p, str, optional=True))  # fmt: skip
+        sources[sid] = Source(
+            sid,
+            r.text(item, "citation", p),
+            r.text(item, "confidence", p),
+            r.get(item, "url", p, str, optional=True),
+        )
 
     chapters = []
     for i, item in enumerate(r.get(top, "chapters", (), list)):
         p = ("chapters", i)
-        r.unknown_keys(r.get({"c": item}, "c", p, dict), ("id", "period", "map_year", "chart", "cites", "sources", "quotes"), p)
+        r.unknown_keys(
+            r.get({"c": item}, "c", p, dict),
+            ("id", "period", "map_year", "chart", "cites", "sources", "quotes"),
+            p,
+        )
         period = r.get(item, "period", p, list)
         if len(period) != 2:
             raise r.doc.error("period: expected [first, last]", p + ("period",))
         first, last = (_year(r, y, p + ("period",), "period") for y in period)
         map_year = _year(r, r.get(item, "map_year", p, int), p + ("map_year",), "map_year")
         if not YEARS[0] <= map_year <= YEARS[1]:
-            raise r.doc.error(f"map_year: {map_year} is outside {YEARS[0]}-{YEARS[1]}", p + ("map_year",))
-        chart = tuple(_series(r, v, p + ("chart", k)) for k, v in enumerate(r.get(item, "chart", p, list)))
+            raise r.doc.error(
+                f"map_year: {map_year} is outside {YEARS[0]}-{YEARS[1]}", p + ("map_year",)
+            )
+        chart = tuple(
+            _series(r, v, p + ("chart", k)) for k, v in enumerate(r.get(item, "chart", p, list))
+        )
         if not chart:
             raise r.doc.error("chart: empty list", p + ("chart",))
         srcs = r.ids(item, "sources", p)
         for k, sid in enumerate(srcs):
             if sid not in sources:
                 raise r.doc.error(f"unknown source {sid!r} (see `sources:`)", p + ("sources", k))
-        chapters.append({"id": r.text(item, "id", p), "period": (first, last), "map_year": map_year,
-                         "chart": chart, "cites": r.ids(item, "cites", p), "sources": srcs,
-                         "quotes": _quotes(r, item, p)})  # fmt: skip
+        chapters.append(
+            {
+                "id": r.text(item, "id", p),
+                "period": (first, last),
+                "map_year": map_year,
+                "chart": chart,
+                "cites": r.ids(item, "cites", p),
+                "sources": srcs,
+                "quotes": _quotes(r, item, p),
+            }
+        )
     _unique(r, [c["id"] for c in chapters], ("chapters",), "chapter")
 
     debate = r.get(top, "debate", (), dict)
@@ -383,8 +436,13 @@ def _structure(directory: Path) -> _Structure:
     lines = []
     for i, item in enumerate(r.get(debate, "lines", ("debate",), list)):
         p = ("debate", "lines", i)
-        lines.append({"id": r.text(item, "id", p), "scenario": r.text(item, "scenario", p),
-                      "quotes": _quotes(r, item, p)})  # fmt: skip
+        lines.append(
+            {
+                "id": r.text(item, "id", p),
+                "scenario": r.text(item, "scenario", p),
+                "quotes": _quotes(r, item, p),
+            }
+        )
     _unique(r, [x["id"] for x in lines], ("debate", "lines"), "line")
     levers = {}
     for name, item in r.get(debate, "levers", ("debate",), dict).items():
@@ -396,21 +454,44 @@ def _structure(directory: Path) -> _Structure:
     events = []
     for i, item in enumerate(r.get(top, "events", (), list)):
         p = ("events", i)
-        r.unknown_keys(r.get({"e": item}, "e", p, dict), ("id", "date", "kind", "facts", "sources", "places"), p)
+        r.unknown_keys(
+            r.get({"e": item}, "e", p, dict),
+            ("id", "date", "kind", "facts", "sources", "places"),
+            p,
+        )
         kind = r.text(item, "kind", p)
         if kind not in EVENT_KINDS:
-            raise r.doc.error(f"kind: {kind!r} is not one of {', '.join(EVENT_KINDS)}", p + ("kind",))
+            raise r.doc.error(
+                f"kind: {kind!r} is not one of {', '.join(EVENT_KINDS)}", p + ("kind",)
+            )
         facts, srcs = r.ids(item, "facts", p), r.ids(item, "sources", p)
         if not facts and not srcs:
             raise r.doc.error("an event needs facts of the record or outside sources", p)
         for k, s in enumerate(srcs):
             if s not in sources:
                 raise r.doc.error(f"unknown source {s!r} (see `sources:`)", p + ("sources", k))
-        events.append({"id": r.text(item, "id", p), "date": _event_date(r, r.get(item, "date", p, (int, str, list, dt.date)), p + ("date",)),
-                       "kind": kind, "facts": facts, "sources": srcs, "places": r.ids(item, "places", p)})  # fmt: skip
+        events.append(
+            {
+                "id": r.text(item, "id", p),
+                "date": _event_date(
+                    r, r.get(item, "date", p, (int, str, list, dt.date)), p + ("date",)
+                ),
+                "kind": kind,
+                "facts": facts,
+                "sources": srcs,
+                "places": r.ids(item, "places", p),
+            }
+        )
     _unique(r, [e["id"] for e in events], ("events",), "event")
-    return _Structure(r.text(top, "document", ()), sources, tuple(chapters), tuple(lines),
-                      r.ids(debate, "default_scenarios", ("debate",)), levers, tuple(events))  # fmt: skip
+    return _Structure(
+        r.text(top, "document", ()),
+        sources,
+        tuple(chapters),
+        tuple(lines),
+        r.ids(debate, "default_scenarios", ("debate",)),
+        levers,
+        tuple(events),
+    )
 
 
 def text_file(lang: str, name: str, directory: Path = LESSON_DIR) -> Path:
@@ -430,8 +511,10 @@ def _same_ids(r: _Reader, data: dict, expected: list[str], path: tuple, what: st
     if missing:
         raise r.doc.error(f"missing {what} {', '.join(map(repr, missing))}", path)
     if extra:
-        raise r.doc.error(f"unknown {what} {', '.join(map(repr, extra))} (expected: {', '.join(expected)})",
-                          path + (extra[0],))  # fmt: skip
+        raise r.doc.error(
+            f"unknown {what} {', '.join(map(repr, extra))} (expected: {', '.join(expected)})",
+            path + (extra[0],),
+        )
 
 
 def _same_shape(r: _Reader, data: Any, kk: Any, path: tuple) -> None:
@@ -463,13 +546,24 @@ def _load(lang: str, directory: Path) -> Lesson:
     if lang != "kk":
         for name, r in readers.items():
             _same_shape(r, r.doc.data, load_yaml(text_file("kk", name, directory)).data, ())
-    return Lesson(lang, s.document, _start(readers["start"], lang), *_story(readers["story"], s),
-                  _debate(readers["debate"], s, lang), _events(readers["events"], s), s.sources)  # fmt: skip
+    return Lesson(
+        lang,
+        s.document,
+        _start(readers["start"], lang),
+        *_story(readers["story"], s),
+        _debate(readers["debate"], s, lang),
+        _events(readers["events"], s),
+        s.sources,
+    )
 
 
 def _start(r: _Reader, lang: str) -> Start:
     top = r.doc.data
-    r.unknown_keys(r.get({"top": top}, "top", (), dict), ("title", "lead", "sections", "glossary_title", "glossary"), ())
+    r.unknown_keys(
+        r.get({"top": top}, "top", (), dict),
+        ("title", "lead", "sections", "glossary_title", "glossary"),
+        (),
+    )
     sections = []
     for sid, item in r.get(top, "sections", (), dict).items():
         p = ("sections", sid)
@@ -481,8 +575,13 @@ def _start(r: _Reader, lang: str) -> Start:
         r.unknown_keys(r.get({"t": item}, "t", p, dict), ("term", "definition"), p)
         terms.append(Term(tid, r.text(item, "term", p), r.text(item, "definition", p)))
     terms.sort(key=lambda t: collation_key(t.term, lang))
-    return Start(r.text(top, "title", ()), r.text(top, "lead", ()), tuple(sections),
-                 r.text(top, "glossary_title", ()), tuple(terms))  # fmt: skip
+    return Start(
+        r.text(top, "title", ()),
+        r.text(top, "lead", ()),
+        tuple(sections),
+        r.text(top, "glossary_title", ()),
+        tuple(terms),
+    )
 
 
 def _story(r: _Reader, s: _Structure) -> tuple[str, tuple[Chapter, ...]]:
@@ -497,15 +596,33 @@ def _story(r: _Reader, s: _Structure) -> tuple[str, tuple[Chapter, ...]]:
         r.unknown_keys(r.get({"c": item}, "c", p, dict), ("title", "paragraphs", "questions"), p)
         questions = r.texts(item, "questions", p)
         if not 2 <= len(questions) <= 4:
-            raise r.doc.error(f"questions: {len(questions)} questions; a chapter asks two to four", p + ("questions",))
-        out.append(Chapter(c["id"], n, c["period"], c["map_year"], c["chart"], c["cites"], c["sources"], c["quotes"],
-                           r.text(item, "title", p), r.texts(item, "paragraphs", p), questions))  # fmt: skip
+            raise r.doc.error(
+                f"questions: {len(questions)} questions; a chapter asks two to four",
+                p + ("questions",),
+            )
+        out.append(
+            Chapter(
+                c["id"],
+                n,
+                c["period"],
+                c["map_year"],
+                c["chart"],
+                c["cites"],
+                c["sources"],
+                c["quotes"],
+                r.text(item, "title", p),
+                r.texts(item, "paragraphs", p),
+                questions,
+            )
+        )
     return r.text(top, "title", ()), tuple(out)
 
 
 def _debate(r: _Reader, s: _Structure, lang: str) -> Debate:
     top = r.doc.data
-    r.unknown_keys(r.get({"top": top}, "top", (), dict), ("title", "paragraphs", "lines", "levers"), ())
+    r.unknown_keys(
+        r.get({"top": top}, "top", (), dict), ("title", "paragraphs", "lines", "levers"), ()
+    )
     texts = r.get(top, "lines", (), dict)
     _same_ids(r, texts, [x["id"] for x in s.lines], ("lines",), "lines")
     lines = []
@@ -513,7 +630,15 @@ def _debate(r: _Reader, s: _Structure, lang: str) -> Debate:
         p = ("lines", x["id"])
         item = texts[x["id"]]
         r.unknown_keys(r.get({"l": item}, "l", p, dict), ("name", "paragraphs"), p)
-        lines.append(Line(x["id"], x["scenario"], x["quotes"], r.text(item, "name", p), r.texts(item, "paragraphs", p)))
+        lines.append(
+            Line(
+                x["id"],
+                x["scenario"],
+                x["quotes"],
+                r.text(item, "name", p),
+                r.texts(item, "paragraphs", p),
+            )
+        )
     assumptions = scenario_assumptions(lang)
     lever_texts = r.get(top, "levers", (), dict)
     _same_ids(r, lever_texts, list(s.levers), ("levers",), "levers")
@@ -522,9 +647,17 @@ def _debate(r: _Reader, s: _Structure, lang: str) -> Debate:
         p = ("levers", name)
         item = lever_texts[name]
         r.unknown_keys(r.get({"l": item}, "l", p, dict), ("label", "tooltip"), p)
-        levers[name] = LeverText(name, planned, r.text(item, "label", p), r.text(item, "tooltip", p))
-    return Debate(r.text(top, "title", ()), r.texts(top, "paragraphs", ()), tuple(lines),
-                  s.default_scenarios, assumptions, levers)  # fmt: skip
+        levers[name] = LeverText(
+            name, planned, r.text(item, "label", p), r.text(item, "tooltip", p)
+        )
+    return Debate(
+        r.text(top, "title", ()),
+        r.texts(top, "paragraphs", ()),
+        tuple(lines),
+        s.default_scenarios,
+        assumptions,
+        levers,
+    )
 
 
 def scenario_assumptions(lang: str) -> dict[str, tuple[str, ...]]:
@@ -558,6 +691,16 @@ def _events(r: _Reader, s: _Structure) -> tuple[Event, ...]:
         p = ("events", e["id"])
         item = texts[e["id"]]
         r.unknown_keys(r.get({"e": item}, "e", p, dict), ("label", "text"), p)
-        out.append(Event(e["id"], e["date"], e["kind"], e["facts"], e["sources"], e["places"],
-                         r.text(item, "label", p), r.text(item, "text", p)))  # fmt: skip
+        out.append(
+            Event(
+                e["id"],
+                e["date"],
+                e["kind"],
+                e["facts"],
+                e["sources"],
+                e["places"],
+                r.text(item, "label", p),
+                r.text(item, "text", p),
+            )
+        )
     return tuple(sorted(out, key=lambda ev: ev.date.time))

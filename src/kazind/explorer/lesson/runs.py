@@ -109,7 +109,9 @@ def lever_run(name: str, factors: tuple[float, ...]) -> xr.Dataset:
     if all(f == 1.0 for f in factors):
         return data.scenario_run(name)
     params, series, _capped = lever_changes(name, factors)
-    ds = compiled_scenario(name).run(params=params or None, series=series or None, outputs=list(data.outputs()))
+    ds = compiled_scenario(name).run(
+        params=params or None, series=series or None, outputs=list(data.outputs())
+    )
     if "run" in ds.dims:
         ds = ds.isel(run=0, drop=True)
     return ds.drop_vars([c for c in ds.coords if str(c).startswith("param_")])

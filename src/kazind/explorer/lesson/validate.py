@@ -42,7 +42,9 @@ def _quote_problems(where: str, quote: Quote, text: str, facts) -> list[str]:
     return out
 
 
-def lesson_problems(langs: tuple[str, ...] = LANGS, directory: str | Path = LESSON_DIR) -> list[str]:
+def lesson_problems(
+    langs: tuple[str, ...] = LANGS, directory: str | Path = LESSON_DIR
+) -> list[str]:
     """Every problem of the lesson in ``langs``, one line each (none: the lesson is sound).
 
     A file that cannot be read as a lesson at all raises :class:`KazindError` instead."""
@@ -71,11 +73,15 @@ def lesson_problems(langs: tuple[str, ...] = LANGS, directory: str | Path = LESS
         for series in c.chart:
             var = variables.get(series.variable)
             if var is None:
-                out.append(f"chapter {c.id}: chart: {series.variable!r} is not a variable of the model")
+                out.append(
+                    f"chapter {c.id}: chart: {series.variable!r} is not a variable of the model"
+                )
             elif series.element is not None:
                 elements = [e for d in var.dims for e in dimensions.get(d, [])]
                 if series.element not in elements:
-                    out.append(f"chapter {c.id}: chart: {series} is not an element of {series.variable}")
+                    out.append(
+                        f"chapter {c.id}: chart: {series} is not an element of {series.variable}"
+                    )
             elif var.dims:
                 out.append(f"chapter {c.id}: chart: {series.variable} is arrayed; name an element")
     for line in lesson.debate.lines:
@@ -92,7 +98,9 @@ def lesson_problems(langs: tuple[str, ...] = LANGS, directory: str | Path = LESS
         if missing:
             out.append(f"scenario files give no assumptions in {lang}: {', '.join(missing)}")
         if extra:
-            out.append(f"{lang}: assumptions for scenarios that are not shipped: {', '.join(extra)}")
+            out.append(
+                f"{lang}: assumptions for scenarios that are not shipped: {', '.join(extra)}"
+            )
     levers = lesson.debate.levers
     for name in POLICY_LEVERS:
         if name not in levers:
@@ -101,7 +109,9 @@ def lesson_problems(langs: tuple[str, ...] = LANGS, directory: str | Path = LESS
             out.append(f"debate: {name!r} is now a lever of the model; remove `planned`")
     for name, lever in levers.items():
         if name not in POLICY_LEVERS and not lever.planned:
-            out.append(f"debate: {name!r} is not a lever of the model; mark it `planned` or remove it")
+            out.append(
+                f"debate: {name!r} is not a lever of the model; mark it `planned` or remove it"
+            )
     for e in lesson.events:
         for f in e.facts:
             if f not in facts.by_id:

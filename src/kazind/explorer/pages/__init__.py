@@ -24,8 +24,16 @@ def _pages() -> tuple[Page, ...]:
     from kazind.explorer.pages import map as map_page
 
     # the lesson's tabs first (a bare URL opens the start tab), then the explorer's
-    return (start.PAGE, story.PAGE, debate.PAGE, timeline.PAGE, map_page.PAGE, scenarios.PAGE, record.PAGE,
-            model.PAGE)
+    return (
+        start.PAGE,
+        story.PAGE,
+        debate.PAGE,
+        timeline.PAGE,
+        map_page.PAGE,
+        scenarios.PAGE,
+        record.PAGE,
+        model.PAGE,
+    )
 
 
 PAGES: tuple[Page, ...] = _pages()

@@ -66,7 +66,9 @@ def _scenario_list(value: str) -> list[str]:
 
 def _ok_scenarios(value: str) -> bool:
     names = _scenario_list(value)
-    return bool(names) and set(names) <= set(data.scenario_names()) and len(names) == len(set(names))
+    return (
+        bool(names) and set(names) <= set(data.scenario_names()) and len(names) == len(set(names))
+    )
 
 
 def _ok_factors(value: str) -> bool:
@@ -104,8 +106,18 @@ def debate_figures(lang: str, runs: dict, departures: dict[str, float | None]) -
             year = departures.get(name)
             if year is not None:
                 colour, _dash = scenarios.run_style(j, name)
-                shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": year, "x1": year, "y0": 0,
-                               "y1": 1, "line": {"color": colour, "width": 1.5, "dash": "dot"}})  # fmt: skip
+                shapes.append(
+                    {
+                        "type": "line",
+                        "xref": "x",
+                        "yref": "paper",
+                        "x0": year,
+                        "x1": year,
+                        "y0": 0,
+                        "y1": 1,
+                        "line": {"color": colour, "width": 1.5, "dash": "dot"},
+                    }
+                )
         fig["layout"]["shapes"] = shapes
         figs.append(fig)
     return figs
@@ -120,21 +132,34 @@ def scenario_option(name: str, lang: str) -> dict:
     read from the scenario's file (:func:`kazind.explorer.data.scenario_texts`)."""
     _ = translator(lang)
     texts = data.scenario_texts(name, lang)
-    details = [html.Summary(_("The scenario file's description")),
-               html.P(with_ids(data.scenario_description(name, lang)), className="kz-help")]
+    details = [
+        html.Summary(_("The scenario file's description")),
+        html.P(with_ids(data.scenario_description(name, lang)), className="kz-help"),
+    ]
     if texts.rests_on:
-        details += [html.Div(_("What it rests on"), className="kz-label"),
-                    html.Ul([html.Li(html.Code(i, lang="en", className="kz-fact-id")) for i in texts.rests_on],
-                            className="kz-rests-on")]
+        details += [
+            html.Div(_("What it rests on"), className="kz-label"),
+            html.Ul(
+                [html.Li(html.Code(i, lang="en", className="kz-fact-id")) for i in texts.rests_on],
+                className="kz-rests-on",
+            ),
+        ]
     if texts.leaves_out:
-        details += [html.Div(_("What it leaves out"), className="kz-label"),
-                    html.Ul([html.Li(with_ids(x)) for x in texts.leaves_out], className="kz-leaves-out")]
+        details += [
+            html.Div(_("What it leaves out"), className="kz-label"),
+            html.Ul([html.Li(with_ids(x)) for x in texts.leaves_out], className="kz-leaves-out"),
+        ]
     label = html.Div(
-        [html.B(data.scenario_title(name, lang)),
-         html.Ul([html.Li(with_ids(a)) for a in texts.assumptions], className="kz-assumes") if texts.assumptions else None,
-         html.Details(details, className="kz-details")],
-        className="kz-scenario-option", id=f"debate-option-{name}",
-    )  # fmt: skip
+        [
+            html.B(data.scenario_title(name, lang)),
+            html.Ul([html.Li(with_ids(a)) for a in texts.assumptions], className="kz-assumes")
+            if texts.assumptions
+            else None,
+            html.Details(details, className="kz-details"),
+        ],
+        className="kz-scenario-option",
+        id=f"debate-option-{name}",
+    )
     return {"label": label, "value": name}
 
 
@@ -146,13 +171,27 @@ def lever_control(name: str, lang: str, factor: float) -> html.Div:
     index = FACTORS.index(factor) if factor in FACTORS else 1
     return html.Div(
         [
-            html.Label(label, htmlFor=lever_id(name), id=lever_id(name) + "-label", className="kz-lever-label",
-                       title=tooltip),  # fmt: skip
-            dcc.Slider(id=lever_id(name), min=0, max=len(FACTORS) - 1, step=1, value=index, included=False,
-                       marks={i: factor_text(f, lang) for i, f in POSITIONS.items()}, allow_direct_input=False),  # fmt: skip
+            html.Label(
+                label,
+                htmlFor=lever_id(name),
+                id=lever_id(name) + "-label",
+                className="kz-lever-label",
+                title=tooltip,
+            ),
+            dcc.Slider(
+                id=lever_id(name),
+                min=0,
+                max=len(FACTORS) - 1,
+                step=1,
+                value=index,
+                included=False,
+                marks={i: factor_text(f, lang) for i, f in POSITIONS.items()},
+                allow_direct_input=False,
+            ),
             html.Div(tooltip, id=lever_id(name) + "-help", className="kz-help", role="note"),
         ],
-        className="kz-lever", title=tooltip,
+        className="kz-lever",
+        title=tooltip,
     )
 
 
@@ -160,9 +199,14 @@ def line_block(line, lang: str) -> html.Section:
     from kazind.explorer.pages.story import quote_block
 
     return html.Section(
-        [html.H3(line.name), *[html.P(p) for p in line.paragraphs], *[quote_block(q, lang) for q in line.quotes]],
-        className="kz-debate-line", id=f"debate-line-{line.id}",
-    )  # fmt: skip
+        [
+            html.H3(line.name),
+            *[html.P(p) for p in line.paragraphs],
+            *[quote_block(q, lang) for q in line.quotes],
+        ],
+        className="kz-debate-line",
+        id=f"debate-line-{line.id}",
+    )
 
 
 def layout(lang: str) -> list:
@@ -178,38 +222,74 @@ def layout(lang: str) -> list:
     titles = {k: t for k, _v, t, *_r in scenarios.PANELS}
     controls = [
         html.Div(_("Scenarios to compare"), id=PICK + "-label", className="kz-label"),
-        dcc.Checklist(id=PICK, options=[scenario_option(n, lang) for n in names], value=ticked,
-                      className="kz-checklist", labelClassName="kz-check"),  # fmt: skip
+        dcc.Checklist(
+            id=PICK,
+            options=[scenario_option(n, lang) for n in names],
+            value=ticked,
+            className="kz-checklist",
+            labelClassName="kz-check",
+        ),
         html.H3(_("Levers")),
         html.Label(_("The levers act on"), htmlFor=ON, className="kz-label"),
-        dcc.Dropdown(id=ON, options=[{"label": data.scenario_title(n, lang), "value": n} for n in names],
-                     value=st.get("on", ON_KEY.default), clearable=False, searchable=False,
-                     className="kz-dropdown"),  # fmt: skip
-        muted(_("Each lever multiplies the chosen scenario's own value: ×1 leaves it as the scenario has it.")),
+        dcc.Dropdown(
+            id=ON,
+            options=[{"label": data.scenario_title(n, lang), "value": n} for n in names],
+            value=st.get("on", ON_KEY.default),
+            clearable=False,
+            searchable=False,
+            className="kz-dropdown",
+        ),
+        muted(
+            _(
+                "Each lever multiplies the chosen scenario's own value: ×1 leaves it as the scenario has it."
+            )
+        ),
         *[lever_control(n, lang, f) for n, f in zip(I.LEVERS, factors, strict=True)],
         html.Div(id=LEVER_NOTE, className="kz-help", **{"aria-live": "polite"}),
-        html.Button(_("Reset the levers"), id=RESET, n_clicks=0, className="kz-button", type="button"),
+        html.Button(
+            _("Reset the levers"), id=RESET, n_clicks=0, className="kz-button", type="button"
+        ),
     ]
     return [
-        html.Div([html.H2(d.title, className="kz-lesson-title"), *[html.P(p) for p in d.paragraphs]],
-                 className="kz-lesson"),
+        html.Div(
+            [html.H2(d.title, className="kz-lesson-title"), *[html.P(p) for p in d.paragraphs]],
+            className="kz-lesson",
+        ),
         html.Div([line_block(line, lang) for line in d.lines], className="kz-debate-lines"),
         message_line(MESSAGE),
         html.Div(
             [
                 html.Div(controls, className="kz-controls"),
                 html.Div(
-                    [html.Div(id=KEY, className="kz-key", **{"aria-live": "polite"}),
-                     muted(_("A dotted vertical line marks the year a scenario departs from history.")),
-                     html.Div([chart_block(panel_id(k), _(titles[k]), lang, f"kazind-debate-{k}", height=280) for k in PANEL_KEYS],
-                              id=GRAPH, className="kz-grid")],
+                    [
+                        html.Div(id=KEY, className="kz-key", **{"aria-live": "polite"}),
+                        muted(
+                            _(
+                                "A dotted vertical line marks the year a scenario departs from history."
+                            )
+                        ),
+                        html.Div(
+                            [
+                                chart_block(
+                                    panel_id(k),
+                                    _(titles[k]),
+                                    lang,
+                                    f"kazind-debate-{k}",
+                                    height=280,
+                                )
+                                for k in PANEL_KEYS
+                            ],
+                            id=GRAPH,
+                            className="kz-grid",
+                        ),
+                    ],
                     className="kz-results",
-                ),  # fmt: skip
+                ),
             ],
             className="kz-controls-and-results",
         ),
         dcc.Store(id=RENDERED, data=None),
-    ]  # fmt: skip
+    ]
 
 
 # ---------------------------------------------------------------- callbacks
@@ -224,19 +304,25 @@ def view(names, on, positions, lang):
         _ = translator(lang)
         names = list(data.check_scenarios(names))
         on = data.check_scenarios([on])[0]
-        factors = check_factors([POSITIONS.get(p, p) if isinstance(p, int) else p for p in positions])
+        factors = check_factors(
+            [POSITIONS.get(p, p) if isinstance(p, int) else p for p in positions]
+        )
         runs = {n: (data.scenario_title(n, lang), data.scenario_run(n)) for n in names}
         departures = {n: scenario_departure(n) for n in names}
         note = ""
         if any(f != 1.0 for f in factors):
             title = data.scenario_title(on, lang)
-            runs[data.LEVERS_RUN] = (_("{scenario} with your levers").format(scenario=title), lever_run(on, factors))
+            runs[data.LEVERS_RUN] = (
+                _("{scenario} with your levers").format(scenario=title),
+                lever_run(on, factors),
+            )
             departures[data.LEVERS_RUN] = None
             capped = [n for n, c in lever_changes(on, factors)[2].items() if c]
             if capped:
                 d = load_lesson(lang).debate
                 note = _("Held at the model's limit: {levers}.").format(
-                    levers=", ".join(d.levers[n].label if n in d.levers else n for n in capped))
+                    levers=", ".join(d.levers[n].label if n in d.levers else n for n in capped)
+                )
         return [*debate_figures(lang, runs, departures), run_key(lang, runs), note, ""]
     except Exception as err:  # noqa: BLE001 - every failure becomes a visible message
         return [*[charts.empty_figure() for _k in PANEL_KEYS], [], "", problem(lang, err)]
@@ -265,7 +351,9 @@ function(names, on, ...rest) {
 def sync_js() -> str:
     defaults = {k.name: k.default for k in state.keys().values()}
     factors = [float(f) if f != int(f) else int(f) for f in FACTORS]
-    return SYNC_JS.replace("__FACTORS__", json.dumps(factors)).replace("__DEFAULTS__", json.dumps(defaults))
+    return SYNC_JS.replace("__FACTORS__", json.dumps(factors)).replace(
+        "__DEFAULTS__", json.dumps(defaults)
+    )
 
 
 def register(app) -> None:
@@ -280,21 +368,31 @@ def register(app) -> None:
 
     app.callback(
         *[Output(panel_id(k), "figure") for k in PANEL_KEYS],
-        Output(KEY, "children"), Output(LEVER_NOTE, "children"), Output(MESSAGE, "children"),
+        Output(KEY, "children"),
+        Output(LEVER_NOTE, "children"),
+        Output(MESSAGE, "children"),
         Output(RENDERED, "data"),
-        Input(PICK, "value"), Input(ON, "value"), *sliders, Input(I.panel_lang("debate"), "data"),
+        Input(PICK, "value"),
+        Input(ON, "value"),
+        *sliders,
+        Input(I.panel_lang("debate"), "data"),
         State(RENDERED, "data"),
-    )(_view)  # fmt: skip
+    )(_view)
     app.callback(
-        [Output(lever_id(n), "value") for n in I.LEVERS], Input(RESET, "n_clicks"), prevent_initial_call=True,
+        [Output(lever_id(n), "value") for n in I.LEVERS],
+        Input(RESET, "n_clicks"),
+        prevent_initial_call=True,
     )(reset)
     app.clientside_callback(
         sync_js(),
         Output(I.STATE, "data", allow_duplicate=True),
         Output(I.URL, "search", allow_duplicate=True),
-        Input(PICK, "value"), Input(ON, "value"), *sliders, State(I.STATE, "data"),
+        Input(PICK, "value"),
+        Input(ON, "value"),
+        *sliders,
+        State(I.STATE, "data"),
         prevent_initial_call=True,
-    )  # fmt: skip
+    )
 
 
 PAGE = Page(key="debate", label="The debate", layout=layout, register=register)

@@ -60,20 +60,43 @@ def events_figure(lang: str, events: tuple[Event, ...]) -> dict:
             continue
         for e in mine:
             if e.date.is_period:
-                traces.append({"type": "scatter", "mode": "lines", "x": [e.date.first, e.date.last + 1],
-                               "y": [lane, lane], "line": {"color": colour, "width": 7}, "opacity": 0.35,
-                               "hoverinfo": "skip", "showlegend": False})  # fmt: skip
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "x": [e.date.first, e.date.last + 1],
+                        "y": [lane, lane],
+                        "line": {"color": colour, "width": 7},
+                        "opacity": 0.35,
+                        "hoverinfo": "skip",
+                        "showlegend": False,
+                    }
+                )
         # labels alternate above and below the marker so that neighbours do not collide
         positions = ["top center" if i % 2 == 0 else "bottom center" for i in range(len(mine))]
-        traces.append({
-            "type": "scatter", "mode": "markers+text", "name": _(name),
-            "x": [e.date.time for e in mine], "y": [lane] * len(mine),
-            "text": [e.label for e in mine], "textposition": positions, "textfont": {"size": 10},
-            "marker": {"symbol": symbol, "color": colour, "size": 12, "line": {"width": 1, "color": "white"}},
-            "customdata": [e.id for e in mine],
-            "hovertext": [f"<b>{e.label}</b> ({when(e, lang)})<br>{charts.wrap(e.text, 50)}" for e in mine],
-            "hoverinfo": "text",
-        })  # fmt: skip
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": _(name),
+                "x": [e.date.time for e in mine],
+                "y": [lane] * len(mine),
+                "text": [e.label for e in mine],
+                "textposition": positions,
+                "textfont": {"size": 10},
+                "marker": {
+                    "symbol": symbol,
+                    "color": colour,
+                    "size": 12,
+                    "line": {"width": 1, "color": "white"},
+                },
+                "customdata": [e.id for e in mine],
+                "hovertext": [
+                    f"<b>{e.label}</b> ({when(e, lang)})<br>{charts.wrap(e.text, 50)}" for e in mine
+                ],
+                "hoverinfo": "text",
+            }
+        )
     return {"data": traces, "layout": layout}
 
 
@@ -85,13 +108,23 @@ def event_detail(e: Event, lang: str) -> list:
     items = []
     for fid in e.facts:
         fact = facts.get(fid)
-        items.append(html.Li([getattr(fact.statement, lang), " ", html.Span(fid, className="kz-fact-id", lang="en")]))
+        items.append(
+            html.Li(
+                [
+                    getattr(fact.statement, lang),
+                    " ",
+                    html.Span(fid, className="kz-fact-id", lang="en"),
+                ]
+            )
+        )
     for sid in e.sources:
         items.append(html.Li(lesson.sources[sid].citation, className="kz-help"))
     return [
         html.H4([e.label, " ", html.Span(f"({when(e, lang)})", className="kz-period")]),
         html.P(e.text),
-        html.P(_("In the record") if e.facts else _("Sources"), className="kz-label") if items else None,
+        html.P(_("In the record") if e.facts else _("Sources"), className="kz-label")
+        if items
+        else None,
         html.Ul(items) if items else None,
     ]
 
@@ -106,27 +139,57 @@ def events_block(lang: str) -> html.Section:
     _ = translator(lang)
     lesson = load_lesson(lang)
     listing = html.Ol(
-        [html.Li(html.Button([html.Span(when(e, lang), className="kz-period"), " ", html.B(e.label), " — ", e.text],
-                             id={"type": ITEM, "index": e.id}, n_clicks=0, type="button", className="kz-event-item",
-                             **{"data-event": e.id}))
-         for e in lesson.events],
+        [
+            html.Li(
+                html.Button(
+                    [
+                        html.Span(when(e, lang), className="kz-period"),
+                        " ",
+                        html.B(e.label),
+                        " — ",
+                        e.text,
+                    ],
+                    id={"type": ITEM, "index": e.id},
+                    n_clicks=0,
+                    type="button",
+                    className="kz-event-item",
+                    **{"data-event": e.id},
+                )
+            )
+            for e in lesson.events
+        ],
         className="kz-events",
-    )  # fmt: skip
+    )
     return html.Section(
         [
             html.H3(_("Events of the period"), id=GRAPH + "-title"),
-            html.P(_("Click an event to read what happened and where the record holds it."), className="kz-muted"),
+            html.P(
+                _("Click an event to read what happened and where the record holds it."),
+                className="kz-muted",
+            ),
             html.Div(
-                [html.Figure(dcc.Graph(id=GRAPH, figure=_figure(lang), config=graph_config("kazind-events", lang),
-                                       className="kz-graph", style={"height": "300px"}),
-                             className="kz-chart kz-events-chart", **{"aria-labelledby": GRAPH + "-title"}),
-                 html.Aside(id=DETAIL, className="kz-fact-panel", **{"aria-live": "polite"})],
+                [
+                    html.Figure(
+                        dcc.Graph(
+                            id=GRAPH,
+                            figure=_figure(lang),
+                            config=graph_config("kazind-events", lang),
+                            className="kz-graph",
+                            style={"height": "300px"},
+                        ),
+                        className="kz-chart kz-events-chart",
+                        **{"aria-labelledby": GRAPH + "-title"},
+                    ),
+                    html.Aside(id=DETAIL, className="kz-fact-panel", **{"aria-live": "polite"}),
+                ],
                 className="kz-with-panel",
             ),
-            html.Details([html.Summary(_("The list of events")), listing], className="kz-details", open=False),
+            html.Details(
+                [html.Summary(_("The list of events")), listing], className="kz-details", open=False
+            ),
         ],
         className="kz-events-block",
-    )  # fmt: skip
+    )
 
 
 def show(click, item_clicks, lang):
@@ -153,6 +216,8 @@ def register(app) -> None:
 
     app.callback(
         Output(DETAIL, "children"),
-        Input(GRAPH, "clickData"), Input({"type": ITEM, "index": ALL}, "n_clicks"), State(I.panel_lang("timeline"), "data"),
+        Input(GRAPH, "clickData"),
+        Input({"type": ITEM, "index": ALL}, "n_clicks"),
+        State(I.panel_lang("timeline"), "data"),
         prevent_initial_call=True,
-    )(show)  # fmt: skip
+    )(show)

@@ -30,7 +30,9 @@ RAIL_PERIODS = (
     (1933, 1940, "1933-1940", "#1f5f99", "solid"),
 )
 HIGHLIGHT = "#ff8c00"
-LAT_SCALE = 1 / math.cos(math.radians(48.0))  # a degree of latitude against one of longitude at 48° N
+LAT_SCALE = 1 / math.cos(
+    math.radians(48.0)
+)  # a degree of latitude against one of longitude at 48° N
 PRODUCING = ("enterprise", "mine", "oil_field", "power_station")
 TOWN_KINDS = ("city", "town")
 WATER = "#a9cfe8"
@@ -62,17 +64,50 @@ def _water_traces(waters: dict, lang: str) -> list[dict]:
             for part in parts:
                 rx += [p[0] for p in part] + [None]
                 ry += [p[1] for p in part] + [None]
-    traces.append({"type": "scatter", "mode": "lines", "x": rx, "y": ry, "hoverinfo": "skip", "showlegend": False,
-                   "line": {"color": WATER_LINE, "width": 1}, "name": _("rivers")})  # fmt: skip
-    traces.append({"type": "scatter", "mode": "lines", "x": lx, "y": ly, "fill": "toself", "fillcolor": WATER,
-                   "line": {"color": WATER_LINE, "width": 0.6}, "hoverinfo": "skip", "showlegend": False,
-                   "name": _("seas and lakes")})  # fmt: skip
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": rx,
+            "y": ry,
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "line": {"color": WATER_LINE, "width": 1},
+            "name": _("rivers"),
+        }
+    )
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": lx,
+            "y": ly,
+            "fill": "toself",
+            "fillcolor": WATER,
+            "line": {"color": WATER_LINE, "width": 0.6},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": _("seas and lakes"),
+        }
+    )
     for kind, (xs, ys, names) in labels.items():
         if xs:
-            traces.append({"type": "scatter", "mode": "text", "x": xs, "y": ys, "text": names,
-                           "textfont": {"size": 11 if kind == "lake" else 10, "color": "#1d4f7a",
-                                        "family": "Georgia, 'DejaVu Serif', serif"},
-                           "hoverinfo": "skip", "showlegend": False})  # fmt: skip
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "text",
+                    "x": xs,
+                    "y": ys,
+                    "text": names,
+                    "textfont": {
+                        "size": 11 if kind == "lake" else 10,
+                        "color": "#1d4f7a",
+                        "family": "Georgia, 'DejaVu Serif', serif",
+                    },
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
+            )
     return traces
 
 
@@ -95,7 +130,9 @@ CHAR_PX, LINE_PX, GAP_PX = 6.0, 13.0, 4.0
 LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
 
 
-def label_positions(points: list[tuple[float, float, str]], marker_px: list[float]) -> list[str | None]:
+def label_positions(
+    points: list[tuple[float, float, str]], marker_px: list[float]
+) -> list[str | None]:
     """Each town's label position, or None where every position overlaps a label already
     placed (the south's crowd: its name stays in the tooltip). ``points`` are (lon, lat,
     name), most important first; boxes are in pixels on the map's nominal scale."""
@@ -121,7 +158,9 @@ def label_positions(points: list[tuple[float, float, str]], marker_px: list[floa
     return out
 
 
-def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outline, waters: dict) -> dict:
+def map_figure(
+    lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outline, waters: dict
+) -> dict:
     """The map of ``year`` (see the module docstring)."""
     _ = translator(lang)
     gaz = gazetteer
@@ -129,11 +168,18 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
     for outer, *_holes in outline.polygons:
         traces.append(
             {
-                "type": "scatter", "mode": "lines", "x": [p[0] for p in outer], "y": [p[1] for p in outer],
-                "fill": "toself", "fillcolor": "#f7f4ec", "line": {"color": "#9a9a9a", "width": 1, "dash": "dot"},
-                "hoverinfo": "skip", "showlegend": False, "name": _("Kazakhstan (today's borders)"),
+                "type": "scatter",
+                "mode": "lines",
+                "x": [p[0] for p in outer],
+                "y": [p[1] for p in outer],
+                "fill": "toself",
+                "fillcolor": "#f7f4ec",
+                "line": {"color": "#9a9a9a", "width": 1, "dash": "dot"},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "name": _("Kazakhstan (today's borders)"),
             }
-        )  # fmt: skip
+        )
     traces += _water_traces(waters, lang)
     open_km = 0.0
     for lo, hi, label, colour, dash in RAIL_PERIODS:
@@ -155,11 +201,17 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
         if xs:
             traces.append(
                 {
-                    "type": "scatter", "mode": "lines", "x": xs, "y": ys, "hovertext": hover,
-                    "hoverinfo": "text", "line": {"color": colour, "width": 3, "dash": dash},
-                    "name": _("railways") + " " + _(label), "legendgroup": "rail",
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": xs,
+                    "y": ys,
+                    "hovertext": hover,
+                    "hoverinfo": "text",
+                    "line": {"color": colour, "width": 3, "dash": dash},
+                    "name": _("railways") + " " + _(label),
+                    "legendgroup": "rail",
                 }
-            )  # fmt: skip
+            )
     rails_new, places_new = openings(year, gaz, railways)
     # what opened this year: a wide orange band under the new lines, a ring round new places
     hx, hy = [], []
@@ -172,12 +224,23 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
     if hx or ringx:
         traces.insert(
             len(traces) - sum(1 for t in traces if t.get("legendgroup") == "rail"),
-            {"type": "scatter", "mode": "lines", "x": hx or [None], "y": hy or [None], "hoverinfo": "skip",
-             "line": {"color": HIGHLIGHT, "width": 9}, "opacity": 0.55, "name": _("opened this year"),
-             "legendgroup": "new", "showlegend": bool(hx)},
-        )  # fmt: skip
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": hx or [None],
+                "y": hy or [None],
+                "hoverinfo": "skip",
+                "line": {"color": HIGHLIGHT, "width": 9},
+                "opacity": 0.55,
+                "name": _("opened this year"),
+                "legendgroup": "new",
+                "showlegend": bool(hx),
+            },
+        )
     # towns that existed: named as they were called that year; sized by the model where it has them
-    pops = ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
+    pops = (
+        ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
+    )
     cx, cy, size, text, labels = [], [], [], [], []
     towns = [p for p in gaz.places if p.kind in TOWN_KINDS and _town_exists(p, year)]
     # the largest towns are named first, so a crowded corner keeps its largest names
@@ -189,19 +252,31 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
         cy.append(p.lat)
         size.append(max(7.0, math.sqrt(max(pop, 0.0)) / 18) if pop is not None else 6.0)
         labels.append(name)
-        text.append(f"<b>{data.place_label(p, lang, year)}</b>"
-                    + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else ""))  # fmt: skip
+        text.append(
+            f"<b>{data.place_label(p, lang, year)}</b>"
+            + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else "")
+        )
     positions = label_positions(list(zip(cx, cy, labels, strict=True)), size)
     traces.append(
         {
-            "type": "scatter", "mode": "markers+text", "x": cx, "y": cy,
+            "type": "scatter",
+            "mode": "markers+text",
+            "x": cx,
+            "y": cy,
             "text": [n if pos else "" for n, pos in zip(labels, positions, strict=True)],
-            "textposition": [pos or "top center" for pos in positions], "textfont": {"size": 10, "color": "#333"},
-            "hovertext": text, "hoverinfo": "text", "cliponaxis": False,
-            "marker": {"size": size, "color": "rgba(31,95,153,0.2)", "line": {"color": "#1f5f99", "width": 1}},
+            "textposition": [pos or "top center" for pos in positions],
+            "textfont": {"size": 10, "color": "#333"},
+            "hovertext": text,
+            "hoverinfo": "text",
+            "cliponaxis": False,
+            "marker": {
+                "size": size,
+                "color": "rgba(31,95,153,0.2)",
+                "line": {"color": "#1f5f99", "width": 1},
+            },
             "name": _("towns (size: population in the model)"),
         }
-    )  # fmt: skip
+    )
     for branch in (*charts.BRANCHES, "printing"):
         ex, ey, et = [], [], []
         for p in gaz.places:
@@ -216,39 +291,84 @@ def map_figure(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outlin
         if ex:
             traces.append(
                 {
-                    "type": "scatter", "mode": "markers", "x": ex, "y": ey, "hovertext": et,
-                    "hoverinfo": "text", "name": charts.branch_label(branch, lang),
-                    "marker": {"color": charts.BRANCH_COLOURS.get(branch, "#555"), "size": 11,
-                               "symbol": charts.BRANCH_SYMBOLS.get(branch, "circle"),
-                               "line": {"color": "white", "width": 1}},
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": ex,
+                    "y": ey,
+                    "hovertext": et,
+                    "hoverinfo": "text",
+                    "name": charts.branch_label(branch, lang),
+                    "marker": {
+                        "color": charts.BRANCH_COLOURS.get(branch, "#555"),
+                        "size": 11,
+                        "symbol": charts.BRANCH_SYMBOLS.get(branch, "circle"),
+                        "line": {"color": "white", "width": 1},
+                    },
                     "legendgroup": "enterprises",
                 }
-            )  # fmt: skip
+            )
     if ringx:
         traces.append(
-            {"type": "scatter", "mode": "markers", "x": ringx, "y": ringy, "hoverinfo": "skip",
-             "marker": {"symbol": "circle-open", "size": 24, "color": HIGHLIGHT, "line": {"width": 3}},
-             "name": _("opened this year"), "legendgroup": "new", "showlegend": not hx},
-        )  # fmt: skip
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": ringx,
+                "y": ringy,
+                "hoverinfo": "skip",
+                "marker": {
+                    "symbol": "circle-open",
+                    "size": 24,
+                    "color": HIGHLIGHT,
+                    "line": {"width": 3},
+                },
+                "name": _("opened this year"),
+                "legendgroup": "new",
+                "showlegend": not hx,
+            },
+        )
     layout = charts.base_layout(lang)
     model_km = float(ds["railway_length"].sel(time=float(year))) if "railway_length" in ds else None
     layout.update(
         {
             "title": {
                 "text": f"<b>{year}</b> · {_('railways of the record')}: {fmt_number(open_km, lang)} {_('km')}"
-                + (f"<br>{_('model')}: {fmt_number(model_km, lang)} {_('km')}" if model_km is not None else ""),
-                "x": 0.01, "xanchor": "left", "font": {"size": 14},
+                + (
+                    f"<br>{_('model')}: {fmt_number(model_km, lang)} {_('km')}"
+                    if model_km is not None
+                    else ""
+                ),
+                "x": 0.01,
+                "xanchor": "left",
+                "font": {"size": 14},
             },
-            "xaxis": {"range": [46.0, 88.0], "showgrid": False, "zeroline": False, "visible": False},
-            "yaxis": {"range": [39.8, 56.2], "scaleanchor": "x", "scaleratio": LAT_SCALE,
-                      "showgrid": False, "zeroline": False, "visible": False},
-            "legend": {"orientation": "h", "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top",
-                       "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0)"},
+            "xaxis": {
+                "range": [46.0, 88.0],
+                "showgrid": False,
+                "zeroline": False,
+                "visible": False,
+            },
+            "yaxis": {
+                "range": [39.8, 56.2],
+                "scaleanchor": "x",
+                "scaleratio": LAT_SCALE,
+                "showgrid": False,
+                "zeroline": False,
+                "visible": False,
+            },
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "y": -0.02,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 11},
+                "bgcolor": "rgba(255,255,255,0)",
+            },
             "margin": {"l": 4, "r": 4, "t": 52, "b": 4},
             "plot_bgcolor": "#eef3f7",
             "dragmode": "pan",
         }
-    )  # fmt: skip
+    )
     return {"data": traces, "layout": layout}
 
 
@@ -271,18 +391,37 @@ def year_caption(lang: str, year: int, gazetteer, railways, facts=None) -> list:
     _ = translator(lang)
     rails, places = openings(year, gazetteer, railways)
     events = year_events(year, facts) if facts is not None else []
-    tail = ([html.B(_("The source text on this year") + ":"),
-             html.Ul([html.Li(getattr(f.statement, lang)) for f in events])] if events else [])  # fmt: skip
+    tail = (
+        [
+            html.B(_("The source text on this year") + ":"),
+            html.Ul([html.Li(getattr(f.statement, lang)) for f in events]),
+        ]
+        if events
+        else []
+    )
     items = []
     for o in rails:
         a, b = gazetteer[o.section.from_], gazetteer[o.section.to]
-        items.append(html.Li(f"{o.line.names.get(lang, o.line.id)}: {data.place_name(a, lang, year)} – "
-                             f"{data.place_name(b, lang, year)}"))  # fmt: skip
+        items.append(
+            html.Li(
+                f"{o.line.names.get(lang, o.line.id)}: {data.place_name(a, lang, year)} – "
+                f"{data.place_name(b, lang, year)}"
+            )
+        )
     for p in places:
-        items.append(html.Li(f"{data.place_name(p, lang, year)} ({charts.branch_label(p.branch, lang)})"))
+        items.append(
+            html.Li(f"{data.place_name(p, lang, year)} ({charts.branch_label(p.branch, lang)})")
+        )
     if not items:
-        return [html.P([html.B(str(year) + ": "), _("no railway or enterprise of the record opened this year.")]),
-                *tail]  # fmt: skip
+        return [
+            html.P(
+                [
+                    html.B(str(year) + ": "),
+                    _("no railway or enterprise of the record opened this year."),
+                ]
+            ),
+            *tail,
+        ]
     return [html.B(str(year) + ": " + _("opened this year") + ":"), html.Ul(items), *tail]
 
 
@@ -296,11 +435,17 @@ def year_summary(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> h
     model_km = float(ds["railway_length"].sel(time=float(year))) if "railway_length" in ds else None
     rows.append([_("railways of the record"), f"{fmt_number(km, lang)} {_('km')}"])
     if model_km is not None:
-        rows.append([_("railways") + " (" + _("model") + ")", f"{fmt_number(model_km, lang)} {_('km')}"])
+        rows.append(
+            [_("railways") + " (" + _("model") + ")", f"{fmt_number(model_km, lang)} {_('km')}"]
+        )
     towns = [p for p in gazetteer.places if p.kind in TOWN_KINDS and p.exists_in(year)]
     rows.append([_("towns (size: population in the model)"), fmt_number(len(towns), lang)])
     for branch in (*charts.BRANCHES, "printing"):
-        n = sum(1 for p in gazetteer.places if p.kind in PRODUCING and p.branch == branch and p.exists_in(year))
+        n = sum(
+            1
+            for p in gazetteer.places
+            if p.kind in PRODUCING and p.branch == branch and p.exists_in(year)
+        )
         if n:
             rows.append([charts.branch_label(branch, lang), fmt_number(n, lang)])
     return data_table(str(year), [_("on the map"), _("number")], rows)
@@ -309,22 +454,53 @@ def year_summary(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> h
 def map_rows(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> list[dict]:
     """What the map shows in ``year``, as rows for a CSV."""
     rows = []
-    pops = ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
+    pops = (
+        ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
+    )
     for p in gazetteer.places:
         if p.kind in TOWN_KINDS and p.exists_in(year):
-            rows.append({"year": year, "kind": p.kind, "id": p.id, "name": data.place_name(p, lang, year),
-                         "lat": p.lat, "lon": p.lon, "branch": "",
-                         "population_model": round(float(pops[p.id])) if p.id in pops else "",
-                         "opened": ""})  # fmt: skip
+            rows.append(
+                {
+                    "year": year,
+                    "kind": p.kind,
+                    "id": p.id,
+                    "name": data.place_name(p, lang, year),
+                    "lat": p.lat,
+                    "lon": p.lon,
+                    "branch": "",
+                    "population_model": round(float(pops[p.id])) if p.id in pops else "",
+                    "opened": "",
+                }
+            )
     for p in gazetteer.places:
         if p.kind in PRODUCING and p.exists_in(year):
-            rows.append({"year": year, "kind": p.kind, "id": p.id, "name": data.place_name(p, lang, year),
-                         "lat": p.lat, "lon": p.lon, "branch": p.branch, "population_model": "",
-                         "opened": p.first_year})  # fmt: skip
+            rows.append(
+                {
+                    "year": year,
+                    "kind": p.kind,
+                    "id": p.id,
+                    "name": data.place_name(p, lang, year),
+                    "lat": p.lat,
+                    "lon": p.lon,
+                    "branch": p.branch,
+                    "population_model": "",
+                    "opened": p.first_year,
+                }
+            )
     for o in railways.sections_open(year):
-        rows.append({"year": year, "kind": "railway", "id": f"{o.line.id}:{o.section.from_}-{o.section.to}",
-                     "name": o.line.names.get(lang, o.line.id), "lat": "", "lon": "", "branch": "",
-                     "population_model": "", "opened": o.section.year})  # fmt: skip
+        rows.append(
+            {
+                "year": year,
+                "kind": "railway",
+                "id": f"{o.line.id}:{o.section.from_}-{o.section.to}",
+                "name": o.line.names.get(lang, o.line.id),
+                "lat": "",
+                "lon": "",
+                "branch": "",
+                "population_model": "",
+                "opened": o.section.year,
+            }
+        )
     return rows
 
 
@@ -335,24 +511,47 @@ def layout(lang: str) -> list:
     _ = translator(lang)
     lo, hi = data.YEARS
     return [
-        muted(_("Railways by the period they opened in, towns sized by their population in the model, "
+        muted(
+            _(
+                "Railways by the period they opened in, towns sized by their population in the model, "
                 "enterprises by branch (each branch its own shape and colour); what opened in the year "
-                "shown is ringed in orange. The dotted outline is today's border of Kazakhstan.")),
+                "shown is ringed in orange. The dotted outline is today's border of Kazakhstan."
+            )
+        ),
         message_line(I.MAP_MESSAGE),
         html.Div(
             [
-                html.Button(_("Play"), id=I.PLAY, n_clicks=0, className="kz-play",
-                            **{"aria-controls": I.MAP_GRAPH}),  # fmt: skip
+                html.Button(
+                    _("Play"),
+                    id=I.PLAY,
+                    n_clicks=0,
+                    className="kz-play",
+                    **{"aria-controls": I.MAP_GRAPH},
+                ),
                 html.Div(
                     [
-                        html.Label(_("Year"), htmlFor=I.YEAR_SLIDER, id=I.YEAR_SLIDER + "-label",
-                                   className="kz-visually-hidden"),  # fmt: skip
+                        html.Label(
+                            _("Year"),
+                            htmlFor=I.YEAR_SLIDER,
+                            id=I.YEAR_SLIDER + "-label",
+                            className="kz-visually-hidden",
+                        ),
                         dcc.Slider(
-                            id=I.YEAR_SLIDER, min=lo, max=hi, step=1, value=1926,
-                            marks={y: str(y) for y in range(lo, hi + 1) if (y % 5 == 0 and y - lo > 3) or y in (lo, hi)},
+                            id=I.YEAR_SLIDER,
+                            min=lo,
+                            max=hi,
+                            step=1,
+                            value=1926,
+                            marks={
+                                y: str(y)
+                                for y in range(lo, hi + 1)
+                                if (y % 5 == 0 and y - lo > 3) or y in (lo, hi)
+                            },
                             tooltip={"placement": "top", "always_visible": True},
-                            persistence=True, persistence_type="session", updatemode="drag",
-                        ),  # fmt: skip
+                            persistence=True,
+                            persistence_type="session",
+                            updatemode="drag",
+                        ),
                     ],
                     className="kz-year-slider",
                 ),
@@ -361,8 +560,15 @@ def layout(lang: str) -> list:
             className="kz-play-row",
         ),
         html.Div(id=I.MAP_CAPTION, className="kz-caption", **{"aria-live": "polite"}),
-        chart_block(I.MAP_GRAPH, _("The republic in the year shown"), lang, "kazind-map", I.MAP_TABLE, height=660,
-                    class_name="kz-map"),  # fmt: skip
+        chart_block(
+            I.MAP_GRAPH,
+            _("The republic in the year shown"),
+            lang,
+            "kazind-map",
+            I.MAP_TABLE,
+            height=660,
+            class_name="kz-map",
+        ),
         download_button(I.DOWNLOAD_MAP, I.DOWNLOAD_MAP_DATA, lang),
     ]
 
@@ -387,7 +593,11 @@ def toggle_play(n_clicks, disabled, year, lang):
         return True, _("Play"), no_update
     start = bool(disabled)  # it was stopped: start it
     restart = start and year == data.YEARS[1]
-    return (not start), (_("Pause") if start else _("Play")), (data.YEARS[0] if restart else no_update)
+    return (
+        (not start),
+        (_("Pause") if start else _("Play")),
+        (data.YEARS[0] if restart else no_update),
+    )
 
 
 def next_year(n_intervals, year, lang):
@@ -414,32 +624,48 @@ def download(n_clicks, year, lang):
         year = data.check_year(year)
     except InputError:
         return no_update
-    return csv_download(map_rows(safe_lang(lang), year, data.historical_run(), data.gazetteer(), data.railways()),
-                        f"kazind-map-{year}.csv")  # fmt: skip
+    return csv_download(
+        map_rows(safe_lang(lang), year, data.historical_run(), data.gazetteer(), data.railways()),
+        f"kazind-map-{year}.csv",
+    )
 
 
 def register(app) -> None:
     lang = Input(I.panel_lang("map"), "data")
     app.callback(
-        Output(I.MAP_GRAPH, "figure"), Output(I.MAP_CAPTION, "children"), Output(I.MAP_TABLE, "children"),
-        Output(I.MAP_MESSAGE, "children"), Input(I.YEAR_SLIDER, "value"), lang,
-    )(view)  # fmt: skip
+        Output(I.MAP_GRAPH, "figure"),
+        Output(I.MAP_CAPTION, "children"),
+        Output(I.MAP_TABLE, "children"),
+        Output(I.MAP_MESSAGE, "children"),
+        Input(I.YEAR_SLIDER, "value"),
+        lang,
+    )(view)
     app.callback(
-        Output(I.MAP_INTERVAL, "disabled"), Output(I.PLAY, "children"),
+        Output(I.MAP_INTERVAL, "disabled"),
+        Output(I.PLAY, "children"),
         Output(I.YEAR_SLIDER, "value", allow_duplicate=True),
-        Input(I.PLAY, "n_clicks"), State(I.MAP_INTERVAL, "disabled"), State(I.YEAR_SLIDER, "value"),
-        State(I.panel_lang("map"), "data"), prevent_initial_call=True,
-    )(toggle_play)  # fmt: skip
-    app.callback(
-        Output(I.YEAR_SLIDER, "value"), Output(I.MAP_INTERVAL, "disabled", allow_duplicate=True),
-        Output(I.PLAY, "children", allow_duplicate=True),
-        Input(I.MAP_INTERVAL, "n_intervals"), State(I.YEAR_SLIDER, "value"), State(I.panel_lang("map"), "data"),
+        Input(I.PLAY, "n_clicks"),
+        State(I.MAP_INTERVAL, "disabled"),
+        State(I.YEAR_SLIDER, "value"),
+        State(I.panel_lang("map"), "data"),
         prevent_initial_call=True,
-    )(next_year)  # fmt: skip
+    )(toggle_play)
     app.callback(
-        Output(I.DOWNLOAD_MAP_DATA, "data"), Input(I.DOWNLOAD_MAP, "n_clicks"), State(I.YEAR_SLIDER, "value"),
-        State(I.panel_lang("map"), "data"), prevent_initial_call=True,
-    )(download)  # fmt: skip
+        Output(I.YEAR_SLIDER, "value"),
+        Output(I.MAP_INTERVAL, "disabled", allow_duplicate=True),
+        Output(I.PLAY, "children", allow_duplicate=True),
+        Input(I.MAP_INTERVAL, "n_intervals"),
+        State(I.YEAR_SLIDER, "value"),
+        State(I.panel_lang("map"), "data"),
+        prevent_initial_call=True,
+    )(next_year)
+    app.callback(
+        Output(I.DOWNLOAD_MAP_DATA, "data"),
+        Input(I.DOWNLOAD_MAP, "n_clicks"),
+        State(I.YEAR_SLIDER, "value"),
+        State(I.panel_lang("map"), "data"),
+        prevent_initial_call=True,
+    )(download)
 
 
 PAGE = Page(key="map", label="Map", layout=layout, register=register)

@@ -23,11 +23,21 @@ from kazind.explorer.page import Page
 from kazind.model.labels import description, label, sector_label
 
 #: The kinds of model variable as the model table names them (message ids).
-KIND_LABELS = {"stock": "stock", "flow": "flow", "aux": "auxiliary", "constant": "constant", "series": "time series"}
+KIND_LABELS = {
+    "stock": "stock",
+    "flow": "flow",
+    "aux": "auxiliary",
+    "constant": "constant",
+    "series": "time series",
+}
 COLUMNS = (
-    ("label", "name"), ("kind", "kind"), ("unit", "unit"), ("description", "description"),
-    ("definition", "equation or value"), ("source", "source (English)"),
-)  # fmt: skip
+    ("label", "name"),
+    ("kind", "kind"),
+    ("unit", "unit"),
+    ("description", "description"),
+    ("definition", "equation or value"),
+    ("source", "source (English)"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +52,9 @@ def first_sector() -> str | None:
     """The first sector with a stock (a diagram of constants alone says little)."""
     doc = model_doc()
     sectors = list(doc.sectors)
-    found = next((s for s in sectors if any(doc.variables[v].kind == "stock" for v in doc.sectors[s])), None)
+    found = next(
+        (s for s in sectors if any(doc.variables[v].kind == "stock" for v in doc.sectors[s])), None
+    )
     return found or (sectors[0] if sectors else None)
 
 
@@ -56,20 +68,33 @@ def model_rows(lang: str | None = None, sector: str | None = None) -> list[dict]
             continue
         definition = "; ".join(f"{lbl}: {text}" if lbl else text for lbl, text in v.definition)
         if lang is None:
-            out.append({"name": v.name, "kind": v.kind, "sector": v.sector, "dims": ", ".join(v.dims),
-                        "unit": v.unit, "definition": definition, "description": v.description,
-                        "source": v.source})  # fmt: skip
+            out.append(
+                {
+                    "name": v.name,
+                    "kind": v.kind,
+                    "sector": v.sector,
+                    "dims": ", ".join(v.dims),
+                    "unit": v.unit,
+                    "definition": definition,
+                    "description": v.description,
+                    "source": v.source,
+                }
+            )
             continue
         _ = translator(lang)
-        out.append({
-            "id": v.name,
-            "label": label(v.name, lang),
-            "kind": _(KIND_LABELS.get(v.kind, v.kind)),
-            "unit": data.unit_text(v.unit, lang),
-            "description": description(v.name, lang) or v.description,
-            "definition": f"<code>{html_text.escape(definition)}</code>" if definition else "",
-            "source": f'<span lang="en">{html_text.escape(v.source)}</span>' if v.source else "",
-        })  # fmt: skip
+        out.append(
+            {
+                "id": v.name,
+                "label": label(v.name, lang),
+                "kind": _(KIND_LABELS.get(v.kind, v.kind)),
+                "unit": data.unit_text(v.unit, lang),
+                "description": description(v.name, lang) or v.description,
+                "definition": f"<code>{html_text.escape(definition)}</code>" if definition else "",
+                "source": f'<span lang="en">{html_text.escape(v.source)}</span>'
+                if v.source
+                else "",
+            }
+        )
     return out
 
 
@@ -86,32 +111,57 @@ def layout(lang: str) -> list:
     doc = model_doc()
     first = first_sector()
     return [
-        muted(_("Every variable of the model with its unit, description, equation and source, sector by "
-                "sector, and the stock-and-flow diagram of the sector chosen.")),
+        muted(
+            _(
+                "Every variable of the model with its unit, description, equation and source, sector by "
+                "sector, and the stock-and-flow diagram of the sector chosen."
+            )
+        ),
         message_line(I.MODEL_MESSAGE),
         html.Label(_("Sector"), htmlFor=I.SECTOR_PICK, className="kz-label"),
         dcc.Dropdown(
-            id=I.SECTOR_PICK, options=[{"label": sector_label(s, lang), "value": s} for s in doc.sectors],
-            value=first, clearable=False, persistence=True, persistence_type="session",
-            labels=dropdown_labels(lang), className="kz-dropdown",
-        ),  # fmt: skip
+            id=I.SECTOR_PICK,
+            options=[{"label": sector_label(s, lang), "value": s} for s in doc.sectors],
+            value=first,
+            clearable=False,
+            persistence=True,
+            persistence_type="session",
+            labels=dropdown_labels(lang),
+            className="kz-dropdown",
+        ),
         html.Div(
-            html.Img(id=I.DIAGRAM, alt=_("stock-and-flow diagram of the sector chosen"), className="kz-diagram"),
+            html.Img(
+                id=I.DIAGRAM,
+                alt=_("stock-and-flow diagram of the sector chosen"),
+                className="kz-diagram",
+            ),
             className="kz-diagram-box",
         ),
         table(
             I.MODEL_TABLE,
-            [{"name": _(name), "id": key, **({"presentation": "markdown"} if key in ("definition", "source") else {})}
-             for key, name in COLUMNS],
-            lang, data=model_rows(lang, first), filter_action="native", sort_action="native", page_size=20,
-            markdown_options={"html": True}, font_size=12, style_cell={"maxWidth": "360px"},
+            [
+                {
+                    "name": _(name),
+                    "id": key,
+                    **({"presentation": "markdown"} if key in ("definition", "source") else {}),
+                }
+                for key, name in COLUMNS
+            ],
+            lang,
+            data=model_rows(lang, first),
+            filter_action="native",
+            sort_action="native",
+            page_size=20,
+            markdown_options={"html": True},
+            font_size=12,
+            style_cell={"maxWidth": "360px"},
             style_cell_conditional=[
                 {"if": {"column_id": "label"}, "minWidth": "150px", "fontWeight": "600"},
                 {"if": {"column_id": "description"}, "minWidth": "220px"},
                 {"if": {"column_id": "definition"}, "minWidth": "200px", "fontSize": "11px"},
                 {"if": {"column_id": "source"}, "fontSize": "11px", "color": "#444"},
             ],
-        ),  # fmt: skip
+        ),
         download_button(I.DOWNLOAD_MODEL, I.DOWNLOAD_MODEL_DATA, lang),
     ]
 
@@ -137,11 +187,16 @@ def download(n_clicks):
 
 def register(app) -> None:
     app.callback(
-        Output(I.DIAGRAM, "src"), Output(I.MODEL_TABLE, "data"), Output(I.MODEL_MESSAGE, "children"),
-        Input(I.SECTOR_PICK, "value"), Input(I.panel_lang("model"), "data"),
-    )(sector_view)  # fmt: skip
+        Output(I.DIAGRAM, "src"),
+        Output(I.MODEL_TABLE, "data"),
+        Output(I.MODEL_MESSAGE, "children"),
+        Input(I.SECTOR_PICK, "value"),
+        Input(I.panel_lang("model"), "data"),
+    )(sector_view)
     app.callback(
-        Output(I.DOWNLOAD_MODEL_DATA, "data"), Input(I.DOWNLOAD_MODEL, "n_clicks"), prevent_initial_call=True
+        Output(I.DOWNLOAD_MODEL_DATA, "data"),
+        Input(I.DOWNLOAD_MODEL, "n_clicks"),
+        prevent_initial_call=True,
     )(download)
 
 

@@ -48,7 +48,9 @@ def fact_row(fact, lang: str) -> dict:
         "value": factview.fact_value(fact, lang) if fact.value is not None else "",
         "places": ", ".join(_place(p, lang, year, gaz) for p in fact.places),
         "source": _source_cell(fact, lang),
-        "reproduced": _(VERDICTS[data.reproduced(fact.id)]) if data.reproduced(fact.id) != "none" else "–",
+        "reproduced": _(VERDICTS[data.reproduced(fact.id)])
+        if data.reproduced(fact.id) != "none"
+        else "–",
     }
 
 
@@ -81,15 +83,32 @@ def layout(lang: str) -> list:
     _ = translator(lang)
     yes, no = _("yes"), _("no")
     return [
-        muted(_("Every fact of the record. Type in the boxes under the headers to filter a column "
-                "(e.g. 1926, or >1930 for years); the search box looks in every column.")),
+        muted(
+            _(
+                "Every fact of the record. Type in the boxes under the headers to filter a column "
+                "(e.g. 1926, or >1930 for years); the search box looks in every column."
+            )
+        ),
         message_line(I.RECORD_MESSAGE),
         html.Label(_("Search the record"), htmlFor=I.FACT_SEARCH, className="kz-label"),
-        dcc.Input(id=I.FACT_SEARCH, type="search", placeholder=_("Search the record"), debounce=True,
-                  className="kz-search"),  # fmt: skip
+        dcc.Input(
+            id=I.FACT_SEARCH,
+            type="search",
+            placeholder=_("Search the record"),
+            debounce=True,
+            className="kz-search",
+        ),
         table(
-            I.FACT_TABLE, columns(lang), lang, data=[], filter_action="native", sort_action="native",
-            page_action="native", page_size=25, font_size=13, markdown_options={"html": True},
+            I.FACT_TABLE,
+            columns(lang),
+            lang,
+            data=[],
+            filter_action="native",
+            sort_action="native",
+            page_action="native",
+            page_size=25,
+            font_size=13,
+            markdown_options={"html": True},
             style_cell={"maxWidth": "380px"},
             style_cell_conditional=[
                 {"if": {"column_id": "year"}, "width": "52px", "minWidth": "52px"},
@@ -101,14 +120,30 @@ def layout(lang: str) -> list:
                 {"if": {"column_id": "reproduced"}, "maxWidth": "90px"},
             ],
             style_data_conditional=[
-                {"if": {"filter_query": '{reproduced} = "' + yes + '"', "column_id": "reproduced"},
-                 "color": OK, "fontWeight": "600"},
-                {"if": {"filter_query": '{reproduced} = "' + no + '"', "column_id": "reproduced"},
-                 "color": MISS, "fontWeight": "600"},
+                {
+                    "if": {
+                        "filter_query": '{reproduced} = "' + yes + '"',
+                        "column_id": "reproduced",
+                    },
+                    "color": OK,
+                    "fontWeight": "600",
+                },
+                {
+                    "if": {
+                        "filter_query": '{reproduced} = "' + no + '"',
+                        "column_id": "reproduced",
+                    },
+                    "color": MISS,
+                    "fontWeight": "600",
+                },
             ],
-        ),  # fmt: skip
-        html.Div(id=I.RECORD_FACT_PANEL, className="kz-record-panel", style={**CSS["panel"], "marginTop": "10px"},
-                 **{"aria-live": "polite"}),  # fmt: skip
+        ),
+        html.Div(
+            id=I.RECORD_FACT_PANEL,
+            className="kz-record-panel",
+            style={**CSS["panel"], "marginTop": "10px"},
+            **{"aria-live": "polite"},
+        ),
         download_button(I.DOWNLOAD_RECORD, I.DOWNLOAD_RECORD_DATA, lang),
     ]
 
@@ -124,7 +159,11 @@ def search_rows(search, lang):
         found = rows(lang)
         words = (search or "").casefold().split()
         if words:
-            found = [r for r in found if all(w in " ".join(str(v) for v in r.values()).casefold() for w in words)]
+            found = [
+                r
+                for r in found
+                if all(w in " ".join(str(v) for v in r.values()).casefold() for w in words)
+            ]
         return found, ""
     except Exception as err:  # noqa: BLE001
         return [], problem(lang, err)
@@ -150,13 +189,20 @@ def download(n_clicks, shown):
 def register(app) -> None:
     lang = Input(I.panel_lang("record"), "data")
     app.callback(
-        Output(I.FACT_TABLE, "data"), Output(I.RECORD_MESSAGE, "children"), Input(I.FACT_SEARCH, "value"), lang
+        Output(I.FACT_TABLE, "data"),
+        Output(I.RECORD_MESSAGE, "children"),
+        Input(I.FACT_SEARCH, "value"),
+        lang,
     )(search_rows)
-    app.callback(Output(I.RECORD_FACT_PANEL, "children"), Input(I.FACT_TABLE, "active_cell"), lang)(detail)
+    app.callback(Output(I.RECORD_FACT_PANEL, "children"), Input(I.FACT_TABLE, "active_cell"), lang)(
+        detail
+    )
     app.callback(
-        Output(I.DOWNLOAD_RECORD_DATA, "data"), Input(I.DOWNLOAD_RECORD, "n_clicks"),
-        State(I.FACT_TABLE, "derived_virtual_data"), prevent_initial_call=True,
-    )(download)  # fmt: skip
+        Output(I.DOWNLOAD_RECORD_DATA, "data"),
+        Input(I.DOWNLOAD_RECORD, "n_clicks"),
+        State(I.FACT_TABLE, "derived_virtual_data"),
+        prevent_initial_call=True,
+    )(download)
 
 
 PAGE = Page(key="record", label="The record", layout=layout, register=register)

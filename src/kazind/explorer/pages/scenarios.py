@@ -27,7 +27,7 @@ from kazind.explorer.components import (
     download_button,
     message_line,
     muted,
-)  # fmt: skip
+)
 from kazind.explorer.guard import problem
 from kazind.explorer.i18n import InputError, check_lang, fmt_number, fmt_percent, translator
 from kazind.explorer.page import Page
@@ -37,7 +37,13 @@ from kazind.model.labels import label as variable_name
 #: (key, variable, title, scale, kind)
 PANELS = (
     ("industry", "industrial_output_index", "Industrial output (1913 = 100)", 1.0, ""),
-    ("processing", "processing_share_of_industry", "Processing and machine building, share of industry", 1.0, "%"),
+    (
+        "processing",
+        "processing_share_of_industry",
+        "Processing and machine building, share of industry",
+        1.0,
+        "%",
+    ),
     ("workers", "workers_total", "Workers (thousand)", 1e-3, ""),
     ("kazakh-workers", "kazakh_share_of_workers", "Kazakh share of workers", 1.0, "%"),
     ("urban", "urban_share", "Urban share of the population", 1.0, "%"),
@@ -76,11 +82,21 @@ def run_style(index: int, key: str) -> tuple[str, str]:
     """(colour, dash) of the ``index``-th run: the levers' run black and dashed."""
     if key == data.LEVERS_RUN:
         return "#111111", "dash"
-    return charts.PALETTE[index % len(charts.PALETTE)], charts.DASHES[(index * 2) % len(charts.DASHES)]
+    return charts.PALETTE[index % len(charts.PALETTE)], charts.DASHES[
+        (index * 2) % len(charts.DASHES)
+    ]
 
 
-def _run_traces(lang: str, key: str, label: str, ds: xr.Dataset, variable: str, scale: float, index: int,
-                fan=None) -> list[dict]:  # fmt: skip
+def _run_traces(
+    lang: str,
+    key: str,
+    label: str,
+    ds: xr.Dataset,
+    variable: str,
+    scale: float,
+    index: int,
+    fan=None,
+) -> list[dict]:
     """The traces of one run on one chart: its fan bands (if any) and its line."""
     colour, dash = run_style(index, key)
     times = ds["time"].values.tolist()
@@ -89,35 +105,68 @@ def _run_traces(lang: str, key: str, label: str, ds: xr.Dataset, variable: str, 
         qs = fan.sel(time=ds["time"]).values * scale  # (quantile, time)
         for (lo, hi), alpha in (((0, 4), 0.13), ((1, 3), 0.28)):
             traces.append(
-                {"type": "scatter", "x": times + times[::-1], "y": qs[lo].tolist() + qs[hi].tolist()[::-1],
-                 "fill": "toself", "fillcolor": charts.rgba(colour, alpha), "line": {"width": 0},
-                 "hoverinfo": "skip", "showlegend": False, "legendgroup": key}
-            )  # fmt: skip
+                {
+                    "type": "scatter",
+                    "x": times + times[::-1],
+                    "y": qs[lo].tolist() + qs[hi].tolist()[::-1],
+                    "fill": "toself",
+                    "fillcolor": charts.rgba(colour, alpha),
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                    "legendgroup": key,
+                }
+            )
     traces.append(
         {
-            "type": "scatter", "mode": "lines", "x": times, "y": (ds[variable].values * scale).tolist(),
-            "name": label, "legendgroup": key, "line": {"color": colour, "width": 2.2, "dash": dash},
+            "type": "scatter",
+            "mode": "lines",
+            "x": times,
+            "y": (ds[variable].values * scale).tolist(),
+            "name": label,
+            "legendgroup": key,
+            "line": {"color": colour, "width": 2.2, "dash": dash},
             # plotly writes the number with the layout's separators (the locale's): no
             # formatting of every point here, which would cost more than the model run
-            "hovertemplate": "%{fullData.name}, %{x:d}: " + charts.hover_format(kind_of(variable)) + "<extra></extra>",
+            "hovertemplate": "%{fullData.name}, %{x:d}: "
+            + charts.hover_format(kind_of(variable))
+            + "<extra></extra>",
         }
-    )  # fmt: skip
+    )
     return traces
 
 
 @lru_cache(maxsize=512)
-def _scenario_traces(lang: str, name: str, variable: str, scale: float, index: int) -> tuple[dict, ...]:
+def _scenario_traces(
+    lang: str, name: str, variable: str, scale: float, index: int
+) -> tuple[dict, ...]:
     """A shipped scenario's line on one chart: it never changes, so it is built once."""
-    return tuple(_run_traces(lang, name, data.scenario_title(name, lang), data.scenario_run(name), variable,
-                             scale, index))  # fmt: skip
+    return tuple(
+        _run_traces(
+            lang,
+            name,
+            data.scenario_title(name, lang),
+            data.scenario_run(name),
+            variable,
+            scale,
+            index,
+        )
+    )
 
 
 def kind_of(variable: str) -> str:
     return next((kind for _k, v, _t, _s, kind in PANELS if v == variable), "")
 
 
-def panel_figure(lang: str, variable: str, scale: float, kind: str, runs: dict[str, tuple[str, xr.Dataset]],
-                 fans: dict | None = None, height: int = 280) -> dict:  # fmt: skip
+def panel_figure(
+    lang: str,
+    variable: str,
+    scale: float,
+    kind: str,
+    runs: dict[str, tuple[str, xr.Dataset]],
+    fans: dict | None = None,
+    height: int = 280,
+) -> dict:
     """One chart: the paths of ``variable`` in every run (label, dataset by key), with fan bands."""
     layout = charts.base_layout(lang, height)
     layout["xaxis"] = charts.time_axis()
@@ -144,7 +193,9 @@ def _scenario_row(lang: str, name: str, variable: str, scale: float, kind: str) 
     return tuple(value_text(float(ys[i]), kind, lang) for i in idx)
 
 
-def panel_table(lang: str, variable: str, scale: float, kind: str, runs: dict, caption: str) -> html.Table:
+def panel_table(
+    lang: str, variable: str, scale: float, kind: str, runs: dict, caption: str
+) -> html.Table:
     _ = translator(lang)
     header, rows = None, []
     for key, (label, ds) in runs.items():
@@ -166,11 +217,22 @@ def run_key(lang: str, runs: dict) -> list:
     items = []
     for j, (key, (label, _ds)) in enumerate(runs.items()):
         colour, dash = run_style(j, key)
-        pattern = {"solid": "none", "dash": "6,4", "dot": "2,3", "dashdot": "6,3,2,3", "longdash": "10,4",
-                   "longdashdot": "10,3,2,3"}[dash]  # fmt: skip
-        swatch = html.Span(className="kz-swatch", style={
-            "borderTop": f"3px {'solid' if dash == 'solid' else 'dashed'} {colour}",
-            "borderImage": "none"}, **{"aria-hidden": "true", "data-dash": pattern})  # fmt: skip
+        pattern = {
+            "solid": "none",
+            "dash": "6,4",
+            "dot": "2,3",
+            "dashdot": "6,3,2,3",
+            "longdash": "10,4",
+            "longdashdot": "10,3,2,3",
+        }[dash]
+        swatch = html.Span(
+            className="kz-swatch",
+            style={
+                "borderTop": f"3px {'solid' if dash == 'solid' else 'dashed'} {colour}",
+                "borderImage": "none",
+            },
+            **{"aria-hidden": "true", "data-dash": pattern},
+        )
         items.append(html.Li([swatch, " ", label]))
     return [html.Ul(items, className="kz-run-key")]
 
@@ -196,11 +258,14 @@ def outcome_column(lang: str, values: tuple[tuple[str, float | None], ...]) -> d
 def _outcome_labels(lang: str) -> tuple[tuple[str, str, str], ...]:
     from kazind.scenarios.outcomes import OUTCOMES, WHEN
 
-    return tuple((o.name, o.label.get(lang, o.label["en"]), WHEN[o.how].get(lang, o.how)) for o in OUTCOMES)
+    return tuple(
+        (o.name, o.label.get(lang, o.label["en"]), WHEN[o.how].get(lang, o.how)) for o in OUTCOMES
+    )
 
 
-def outcome_rows(lang: str, runs: dict[str, tuple[str, xr.Dataset]], outcomes: dict[str, tuple] | None = None
-                 ) -> tuple[list[dict], list[dict]]:  # fmt: skip
+def outcome_rows(
+    lang: str, runs: dict[str, tuple[str, xr.Dataset]], outcomes: dict[str, tuple] | None = None
+) -> tuple[list[dict], list[dict]]:
     """(columns, rows) of the outcome table: each outcome by run, formatted for ``lang``."""
     _ = translator(lang)
     outcomes = outcomes or {}
@@ -236,7 +301,9 @@ def lever_texts(name: str, lang: str) -> tuple[str, str, str]:
     from kazind.model import LEVERS
 
     text = load_lesson(lang).debate.levers.get(name)
-    meaning = next((lv.meaning.get(lang) or lv.meaning.get("en", "") for lv in LEVERS if lv.name == name), "")
+    meaning = next(
+        (lv.meaning.get(lang) or lv.meaning.get("en", "") for lv in LEVERS if lv.name == name), ""
+    )
     label = text.label if text else variable_name(name, lang)
     return label, meaning or variable_description(name, lang), text.tooltip if text else ""
 
@@ -251,21 +318,38 @@ def lever_control(name: str, lang: str) -> html.Div:
     lever = data.levers()[name]
     _label, meaning, tooltip = lever_texts(name, lang)
     digits_end = 1 if lever.high <= 10 else 0
-    marks = {lever.low: fmt_number(lever.low, lang, digits_end), lever.high: fmt_number(lever.high, lang, digits_end)}
+    marks = {
+        lever.low: fmt_number(lever.low, lang, digits_end),
+        lever.high: fmt_number(lever.high, lang, digits_end),
+    }
     marks[lever.default] = {"label": "▲", "style": {"color": "#1f5f99"}}
     help_id = I.READOUT_IDS[name] + "-help"
     return html.Div(
         [
             html.Label(
-                [lever_label(name, lang), ": ",
-                 html.B(fmt_number(lever.default, lang, lever_digits(name)), id=I.READOUT_IDS[name])],
-                htmlFor=I.LEVER_IDS[name], id=I.LEVER_IDS[name] + "-label", className="kz-lever-label",
+                [
+                    lever_label(name, lang),
+                    ": ",
+                    html.B(
+                        fmt_number(lever.default, lang, lever_digits(name)), id=I.READOUT_IDS[name]
+                    ),
+                ],
+                htmlFor=I.LEVER_IDS[name],
+                id=I.LEVER_IDS[name] + "-label",
+                className="kz-lever-label",
                 title=tooltip or None,
-            ),  # fmt: skip
+            ),
             dcc.Slider(
-                id=I.LEVER_IDS[name], min=lever.low, max=lever.high, step=lever.step, value=lever.default,
-                marks=marks, persistence=True, persistence_type="session", allow_direct_input=False,
-            ),  # fmt: skip
+                id=I.LEVER_IDS[name],
+                min=lever.low,
+                max=lever.high,
+                step=lever.step,
+                value=lever.default,
+                marks=marks,
+                persistence=True,
+                persistence_type="session",
+                allow_direct_input=False,
+            ),
             html.Div(meaning, id=help_id, className="kz-help", title=tooltip or None),
         ],
         className="kz-lever",
@@ -279,32 +363,66 @@ def layout(lang: str) -> list:
     controls = [
         html.Div(_("Scenarios to compare"), id=I.SCENARIO_PICK + "-label", className="kz-label"),
         dcc.Checklist(
-            id=I.SCENARIO_PICK, options=options, value=[data.HISTORICAL], persistence=True,
-            persistence_type="session", className="kz-checklist", labelClassName="kz-check",
-        ),  # fmt: skip
+            id=I.SCENARIO_PICK,
+            options=options,
+            value=[data.HISTORICAL],
+            persistence=True,
+            persistence_type="session",
+            className="kz-checklist",
+            labelClassName="kz-check",
+        ),
         html.Div(
-            [html.P(_("Left out (the file has a mistake):")), html.Ul([html.Li(p) for p in problems])],
-            className="kz-problems", role="status",
-        ) if problems else None,  # fmt: skip
+            [
+                html.P(_("Left out (the file has a mistake):")),
+                html.Ul([html.Li(p) for p in problems]),
+            ],
+            className="kz-problems",
+            role="status",
+        )
+        if problems
+        else None,
         html.H3(_("Levers")),
-        muted(_("The levers change the historical run; the result is the dashed black line "
-                "'your levers'. ▲ marks the historical value.")),
+        muted(
+            _(
+                "The levers change the historical run; the result is the dashed black line "
+                "'your levers'. ▲ marks the historical value."
+            )
+        ),
         *[lever_control(name, lang) for name in I.LEVERS],
         html.Button(_("Reset the levers"), id=I.LEVER_RESET, n_clicks=0, className="kz-button"),
         html.H3(_("Uncertainty")),
         dcc.Checklist(
             id=I.ENSEMBLE_TOGGLE,
-            options=[{"label": " " + _("show fan charts"), "value": "on", "disabled": not data.ensemble_available()}],
-            value=[], persistence=True, persistence_type="session",
-        ),  # fmt: skip
+            options=[
+                {
+                    "label": " " + _("show fan charts"),
+                    "value": "on",
+                    "disabled": not data.ensemble_available(),
+                }
+            ],
+            value=[],
+            persistence=True,
+            persistence_type="session",
+        ),
         html.Label(_("Ensemble size"), htmlFor=I.ENSEMBLE_SIZE, className="kz-label"),
         dcc.Input(
-            id=I.ENSEMBLE_SIZE, type="text", value="200", debounce=True, persistence=True,
-            persistence_type="session", inputMode="numeric", className="kz-number", maxLength=12,
-        ),  # fmt: skip
-        muted(_("Runs drawn from the calibrated parameters' uncertainty: a whole number from {low} to {high} "
-                "per scenario.").format(low=data.MIN_ENSEMBLE, high=data.MAX_ENSEMBLE),
-              id=I.ENSEMBLE_SIZE + "-help"),
+            id=I.ENSEMBLE_SIZE,
+            type="text",
+            value="200",
+            debounce=True,
+            persistence=True,
+            persistence_type="session",
+            inputMode="numeric",
+            className="kz-number",
+            maxLength=12,
+        ),
+        muted(
+            _(
+                "Runs drawn from the calibrated parameters' uncertainty: a whole number from {low} to {high} "
+                "per scenario."
+            ).format(low=data.MIN_ENSEMBLE, high=data.MAX_ENSEMBLE),
+            id=I.ENSEMBLE_SIZE + "-help",
+        ),
     ]
     return [
         message_line(I.SCENARIO_MESSAGE),
@@ -316,12 +434,22 @@ def layout(lang: str) -> list:
                         html.Div(id=I.SCENARIO_KEY, className="kz-key", **{"aria-live": "polite"}),
                         dcc.Loading(
                             html.Div(
-                                [chart_block(panel_id(k), _(t), lang, f"kazind-scenario-{k}", panel_table_id(k),
-                                             height=260)
-                                 for k, _v, t, *_r in PANELS],
-                                id=I.SCENARIO_GRAPH, className="kz-grid kz-grid-4",
-                            ),  # fmt: skip
-                            delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.6},
+                                [
+                                    chart_block(
+                                        panel_id(k),
+                                        _(t),
+                                        lang,
+                                        f"kazind-scenario-{k}",
+                                        panel_table_id(k),
+                                        height=260,
+                                    )
+                                    for k, _v, t, *_r in PANELS
+                                ],
+                                id=I.SCENARIO_GRAPH,
+                                className="kz-grid kz-grid-4",
+                            ),
+                            delay_show=400,
+                            overlay_style={"visibility": "visible", "opacity": 0.6},
                         ),
                         html.H3(_("Outcomes")),
                         html.Div(
@@ -417,7 +545,9 @@ def lever_readout_js(name: str) -> str:
     from kazind.explorer.i18n import LANGS, separators
 
     seps = {lang: separators(lang) for lang in LANGS}
-    return LEVER_READOUT_JS.replace("SEPARATORS", json.dumps(seps)).replace("DIGITS", str(lever_digits(name)))
+    return LEVER_READOUT_JS.replace("SEPARATORS", json.dumps(seps)).replace(
+        "DIGITS", str(lever_digits(name))
+    )
 
 
 def register(app) -> None:
@@ -450,7 +580,8 @@ def register(app) -> None:
             lang,
         )
     app.callback(
-        [Output(I.LEVER_IDS[n], "value") for n in I.LEVERS], Input(I.LEVER_RESET, "n_clicks"),
+        [Output(I.LEVER_IDS[n], "value") for n in I.LEVERS],
+        Input(I.LEVER_RESET, "n_clicks"),
         prevent_initial_call=True,
     )(reset_levers)
 
@@ -459,10 +590,13 @@ def register(app) -> None:
         return download(n_clicks, names, levers, language)
 
     app.callback(
-        Output(I.DOWNLOAD_SCENARIOS_DATA, "data"), Input(I.DOWNLOAD_SCENARIOS, "n_clicks"),
-        State(I.SCENARIO_PICK, "value"), *[State(I.LEVER_IDS[n], "value") for n in I.LEVERS],
-        State(I.panel_lang("scenarios"), "data"), prevent_initial_call=True,
-    )(_download)  # fmt: skip
+        Output(I.DOWNLOAD_SCENARIOS_DATA, "data"),
+        Input(I.DOWNLOAD_SCENARIOS, "n_clicks"),
+        State(I.SCENARIO_PICK, "value"),
+        *[State(I.LEVER_IDS[n], "value") for n in I.LEVERS],
+        State(I.panel_lang("scenarios"), "data"),
+        prevent_initial_call=True,
+    )(_download)
 
 
 PAGE = Page(key="scenarios", label="Scenarios", layout=layout, register=register)

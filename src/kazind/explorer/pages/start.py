@@ -54,29 +54,48 @@ def source_text(lang: str) -> html.Details:
     lesson = load_lesson(lang)
     paragraphs = []
     for parts in marked_paragraphs(lesson):
-        paragraphs.append(html.P([html.Mark(text) if marked else text for text, marked in parts], lang="kk"))
+        paragraphs.append(
+            html.P([html.Mark(text) if marked else text for text, marked in parts], lang="kk")
+        )
     return html.Details(
-        [html.Summary(_("Read the whole source text")), html.Div(paragraphs, className="kz-source-text")],
-        id=SOURCE_TEXT, className="kz-details kz-source",
+        [
+            html.Summary(_("Read the whole source text")),
+            html.Div(paragraphs, className="kz-source-text"),
+        ],
+        id=SOURCE_TEXT,
+        className="kz-details kz-source",
     )
 
 
 def glossary(lang: str) -> html.Section:
     s = load_lesson(lang).start
-    items = [html.Div([html.Dt(t.term), html.Dd(with_ids(t.definition))], id=f"term-{t.id}") for t in s.glossary]
-    return html.Section([html.H2(s.glossary_title, className="kz-lesson-h2"), html.Dl(items, className="kz-glossary")],
-                        id=GLOSSARY, className="kz-lesson-section")  # fmt: skip
+    items = [
+        html.Div([html.Dt(t.term), html.Dd(with_ids(t.definition))], id=f"term-{t.id}")
+        for t in s.glossary
+    ]
+    return html.Section(
+        [
+            html.H2(s.glossary_title, className="kz-lesson-h2"),
+            html.Dl(items, className="kz-glossary"),
+        ],
+        id=GLOSSARY,
+        className="kz-lesson-section",
+    )
 
 
 def layout(lang: str) -> list:
     s = load_lesson(lang).start
     return [
         html.Div(
-            [html.H2(s.title, className="kz-lesson-title"), html.P(s.lead, className="kz-lead"),
-             *[section(sec, lang) for sec in s.sections], glossary(lang)],
+            [
+                html.H2(s.title, className="kz-lesson-title"),
+                html.P(s.lead, className="kz-lead"),
+                *[section(sec, lang) for sec in s.sections],
+                glossary(lang),
+            ],
             className="kz-lesson",
         )
-    ]  # fmt: skip
+    ]
 
 
 def register(app) -> None:

@@ -29,7 +29,9 @@ from kazind.explorer.pages import map_year  # map_year declares its key of the U
 
 CONTENT = "story-content"
 RENDERED = "story-rendered"  # the (chapter, lang) on the page, so a change of state renders nothing
-SHOWN = "story-chapter"  # dcc.Store: the chapter of the URL state (set in the browser when it changes)
+SHOWN = (
+    "story-chapter"  # dcc.Store: the chapter of the URL state (set in the browser when it changes)
+)
 PREV, NEXT = "story-prev", "story-next"
 GOTO = "story-goto"  # pattern id of the chapter list's buttons: {"type": GOTO, "index": chapter id}
 MESSAGE = "story-message"
@@ -68,7 +70,9 @@ def presentation(series: Series, lang: str) -> Presentation:
         for variable, element, label in lines:
             if (variable, element) == (series.variable, series.element):
                 name = timeline.series_label(element, label, lang)
-                return Presentation(f"{_(title)}: {name}" if len(lines) > 1 else _(title), scale, kind)
+                return Presentation(
+                    f"{_(title)}: {name}" if len(lines) > 1 else _(title), scale, kind
+                )
     name = variable_name(series.variable, lang)
     if series.element is not None:
         name += ": " + element_label(series.element, lang, data.gazetteer())
@@ -106,8 +110,16 @@ def chapter_figures(chapter: Chapter, lang: str) -> list[tuple[str, dict]]:
     for s in chapter.chart:
         how = presentation(s, lang)
         label = s.element or "model"
-        fig = timeline.panel_figure(lang, ((s.variable, s.element, label),), how.scale, how.kind, ds, points, facts,
-                                    height=260)  # fmt: skip
+        fig = timeline.panel_figure(
+            lang,
+            ((s.variable, s.element, label),),
+            how.scale,
+            how.kind,
+            ds,
+            points,
+            facts,
+            height=260,
+        )
         out.append((how.title, fig))
     return out
 
@@ -115,8 +127,15 @@ def chapter_figures(chapter: Chapter, lang: str) -> list[tuple[str, dict]]:
 def chapter_map(chapter: Chapter, lang: str) -> dict:
     from kazind.explorer.pages import map as map_page
 
-    return map_page.map_figure(lang, chapter.map_year, data.historical_run(), data.gazetteer(), data.railways(),
-                               data.outline(), data.waters())  # fmt: skip
+    return map_page.map_figure(
+        lang,
+        chapter.map_year,
+        data.historical_run(),
+        data.gazetteer(),
+        data.railways(),
+        data.outline(),
+        data.waters(),
+    )
 
 
 @lru_cache(maxsize=64)
@@ -128,29 +147,53 @@ def chapter_view(chapter_id: str, lang: str) -> list:
     n = len(lesson.chapters)
     charts = [
         html.Figure(
-            [html.H4(title, className="kz-chart-title", id=chart_id(i) + "-title"),
-             dcc.Graph(id=chart_id(i), figure=fig, config=graph_config(f"kazind-{c.id}-{i + 1}", lang),
-                       className="kz-graph", style={"height": f"{fig['layout'].get('height', 260)}px"})],
-            className="kz-chart", **{"aria-labelledby": chart_id(i) + "-title"},
+            [
+                html.H4(title, className="kz-chart-title", id=chart_id(i) + "-title"),
+                dcc.Graph(
+                    id=chart_id(i),
+                    figure=fig,
+                    config=graph_config(f"kazind-{c.id}-{i + 1}", lang),
+                    className="kz-graph",
+                    style={"height": f"{fig['layout'].get('height', 260)}px"},
+                ),
+            ],
+            className="kz-chart",
+            **{"aria-labelledby": chart_id(i) + "-title"},
         )
         for i, (title, fig) in enumerate(chapter_figures(c, lang))
-    ]  # fmt: skip
+    ]
     the_map = html.Figure(
-        [html.H4(_("The map in {year}").format(year=c.map_year), className="kz-chart-title", id=MAP_ID + "-title"),
-         dcc.Graph(id=MAP_ID, figure=chapter_map(c, lang), config=graph_config(f"kazind-{c.id}-map", lang),
-                   className="kz-graph kz-story-map")],
-        className="kz-chart", **{"aria-labelledby": MAP_ID + "-title"},
-    )  # fmt: skip
+        [
+            html.H4(
+                _("The map in {year}").format(year=c.map_year),
+                className="kz-chart-title",
+                id=MAP_ID + "-title",
+            ),
+            dcc.Graph(
+                id=MAP_ID,
+                figure=chapter_map(c, lang),
+                config=graph_config(f"kazind-{c.id}-map", lang),
+                className="kz-graph kz-story-map",
+            ),
+        ],
+        className="kz-chart",
+        **{"aria-labelledby": MAP_ID + "-title"},
+    )
     return [
-        html.P(_("Chapter {number} of {count}").format(number=c.number, count=n), className="kz-chapter-number"),
+        html.P(
+            _("Chapter {number} of {count}").format(number=c.number, count=n),
+            className="kz-chapter-number",
+        ),
         html.H2(c.title, className="kz-lesson-title", id="story-title"),
         html.P(f"{c.period[0]}-{c.period[1]}", className="kz-period"),
         html.Div([html.P(p) for p in c.paragraphs], className="kz-lesson-text"),
         html.H3(_("What the text says")),
         html.Div([quote_block(q, lang) for q in c.quotes], className="kz-quotes"),
         html.H3(_("What the model shows")),
-        html.P(_("The lines are the model's historical run; the points are facts of the record. "),
-               className="kz-muted"),
+        html.P(
+            _("The lines are the model's historical run; the points are facts of the record. "),
+            className="kz-muted",
+        ),
         html.Div(charts, className="kz-grid"),
         the_map,
         html.H3(_("Questions")),
@@ -168,10 +211,20 @@ def warm_up(langs: tuple[str, ...] = ("kk", "ru", "en")) -> None:
 def nav_buttons(lang: str) -> html.Div:
     _ = translator(lang)
     return html.Div(
-        [html.Button("← " + _("Previous chapter"), id=PREV, n_clicks=0, className="kz-button", type="button"),
-         html.Button(_("Next chapter") + " →", id=NEXT, n_clicks=0, className="kz-button", type="button")],
+        [
+            html.Button(
+                "← " + _("Previous chapter"),
+                id=PREV,
+                n_clicks=0,
+                className="kz-button",
+                type="button",
+            ),
+            html.Button(
+                _("Next chapter") + " →", id=NEXT, n_clicks=0, className="kz-button", type="button"
+            ),
+        ],
         className="kz-story-nav",
-    )  # fmt: skip
+    )
 
 
 def layout(lang: str) -> list:
@@ -180,24 +233,49 @@ def layout(lang: str) -> list:
     lesson = load_lesson(lang)
     chapter = _chapter_of_view()
     contents = html.Nav(
-        [html.H2(lesson.story_title, className="kz-toc-title"),
-         html.Ol([html.Li(html.Button(c.title, id={"type": GOTO, "index": c.id}, n_clicks=0, type="button",
-                                      className=toc_class(c.id, chapter), **{"data-chapter": c.id}))
-                  for c in lesson.chapters], className="kz-toc")],
-        className="kz-story-toc", **{"aria-label": lesson.story_title},
-    )  # fmt: skip
+        [
+            html.H2(lesson.story_title, className="kz-toc-title"),
+            html.Ol(
+                [
+                    html.Li(
+                        html.Button(
+                            c.title,
+                            id={"type": GOTO, "index": c.id},
+                            n_clicks=0,
+                            type="button",
+                            className=toc_class(c.id, chapter),
+                            **{"data-chapter": c.id},
+                        )
+                    )
+                    for c in lesson.chapters
+                ],
+                className="kz-toc",
+            ),
+        ],
+        className="kz-story-toc",
+        **{"aria-label": lesson.story_title},
+    )
     return [
         message_line(MESSAGE),
         html.Div(
-            [contents,
-             html.Article([nav_buttons(lang), html.Div(chapter_view(chapter, lang), id=CONTENT, **{"aria-live": "polite"}),
-                           nav_buttons_bottom(lang)],
-                          className="kz-story-chapter")],
+            [
+                contents,
+                html.Article(
+                    [
+                        nav_buttons(lang),
+                        html.Div(
+                            chapter_view(chapter, lang), id=CONTENT, **{"aria-live": "polite"}
+                        ),
+                        nav_buttons_bottom(lang),
+                    ],
+                    className="kz-story-chapter",
+                ),
+            ],
             className="kz-story",
         ),
         dcc.Store(id=RENDERED, data=[chapter, lang]),
         dcc.Store(id=SHOWN, data=chapter),
-    ]  # fmt: skip
+    ]
 
 
 def toc_class(chapter: str, current: str) -> str:
@@ -215,10 +293,24 @@ def _chapter_of_view() -> str:
 def nav_buttons_bottom(lang: str) -> html.Div:
     _ = translator(lang)
     return html.Div(
-        [html.Button("← " + _("Previous chapter"), id=PREV + "-bottom", n_clicks=0, className="kz-button", type="button"),
-         html.Button(_("Next chapter") + " →", id=NEXT + "-bottom", n_clicks=0, className="kz-button", type="button")],
+        [
+            html.Button(
+                "← " + _("Previous chapter"),
+                id=PREV + "-bottom",
+                n_clicks=0,
+                className="kz-button",
+                type="button",
+            ),
+            html.Button(
+                _("Next chapter") + " →",
+                id=NEXT + "-bottom",
+                n_clicks=0,
+                className="kz-button",
+                type="button",
+            ),
+        ],
         className="kz-story-nav",
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- callbacks
@@ -267,8 +359,12 @@ function(...args) {
 
 def go_js() -> str:
     defaults = {k.name: k.default for k in state.keys().values()}
-    return (GO_JS.replace("__CHAPTERS__", json.dumps(CHAPTERS)).replace("__DEFAULTS__", json.dumps(defaults))
-            .replace("__PREV__", PREV).replace("__NEXT__", NEXT))  # fmt: skip
+    return (
+        GO_JS.replace("__CHAPTERS__", json.dumps(CHAPTERS))
+        .replace("__DEFAULTS__", json.dumps(defaults))
+        .replace("__PREV__", PREV)
+        .replace("__NEXT__", NEXT)
+    )
 
 
 #: The chapter of the state, only when it changes (a change of tab or year costs no request).
@@ -285,23 +381,32 @@ def register(app) -> None:
     map_year.register(app)  # the map's year in the links a teacher shares
     app.clientside_callback(
         SHOWN_JS.replace("__CHAPTERS__", json.dumps(CHAPTERS)),
-        Output(SHOWN, "data"), Input(I.STATE, "data"), State(SHOWN, "data"),
-    )  # fmt: skip
+        Output(SHOWN, "data"),
+        Input(I.STATE, "data"),
+        State(SHOWN, "data"),
+    )
     app.callback(
-        Output(CONTENT, "children"), Output(RENDERED, "data"), Output(MESSAGE, "children"),
+        Output(CONTENT, "children"),
+        Output(RENDERED, "data"),
+        Output(MESSAGE, "children"),
         Output({"type": GOTO, "index": ALL}, "className"),
-        Input(SHOWN, "data"), Input(I.panel_lang("story"), "data"), State(RENDERED, "data"),
+        Input(SHOWN, "data"),
+        Input(I.panel_lang("story"), "data"),
+        State(RENDERED, "data"),
         prevent_initial_call=True,  # the panel is built with its chapter
-    )(render)  # fmt: skip
+    )(render)
     app.clientside_callback(
         go_js(),
         Output(I.STATE, "data", allow_duplicate=True),
         Output(I.URL, "search", allow_duplicate=True),
-        Input(PREV, "n_clicks"), Input(NEXT, "n_clicks"), Input(PREV + "-bottom", "n_clicks"),
-        Input(NEXT + "-bottom", "n_clicks"), Input({"type": GOTO, "index": ALL}, "n_clicks"),
+        Input(PREV, "n_clicks"),
+        Input(NEXT, "n_clicks"),
+        Input(PREV + "-bottom", "n_clicks"),
+        Input(NEXT + "-bottom", "n_clicks"),
+        Input({"type": GOTO, "index": ALL}, "n_clicks"),
         State(I.STATE, "data"),
         prevent_initial_call=True,
-    )  # fmt: skip
+    )
 
 
 PAGE = Page(key="story", label="Story", layout=layout, register=register)

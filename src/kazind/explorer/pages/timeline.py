@@ -96,7 +96,9 @@ def fact_trace(points: list, facts, scale: float, kind: str, lang: str) -> dict:
     xs, ys, colours, symbols, texts, ids, lo, hi = [], [], [], [], [], [], [], []
     for p in points:
         fact = facts.get(p.fact_id)
-        verdict = ("reproduced" if p.within else "missed") if p.role in ("fit", "holdout") else "unscored"
+        verdict = (
+            ("reproduced" if p.within else "missed") if p.role in ("fit", "holdout") else "unscored"
+        )
         symbol, colour, _name = VERDICT_STYLE[verdict]
         xs.append(p.at)
         ys.append(p.y * scale)
@@ -109,14 +111,31 @@ def fact_trace(points: list, facts, scale: float, kind: str, lang: str) -> dict:
         detail = f"{fit[0][1]}<br>{fit[0][0]}" if fit else factview.fact_value(fact, lang)
         texts.append(f"<b>{charts.wrap(getattr(fact.statement, lang), 48)}</b><br>{detail}")
     trace = {
-        "type": "scatter", "mode": "markers", "x": xs, "y": ys,
-        "marker": {"color": colours, "symbol": symbols, "size": 11, "line": {"width": 2, "color": colours}},
-        "customdata": ids, "hovertext": texts, "hoverinfo": "text", "showlegend": False,
+        "type": "scatter",
+        "mode": "markers",
+        "x": xs,
+        "y": ys,
+        "marker": {
+            "color": colours,
+            "symbol": symbols,
+            "size": 11,
+            "line": {"width": 2, "color": colours},
+        },
+        "customdata": ids,
+        "hovertext": texts,
+        "hoverinfo": "text",
+        "showlegend": False,
         "name": translator(lang)("facts of the record"),
-    }  # fmt: skip
+    }
     if any(lo) or any(hi):
-        trace["error_y"] = {"type": "data", "array": hi, "arrayminus": lo, "symmetric": False,
-                            "color": "#999", "thickness": 1}  # fmt: skip
+        trace["error_y"] = {
+            "type": "data",
+            "array": hi,
+            "arrayminus": lo,
+            "symmetric": False,
+            "color": "#999",
+            "thickness": 1,
+        }
     return trace
 
 
@@ -131,18 +150,25 @@ def _line_traces(series, scale: float, ds: xr.Dataset, lang: str) -> list[dict]:
         ys = (charts.series(ds, variable, element) * scale).tolist()
         traces.append(
             {
-                "type": "scatter", "mode": "lines", "x": times, "y": ys,
+                "type": "scatter",
+                "mode": "lines",
+                "x": times,
+                "y": ys,
                 "name": "<br>".join(textwrap.wrap(name, 22, break_long_words=False)) or name,
-                "line": {"color": colour, "width": 2.2 if j == 0 else 1.6,
-                         "dash": charts.DASHES[j % len(charts.DASHES)] if len(series) > 1 else "solid"},
+                "line": {
+                    "color": colour,
+                    "width": 2.2 if j == 0 else 1.6,
+                    "dash": charts.DASHES[j % len(charts.DASHES)] if len(series) > 1 else "solid",
+                },
                 "hoverinfo": "skip",  # the facts take the hover and the click
             }
-        )  # fmt: skip
+        )
     return traces
 
 
-def panel_figure(lang: str, series, scale: float, kind: str, ds: xr.Dataset, points, facts,
-                 height: int = 300) -> dict:  # fmt: skip
+def panel_figure(
+    lang: str, series, scale: float, kind: str, ds: xr.Dataset, points, facts, height: int = 300
+) -> dict:
     """One chart of the timeline: the model's paths of ``series`` and the facts on them."""
     layout = charts.base_layout(lang, height)
     layout["xaxis"] = charts.time_axis()
@@ -150,7 +176,11 @@ def panel_figure(lang: str, series, scale: float, kind: str, ds: xr.Dataset, poi
     if kind == "log":
         layout["yaxis"].update(log_axis(lang))
     traces = _line_traces(series, scale, ds, lang)
-    mine = [p for p in points if any(p.variable == v and (e is None or p.element == e) for v, e, _l in series)]
+    mine = [
+        p
+        for p in points
+        if any(p.variable == v and (e is None or p.element == e) for v, e, _l in series)
+    ]
     if mine:
         traces.append(fact_trace(mine, facts, scale, kind, lang))
     n_lines = sum(1 for t in traces if t.get("mode") == "lines")
@@ -171,12 +201,18 @@ def log_axis(lang: str) -> dict:
     from kazind.explorer.i18n import fmt_number
 
     return {
-        "type": "log", "rangemode": "normal", "tickmode": "array", "tickvals": list(LOG_TICKS),
-        "ticktext": [fmt_number(v, lang, 1 if v < 1 else 0) for v in LOG_TICKS], "minor": {"showgrid": False},
-    }  # fmt: skip
+        "type": "log",
+        "rangemode": "normal",
+        "tickmode": "array",
+        "tickvals": list(LOG_TICKS),
+        "ticktext": [fmt_number(v, lang, 1 if v < 1 else 0) for v in LOG_TICKS],
+        "minor": {"showgrid": False},
+    }
 
 
-def panel_table(lang: str, series, scale: float, kind: str, ds: xr.Dataset, caption: str) -> html.Table:
+def panel_table(
+    lang: str, series, scale: float, kind: str, ds: xr.Dataset, caption: str
+) -> html.Table:
     """The chart's numbers: each line at a few years."""
     _ = translator(lang)
     times = ds["time"].values
@@ -187,7 +223,10 @@ def panel_table(lang: str, series, scale: float, kind: str, ds: xr.Dataset, capt
         if variable not in ds:
             continue
         ys = charts.series(ds, variable, element) * scale
-        rows.append([series_label(element, label, lang)] + [value_text(float(ys[i]), kind, lang) for i in idx])
+        rows.append(
+            [series_label(element, label, lang)]
+            + [value_text(float(ys[i]), kind, lang) for i in idx]
+        )
     return data_table(caption, header, rows)
 
 
@@ -207,7 +246,9 @@ def variable_figure(lang: str, variable: str, ds: xr.Dataset, points, facts) -> 
     if variable not in ds:
         return charts.empty_figure()
     scale, kind, _unit = EXTRA_VARIABLES.get(variable, (1.0, "", ""))
-    return panel_figure(lang, extra_series(variable, ds, points), scale, kind, ds, points, facts, height=340)
+    return panel_figure(
+        lang, extra_series(variable, ds, points), scale, kind, ds, points, facts, height=340
+    )
 
 
 # ---------------------------------------------------------------- layout
@@ -219,9 +260,16 @@ def layout(lang: str) -> list:
     for key in ("reproduced", "missed", "unscored"):
         symbol, colour, name = VERDICT_STYLE[key]
         mark = {"circle": "●", "x": "✕", "square": "■"}[symbol]
-        legend += [html.Span(mark, style={"color": colour, "fontWeight": "700"}, **{"aria-hidden": "true"}),
-                   " " + _(name) + "   "]  # fmt: skip
-    legend += [html.Span("○", **{"aria-hidden": "true"}), " " + _("placed through a ratio or change") + ". "]
+        legend += [
+            html.Span(
+                mark, style={"color": colour, "fontWeight": "700"}, **{"aria-hidden": "true"}
+            ),
+            " " + _(name) + "   ",
+        ]
+    legend += [
+        html.Span("○", **{"aria-hidden": "true"}),
+        " " + _("placed through a ratio or change") + ". ",
+    ]
     offered = extra_variables()
     return [
         muted(_("The lines are the model's historical run; the points are facts of the record. ")),
@@ -231,16 +279,27 @@ def layout(lang: str) -> list:
         html.Div(
             [
                 html.Div(
-                    [chart_block(panel_id(k), _(t), lang, f"kazind-timeline-{k}", panel_table_id(k),
-                                 height=360 if len(series) > 3 else 320)
-                     for k, t, series, *_r in PANELS],
-                    id=I.TIMELINE_GRAPH, className="kz-grid",
-                ),  # fmt: skip
+                    [
+                        chart_block(
+                            panel_id(k),
+                            _(t),
+                            lang,
+                            f"kazind-timeline-{k}",
+                            panel_table_id(k),
+                            height=360 if len(series) > 3 else 320,
+                        )
+                        for k, t, series, *_r in PANELS
+                    ],
+                    id=I.TIMELINE_GRAPH,
+                    className="kz-grid",
+                ),
                 html.Aside(
-                    id=I.FACT_PANEL, className="kz-fact-panel", style=CSS["panel"],
+                    id=I.FACT_PANEL,
+                    className="kz-fact-panel",
+                    style=CSS["panel"],
                     children=muted(_("Click a point to read the fact and its source.")),
                     **{"aria-live": "polite", "aria-label": _("The fact")},
-                ),  # fmt: skip
+                ),
             ],
             className="kz-with-panel",
         ),
@@ -250,10 +309,17 @@ def layout(lang: str) -> list:
         dcc.Dropdown(
             id=I.TIMELINE_VAR,
             options=[{"label": variable_title(v, lang), "value": v} for v in offered],
-            value=(offered or [None])[0], clearable=False, persistence=True, persistence_type="session",
-            placeholder=_("Choose a variable"), labels=dropdown_labels(lang), className="kz-dropdown-wide",
-        ),  # fmt: skip
-        chart_block(I.TIMELINE_EXTRA_GRAPH, "", lang, "kazind-variable", I.TIMELINE_EXTRA_TABLE, height=400),
+            value=(offered or [None])[0],
+            clearable=False,
+            persistence=True,
+            persistence_type="session",
+            placeholder=_("Choose a variable"),
+            labels=dropdown_labels(lang),
+            className="kz-dropdown-wide",
+        ),
+        chart_block(
+            I.TIMELINE_EXTRA_GRAPH, "", lang, "kazind-variable", I.TIMELINE_EXTRA_TABLE, height=400
+        ),
         download_button(I.DOWNLOAD_TIMELINE, I.DOWNLOAD_TIMELINE_DATA, lang),
     ]
 
@@ -293,7 +359,12 @@ def extra(variable, lang):
     scale, kind, _u = EXTRA_VARIABLES[variable]
     title = variable_title(variable, lang)
     fig = variable_figure(lang, variable, ds, points, data.facts())
-    return fig, title, panel_table(lang, extra_series(variable, ds, points), scale, kind, ds, title), ""
+    return (
+        fig,
+        title,
+        panel_table(lang, extra_series(variable, ds, points), scale, kind, ds, title),
+        "",
+    )
 
 
 def clicked_fact(click) -> str | None:
@@ -358,13 +429,22 @@ def download(n_clicks, lang):
 
     if not n_clicks:
         return no_update
-    rows = _download_rows({"historical": ("historical", data.historical_run())}, sorted(PANEL_VARIABLES))
+    rows = _download_rows(
+        {"historical": ("historical", data.historical_run())}, sorted(PANEL_VARIABLES)
+    )
     facts = [
-        {"run": "fact", "title": p.fact_id, "time": p.at, f"{p.variable}" + (f"[{p.element}]" if p.element else ""): p.y}
+        {
+            "run": "fact",
+            "title": p.fact_id,
+            "time": p.at,
+            f"{p.variable}" + (f"[{p.element}]" if p.element else ""): p.y,
+        }
         for p in data.fact_points()
     ]
     keys = list(dict.fromkeys(k for r in rows + facts for k in r))
-    return csv_download([{k: r.get(k, "") for k in keys} for r in rows + facts], "kazind-timeline.csv")
+    return csv_download(
+        [{k: r.get(k, "") for k in keys} for r in rows + facts], "kazind-timeline.csv"
+    )
 
 
 def register(app) -> None:
@@ -398,12 +478,22 @@ def register(app) -> None:
         lang,
     )(_show)
     app.callback(
-        Output(I.DOWNLOAD_TIMELINE_DATA, "data"), Input(I.DOWNLOAD_TIMELINE, "n_clicks"), State(I.panel_lang("timeline"), "data"),
+        Output(I.DOWNLOAD_TIMELINE_DATA, "data"),
+        Input(I.DOWNLOAD_TIMELINE, "n_clicks"),
+        State(I.panel_lang("timeline"), "data"),
         prevent_initial_call=True,
     )(download)
 
 
 PAGE = Page(key="timeline", label="Timeline", layout=layout, register=register)
 
-__all__ = ["PAGE", "PANELS", "EXTRA_VARIABLES", "panel_figure", "variable_figure", "fact_trace", "panel_table",
-           "extra_variables"]  # fmt: skip
+__all__ = [
+    "PAGE",
+    "PANELS",
+    "EXTRA_VARIABLES",
+    "panel_figure",
+    "variable_figure",
+    "fact_trace",
+    "panel_table",
+    "extra_variables",
+]
