@@ -40,14 +40,10 @@ from kazind.engine.units import UnitChecker
 _AUX_KINDS = ("aux", "haux", "fixed")
 BACKENDS = ("auto", "numpy", "scalar", "fused")
 ON_FAILURE = ("raise", "nan")
-#: ``auto`` runs a call of at least this many runs x steps x values on the fused backend
-#: (a smaller one is not worth a compile) ...
+#: ``auto`` runs a model of at least this many values (slots) on the fused backend, and
+#: a run of at least this many runs x steps x values; smaller runs are not worth a compile.
+AUTO_FUSED_SLOTS = 200
 AUTO_FUSED_WORK = 5_000_000
-#: ... if the model has at most this many values (slots): numba compiles a larger model's
-#: kernel for minutes (the full Kazakhstan model's, about 1,000 values: 4-13 minutes on
-#: 2 cores, BENCHMARKS.md), more than the numpy backend needs for 10^6 runs of it, so
-#: such a kernel is compiled only when asked for (``backend="fused"``, ``KAZIND_BACKEND``).
-AUTO_FUSED_MAX_SLOTS = 500
 _CHECK_EVERY = 8  # numpy backend: test the state's finiteness every this many steps
 
 
@@ -864,11 +860,9 @@ class CompiledModel:
         self, batch: int, method: str | None = None, n_steps: int | None = None
     ) -> str:
         """The backend ``backend="auto"`` picks: ``KAZIND_BACKEND`` if set; else ``fused``
-        when numba is installed, the run is large (runs x steps x values >=
-        :data:`AUTO_FUSED_WORK`) and the model's kernel compiles quickly (at most
-        :data:`AUTO_FUSED_MAX_SLOTS` values); else ``numpy`` for a larger model (for
-        every batch size, so that a run alone equals its row of a batch to the bit),
-        ``scalar`` for one run of a smaller one and ``numpy`` for a batch.
+        when numba is installed and the model is large (at least :data:`AUTO_FUSED_SLOTS`
+        values) or the run is (runs x steps x values >= :data:`AUTO_FUSED_WORK`); else
+        ``scalar`` for one run and ``numpy`` for a batch.
 
         The choice depends on the call only (never on what ran before or on the cache), so
         the same call gives the same numbers to the bit. Call :meth:`warm` to compile the
@@ -882,9 +876,7 @@ class CompiledModel:
         if fused.available():
             size = len(self.lowered.slots)
             steps = n_steps if n_steps is not None else self.spec.time.n_steps()
-            if size > AUTO_FUSED_MAX_SLOTS:
-                return "numpy"  # for every batch size: a run alone equals its row of a batch
-            if batch * steps * size >= AUTO_FUSED_WORK:
+            if size >= AUTO_FUSED_SLOTS or batch * steps * size >= AUTO_FUSED_WORK:
                 return "fused"
         return "scalar" if batch == 1 else "numpy"
 
