@@ -31,6 +31,7 @@ from kazind.common.suggest import did_you_mean
 from kazind.common.units import parse_unit, ureg
 from kazind.common.validation import located_error
 from kazind.common.yamlio import load_yaml
+from kazind.record.schema import Branch
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_FILE = DATA_DIR / "places.yaml"
@@ -38,17 +39,6 @@ OUTLINE_FILE = DATA_DIR / "kazakhstan_outline.geojson"
 
 Kind = Literal[
     "city", "town", "station", "enterprise", "mine", "oil_field", "power_station", "region"
-]
-Branch = Literal[
-    "non_ferrous",
-    "coal",
-    "oil",
-    "chemicals",
-    "power",
-    "machine_building",
-    "light",
-    "food",
-    "printing",
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 SETTLEMENT_KINDS = frozenset({"city", "town", "station", "region"})
