@@ -10,7 +10,7 @@ import inspect
 import pytest
 
 #: The layers whose public API (their ``__all__``) carries numpydoc sections.
-LAYERS = ("kazind.engine", "kazind.scenarios")
+LAYERS = ("kazind.engine", "kazind.scenarios", "kazind.analysis")
 
 
 def _public():

@@ -68,26 +68,14 @@ def _declared_labels(scenario) -> set[str]:
 def resolve_target(scenario) -> Target:
     """A :class:`Target` from a scenario name or path, a loaded scenario, or a ModelSpec.
 
-    Scenarios come from :mod:`kazind.scenarios` (``load_scenario``, ``scenario_spec``);
-    while that module is not there, ``historical`` is :func:`kazind.model.build_spec`.
+    Scenarios come from :mod:`kazind.scenarios` (``load_scenario``, ``scenario_spec``).
     """
     if isinstance(scenario, Target):
         return scenario
     if isinstance(scenario, ModelSpec):
         return Target(scenario.name, scenario)
-    try:
-        from kazind.scenarios import load_scenario, scenario_spec
-    except ImportError:
-        load_scenario = scenario_spec = None
-    if load_scenario is None:
-        if isinstance(scenario, str) and scenario == "historical":
-            from kazind.model.build import build_spec
+    from kazind.scenarios import load_scenario, scenario_spec
 
-            return Target("historical", build_spec())
-        raise KazindError(
-            f"unknown scenario {str(scenario)!r}: only 'historical' is available "
-            "until kazind.scenarios exists"
-        )
     loaded = (
         load_scenario(str(scenario) if isinstance(scenario, Path) else scenario)
         if isinstance(scenario, str | Path)

@@ -134,7 +134,28 @@ def compare_scenarios(
 ) -> Comparison:
     """Run ``scenarios`` (loaded :class:`~kazind.scenarios.Scenario` objects or names) on
     the calibrated values and on ``runs`` paired draws of the posterior; see the module
-    docstring. ``chart_variables``: scalar outputs whose bands over time are kept."""
+    docstring. ``chart_variables``: scalar outputs whose bands over time are kept.
+
+    Parameters
+    ----------
+    scenarios
+        The scenarios; the first is the reference of ``P(A beats B)``.
+    runs, seed
+        Paired draws of the posterior per scenario (0: the calibrated values alone).
+    chart_variables
+        Outputs whose 90 % bands over time are kept for the charts.
+    outcomes
+        The outcomes compared (default: the table of ``kazind compare``).
+
+    Returns
+    -------
+    Comparison
+        Each outcome's central value, band and probabilities per scenario.
+
+    Examples
+    --------
+    >>> cmp = compare_scenarios(["historical", "integrated-development"], runs=100)  # doctest: +SKIP
+    """
     from kazind.scenarios import load_scenario
     from kazind.scenarios.loader import calibrated_spec
     from kazind.scenarios.run import run_scenarios

@@ -121,6 +121,29 @@ def run_ensemble(
     (run, parameter), ``failed`` (run), the messages of failed runs (``failure_run``,
     ``failure_reason``) and attributes saying how it was made. An ensemble too large
     for memory is refused; :func:`stream_ensemble` writes one of any size to disk.
+
+    Parameters
+    ----------
+    scenario
+        A scenario's name or path, a loaded scenario or a ModelSpec.
+    n, seed
+        How many draws, and their seed (see :func:`kazind.analysis.priors.sample_parameters`).
+    batch_size, workers, scheduler
+        How the runs are cut into engine batches and where they run (this process, a
+        local pool or a Dask scheduler); the result is the same to the bit either way.
+    outputs, priors, sample, progress, save_step
+        As above; ``progress`` prints a progress bar.
+
+    Returns
+    -------
+    xarray.Dataset
+        The outputs with dims ``(run, time, ...)``, the draws and the failures.
+
+    Examples
+    --------
+    >>> ens = run_ensemble("historical", 200, seed=1)  # doctest: +SKIP
+    >>> int(ens["failed"].sum()), ens.sizes["run"]  # doctest: +SKIP
+    (0, 200)
     """
     n = batches._check_count("runs", n)
     if sample is None:

@@ -363,6 +363,27 @@ def sample_parameters(
 
     See the module docstring for the distributions; the coordinate ``distribution``
     describes each parameter's.
+
+    Parameters
+    ----------
+    n
+        How many draws (runs).
+    seed
+        The seed: the same seed gives the same draws to the bit, and the first ``m``
+        draws of ``n`` are the ``m`` draws.
+    priors
+        A priors file or mapping that overrides or adds distributions (module docstring).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(run, parameter)``, a column per calibrated free parameter.
+
+    Examples
+    --------
+    >>> draws = sample_parameters(4, seed=0)
+    >>> draws.dims, draws.sizes["run"]
+    (('run', 'parameter'), 4)
     """
     n = batches._check_count("runs", n)
     return Sampler(seed, priors).sample(n)

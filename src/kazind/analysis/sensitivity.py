@@ -212,7 +212,36 @@ def sensitivity(
     num_resamples: int = 100,
     conf_level: float = 0.95,
 ) -> xr.Dataset:
-    """Sobol or Morris indices of each outcome to each parameter: a Dataset (outcome, parameter)."""
+    """Sobol or Morris indices of each outcome to each parameter: a Dataset (outcome, parameter).
+
+    Parameters
+    ----------
+    scenario
+        A scenario's name or path, a loaded scenario or a ModelSpec.
+    method
+        A row of :data:`METHOD_TABLE` (``"sobol"`` or ``"morris"``).
+    samples, seed
+        SALib's base sample size N and the seed of the sample and the bootstrap.
+    outputs
+        Outcomes (names or :class:`~kazind.scenarios.outcomes.Outcome`; default: those of 1940).
+    parameters
+        ``{label: (low, high)}`` instead of the calibrated ranges.
+    batch_size, workers, scheduler, progress
+        How the runs are batched and where they run (the result does not depend on it).
+    num_resamples, conf_level
+        SALib's bootstrap for the confidence intervals.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per index of the method, dims ``(outcome, parameter)``.
+
+    Examples
+    --------
+    >>> ds = sensitivity("historical", "morris", samples=10, seed=1)  # doctest: +SKIP
+    >>> ds["mu_star"].dims  # doctest: +SKIP
+    ('outcome', 'parameter')
+    """
     how = get_method(method)
     samples = batches._check_count("samples", samples)
     seed = check_seed(seed)

@@ -31,6 +31,29 @@ def fan_quantiles(
     Read a block of times at a time (all runs of each), so that an ensemble on disk
     larger than memory is summarised in the memory of one block; the numbers are those
     of ``DataArray.quantile(..., skipna=True)`` (NumPy's ``nanquantile``).
+
+    Parameters
+    ----------
+    ens
+        An ensemble (in memory or opened from its NetCDF file), with ``failed`` if any run
+        failed.
+    variable
+        The output to summarise.
+    quantiles
+        Which quantiles (default: 5, 25, 50, 75 and 95 %).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(quantile, time, ...)``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ens = xr.Dataset({"x": (("run", "time"), np.arange(10.0).reshape(5, 2))},
+    ...                  coords={"time": [1913.0, 1914.0]})
+    >>> fan_quantiles(ens, "x", (0.5,)).values.tolist()
+    [[4.0, 5.0]]
     """
     from kazind.analysis.ensemble_store import blocks
 
@@ -98,6 +121,28 @@ def probability_better(
 
     ``higher_is_better`` None takes the outcome's own direction (A higher when it has
     none). Draws failed in either ensemble are left out; NaN if none is left.
+
+    Parameters
+    ----------
+    ens_a, ens_b
+        Two ensembles over the same draws (the same seed and sample).
+    outcome
+        An outcome's name or an :class:`~kazind.scenarios.outcomes.Outcome`.
+    higher_is_better
+        Which side is better (default: the outcome's own).
+
+    Returns
+    -------
+    float
+        ``P(A better than B)``; A against itself gives 0.5, and
+        ``P(A better than B) = 1 - P(B better than A)``.
+
+    Examples
+    --------
+    >>> from kazind.analysis.ensemble import run_ensemble
+    >>> a = run_ensemble("integrated-development", 100, seed=3)  # doctest: +SKIP
+    >>> probability_better(a, a, "workers_1940")  # doctest: +SKIP
+    0.5
     """
     o = _outcome(outcome)
     _paired(ens_a, ens_b)
