@@ -20,6 +20,7 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 # The main job: the calibrated historical scenario and its report, then the explorer
 # (a web page on this machine only: http://127.0.0.1:8050, Ctrl+C to stop).
 run: $(VENV)/.run-deps
+	$(BIN)/kazind warm
 	$(BIN)/kazind run historical --out out/historical
 	$(BIN)/kazind fit-report --format html --out out/fit-report.html
 	$(BIN)/kazind fit-report
@@ -36,7 +37,10 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
 # pytest exits 5 when it collected no test, which fails this target as it should.
+# `kazind warm` first: the full model's fused kernels compile side by side (minutes on a
+# fresh machine, once), not one after the other inside the suite.
 test: lint node_modules/.package-lock.json
+	$(BIN)/kazind warm
 	$(BIN)/python -m pytest
 
 clean:

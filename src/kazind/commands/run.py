@@ -239,6 +239,24 @@ def run_command(
             )
 
 
+def warm_command(
+    scenarios: list[str] = typer.Argument(None, help="scenario names (default: all of them)"),
+    processes: int = typer.Option(
+        None, "--processes", min=1, help="compilations at once (default: one per core)"
+    ),
+) -> None:
+    """Compile the scenarios' fused kernels now, side by side, once per machine."""
+    from kazind.scenarios.run import warm_kernels
+
+    typer.echo("kazind: compiling the model's fused kernels (once per machine; minutes) ...")
+    seconds = warm_kernels(scenarios or None, processes)
+    if not seconds:
+        typer.echo("kazind: every kernel was already compiled")
+    for name, s in seconds.items():
+        typer.echo(f"kazind: compiled the kernel that {name} runs on in {s:.0f} s")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``run`` to the root command line."""
+    """Add ``run`` and ``warm`` to the root command line."""
     app.command("run", cls=_OneLineErrors)(run_command)
+    app.command("warm", cls=_OneLineErrors)(warm_command)

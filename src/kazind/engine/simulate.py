@@ -849,6 +849,13 @@ class CompiledModel:
             return False
         return self._backend(method or self.spec.time.method).ready()
 
+    def kernel_key(self, method: str | None = None) -> str | None:
+        """The disk-cache key of the fused kernel of ``method`` (models that share it run
+        on one compiled kernel); None when numba is missing."""
+        if not fused.available():
+            return None
+        return self._backend(method or self.spec.time.method).key
+
     def warm(self, method: str | None = None) -> CompiledModel:
         """Compile (or load from the disk cache) the fused kernel now, so that the first
         run does not wait for it; a no-op when numba is missing. Returns the model."""

@@ -220,3 +220,65 @@ def run_scenarios(
         {s.name: s.content() for s in scenarios}, sort_keys=True, ensure_ascii=False
     )
     return ds
+
+
+def _warm_one(name: str) -> float:
+    """Compile (or load) the fused kernel of scenario ``name``; seconds it took."""
+    import time
+
+    start = time.perf_counter()
+    compiled_scenario(name).warm()
+    return time.perf_counter() - start
+
+
+def warm_kernels(
+    names: Iterable[str] | None = None, processes: int | None = None
+) -> dict[str, float]:
+    """Compile the fused kernels that ``names`` (default: every scenario) run on, each
+    distinct kernel once, several at a time in child processes (one per core).
+
+    Scenarios of one structure share a kernel (a schedule is data to it); a scenario
+    that switches a constant at its start year adds auxiliaries, so the shipped ones
+    need two. Compiling the full model's kernel takes numba minutes on one core
+    (BENCHMARKS.md), so a fresh machine compiles them side by side, once: afterwards
+    they load from the disk cache in milliseconds.
+
+    Parameters
+    ----------
+    names
+        Scenario names or paths (default: :func:`~kazind.scenarios.list_scenarios`).
+    processes
+        At most this many compilations at once (default: the number of cores).
+
+    Returns
+    -------
+    dict of str to float
+        For one scenario of each kernel not cached yet, the seconds its compilation
+        took (empty when every kernel was cached or numba is missing).
+
+    Examples
+    --------
+    >>> warm_kernels(["historical"])  # doctest: +SKIP
+    {'historical': 312.4}
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from kazind.engine import fused
+    from kazind.scenarios.loader import list_scenarios
+
+    if not fused.available():
+        return {}
+    todo: dict[str, str] = {}  # kernel key -> one scenario that needs it
+    for name in names if names is not None else list_scenarios():
+        model = compiled_scenario(name)
+        if not model.fused_ready():
+            todo.setdefault(model.kernel_key(), str(name))
+    if not todo:
+        return {}
+    workers = max(1, min(len(todo), processes or os.cpu_count() or 1))
+    context = multiprocessing.get_context("spawn")  # a fresh numba in each child
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        seconds = dict(zip(todo.values(), pool.map(_warm_one, todo.values()), strict=True))
+    return seconds
