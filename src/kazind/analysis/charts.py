@@ -150,8 +150,6 @@ def write_fan_png(
 ) -> Path:
     """The fan charts as a PNG, with matplotlib (plotly 7.1 cannot export PNG here: it
     rejects kaleido 0.2.1 and kaleido 1 needs a Chrome), written atomically."""
-    from kazind.analysis.charts import panel_grid
-
     ensembles, variables, _, _ = _panels(ensembles, variables)
     first = next(iter(ensembles.values()))
     colours = ["tab:blue", "tab:red", "tab:green", "tab:purple"]
@@ -212,6 +210,13 @@ def _panels(ensembles, variables):
 # ---------------------------------------------------------------- sensitivity indices
 
 
+def _most_influential(ds: xr.Dataset, key: str, outcome: str, top: int) -> np.ndarray:
+    """Positions of the ``top`` parameters with the largest index ``key`` for ``outcome``
+    (NaN last, ties in the dataset's order): the bars both sensitivity charts draw."""
+    values = ds[key].sel(outcome=outcome).values
+    return np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
+
+
 def sensitivity_chart(ds: xr.Dataset, top: int = 15):
     """A plotly figure: per outcome, bars of ST and S1 (Sobol) or mu* (Morris) for the
     ``top`` most influential parameters, with confidence intervals."""
@@ -231,8 +236,7 @@ def sensitivity_chart(ds: xr.Dataset, top: int = 15):
     bars = [(name, conf, colour) for (name, conf), colour in zip(how.bars, colours, strict=True)]
     for i, o in enumerate(outcomes):
         row, col = i // cols + 1, i % cols + 1
-        values = ds[key].sel(outcome=o).values
-        order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
+        order = _most_influential(ds, key, o, top)
         names = [str(ds["parameter"].values[j]) for j in order]
         for name, conf, colour in bars:
             err = {"type": "data", "array": ds[conf].sel(outcome=o).values[order]} if conf else None
@@ -266,8 +270,7 @@ def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Pa
     outcomes = [str(o) for o in ds["outcome"].values]
     with panel_grid(path, len(outcomes), (7.0, 3.4)) as (fig, axes):
         for ax, o in zip(axes, outcomes, strict=True):
-            values = ds[bars[0][0]].sel(outcome=o).values
-            order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:top]
+            order = _most_influential(ds, bars[0][0], o, top)
             x = np.arange(len(order))
             for k, (name, conf) in enumerate(bars):
                 err = ds[conf].sel(outcome=o).values[order] if conf else None
