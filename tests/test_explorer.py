@@ -544,8 +544,15 @@ class Server:
                     raise AssertionError(self.stop()[-3000:]) from None
                 time.sleep(0.3)
 
-    def workers(self) -> list[int]:
-        return _children(self.proc.pid)
+    def workers(self, expected: int | None = None, timeout: float = 60.0) -> list[int]:
+        """gunicorn's workers under its master; with ``expected``, wait (up to ``timeout``)
+        until that many have booted: the master forks them one after another."""
+        deadline = time.monotonic() + timeout
+        children = _children(self.proc.pid)
+        while expected is not None and len(children) < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children = _children(self.proc.pid)
+        return children
 
     def stop(self) -> str:
         self.proc.terminate()
@@ -598,7 +605,7 @@ def test_server_answers_on_localhost_in_the_language_of_the_url(workers):
         with urllib.request.urlopen(server.base + "/_kazind/locales.js", timeout=10) as resp:
             script = resp.read().decode()
         assert '"name": "kk"' in script and '"name": "ru"' in script
-        children = server.workers()
+        children = server.workers(expected=workers)
         assert len(children) == workers, children  # gunicorn's workers under its master
         for _ in range(2 * workers):  # every process answers
             with urllib.request.urlopen(server.base + "/_dash-layout", timeout=10) as resp:
