@@ -260,6 +260,17 @@ def test_project_years_come_from_the_gazetteer(spec, projects):
             )
 
 
+def test_only_the_oil_fields_with_a_start_year_after_1913_are_named_projects():
+    """The Emba fields count from the year of their first output when the record gives it
+    and it is after the 1913 base: Makat (1915). Dossor (1911) is part of the 1913 base;
+    the fields with only a year_note (Kosshagyl, Baichunas, Kulsary...) count not at all."""
+    years = record_schedules().project_years
+    gazetteer = load_gazetteer()
+    fields = {p.id for p in gazetteer.select("oil_field")}
+    assert {pid for pid in years if pid in fields} == {"makat_oil_field"}
+    assert years["makat_oil_field"] == gazetteer["makat_oil_field"].year_started == 1915
+
+
 def _check_arrivals(series, years: list[int], label: str) -> None:
     """``series`` (over time) counts the projects of each year Y from Y + 1 on, rising during Y."""
     times = series.time.values

@@ -121,6 +121,23 @@ def test_emba_oil_fields_by_field(gaz):
     assert gaz["borankol_oil_field"].discovered.year == 1935
     assert gaz["karashungul_oil_field"].discovered.year == 1899
     assert not gaz["kosshagyl_oil_field"].exists_in(1940)  # no year of first output in the source
+    assert gaz["makat_oil_field"].year_started == 1915
+    assert not gaz["makat_oil_field"].exists_in(1914) and gaz["makat_oil_field"].exists_in(1915)
+
+
+def test_every_emba_field_has_a_cited_start_or_says_why_not(gaz):
+    """Each oil field gives the year of its first output with a source, or a note saying
+    what is known when no source gives that year (and then it never shows as producing)."""
+    fields = gaz.select("oil_field")
+    assert {"baichunas_oil_field", "iskine_oil_field", "sagiz_oil_field", "kulsary_oil_field"} <= {
+        p.id for p in fields
+    }
+    for place in fields:
+        if place.year_started is not None:
+            assert place.year_source and str(place.year_started) in place.year_source, place.id
+        else:
+            assert place.existed_by is not None or place.year_note, place.id
+
 
 
 @pytest.mark.parametrize(
