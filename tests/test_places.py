@@ -139,7 +139,6 @@ def test_every_emba_field_has_a_cited_start_or_says_why_not(gaz):
             assert place.existed_by is not None or place.year_note, place.id
 
 
-
 @pytest.mark.parametrize(
     ("names", "message"),
     [
