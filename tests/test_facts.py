@@ -191,6 +191,15 @@ def test_every_population_fact_of_the_republic_names_its_borders(table):
     assert all(f.note for f in table if f.borders == "not_stated")
 
 
+def test_a_share_of_the_republics_urban_population_names_its_borders(table):
+    """The 29.9 % of Alma-Ata, Karaganda and Semipalatinsk is a share of the whole
+    republic's urban population of 1939, like the 47.5 %: both count the same borders."""
+    big3 = table.get("seed.urbanisation.share_in_cities_over_100k_1939")
+    over_50k = table.get("seed.urbanisation.share_in_cities_over_50k_1939")
+    assert big3.counts_people and "kazakhstan" in big3.places
+    assert big3.borders == over_50k.borders == "kazakh_assr_1926_without_karakalpak"
+
+
 def test_series_share_a_quantity_one_fact_per_year(table):
     for quantity, years in [
         ("sheep", {1929, 1933}),
