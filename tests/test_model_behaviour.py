@@ -640,6 +640,23 @@ def test_cities_start_from_their_1926_base_and_new_towns_from_nothing(spec, hist
     assert float(d.city_population.sel(city="balkhash", time=1939.0)) > 0
 
 
+def test_the_1926_city_base_is_read_from_the_record(spec):
+    """Every city with a 1926 census figure in the record starts from it; the entities of
+    Karaganda and Balkhash (no towns in 1926) give no number to read."""
+    from kazind.record.facts import default_table
+
+    census = record_schedules().constants["city_population_1926"]
+    facts = {f.id: f for f in default_table()}
+    for city in spec.dimensions["city"]:
+        fact = facts.get(f"ext.urbanisation.{city}_1926")
+        if fact is not None and fact.is_quantitative:
+            assert census[city] == float(fact.value), city
+        else:
+            assert city not in census, city
+    assert "karaganda" not in census and "balkhash" not in census
+    assert census["semey"] == 56900 and census["aktobe"] == 20861
+
+
 def test_hiring_stays_within_each_groups_working_age_population(spec, model):
     """Across the corners of the levers, no group's share of the hires runs above its
     share of the working-age population times the cap (issue 11)."""
