@@ -491,6 +491,29 @@ def test_cli_table(monkeypatch, capsys):
     assert code == 0 and "dossor" in out.replace("\n", "")
 
 
+def test_a_town_is_a_settlement_before_it_became_a_town(gaz):
+    """Karaganda and Ridder were settlements until 1934, Balkhash until 1937."""
+    assert (
+        gaz["karaganda"].kind_at(1926) == "settlement" and gaz["karaganda"].kind_at(1934) == "city"
+    )
+    assert gaz["ridder"].kind_at(1933) == "settlement" and gaz["ridder"].kind_at(1939) == "town"
+    assert gaz["balkhash"].kind_at(1935) == "settlement" and gaz["balkhash"].kind_at(1937) == "town"
+    assert gaz["semey"].kind_at(1913) == "city"  # a town long before 1913
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"), [("ru", "посёлок"), ("kk", "кент"), ("en", "settlement")]
+)
+def test_cli_shows_the_kind_of_the_year(monkeypatch, capsys, lang, word):
+    monkeypatch.setenv("COLUMNS", "300")
+    code, out, _ = _run(monkeypatch, capsys, "places", "--year", "1926", "--lang", lang)
+    row = next(line for line in out.splitlines() if line.startswith("│ karaganda "))
+    assert code == 0 and word in row
+    code, out, _ = _run(monkeypatch, capsys, "places", "--year", "1939", "--lang", lang)
+    row = next(line for line in out.splitlines() if line.startswith("│ karaganda "))
+    assert word not in row
+
+
 def test_cli_names_of_the_year(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "300")
     code, out, _ = _run(monkeypatch, capsys, "places", "--year", "1939", "--lang", "ru")
