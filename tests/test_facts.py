@@ -191,6 +191,52 @@ def test_every_population_fact_of_the_republic_names_its_borders(table):
     assert all(f.note for f in table if f.borders == "not_stated")
 
 
+def test_a_share_of_the_republics_urban_population_names_its_borders(table):
+    """The 29.9 % of Alma-Ata, Karaganda and Semipalatinsk is a share of the whole
+    republic's urban population of 1939, like the 47.5 %: both count the same borders."""
+    big3 = table.get("seed.urbanisation.share_in_cities_over_100k_1939")
+    over_50k = table.get("seed.urbanisation.share_in_cities_over_50k_1939")
+    assert big3.counts_people and "kazakhstan" in big3.places
+    assert big3.borders == over_50k.borders == "kazakh_assr_1926_without_karakalpak"
+
+
+#: The model's thirteen cities (kazakhstan.yaml's dimension ``city``).
+MODEL_CITIES = (
+    "almaty karaganda semey petropavl oral shymkent aktobe pavlodar kostanay taraz "
+    "kyzylorda ridder balkhash"
+).split()
+
+
+def test_the_1926_population_of_each_city_is_cited_or_missing(table):
+    """Each city's 1926 census figure is a fact with a citation and a confidence; a figure
+    no page has confirmed is low and says so in every language; Karaganda and Balkhash
+    were no towns in 1926 and their facts say that, with no number; a city without a
+    figure in the literature reached has no fact at all (missing, not zero)."""
+    known = {f.id: f for f in table}
+    for city in MODEL_CITIES:
+        fact = known.get(f"ext.urbanisation.{city}_1926")
+        if fact is None:
+            continue
+        assert fact.first_year == 1926 and fact.places == (city,), fact.id
+        assert fact.source.citation and fact.source.confidence, fact.id
+        if fact.is_quantitative:
+            assert fact.unit == "person" and fact.value > 0, fact.id
+        if fact.source.confidence == "low":
+            assert fact.note is not None, fact.id
+            assert "unconfirmed" in fact.note.en, fact.id
+            assert "не подтверждено" in fact.note.ru and "тексерілмеген" in fact.note.kk, fact.id
+        elif fact.note is not None:
+            assert "from memory" not in fact.note.en, fact.id
+    for city in ("karaganda", "balkhash"):
+        fact = known[f"ext.urbanisation.{city}_1926"]
+        assert fact.kind == "entity" and fact.value is None
+        assert re.search(r"\b(not|no)\b", fact.statement.en) and "town" in fact.statement.en
+    cited = {c for c in MODEL_CITIES if f"ext.urbanisation.{c}_1926" in known}
+    assert {"almaty", "semey", "petropavl", "oral", "shymkent", "aktobe"} <= cited
+    assert "http" in known["ext.urbanisation.semey_1926"].source.citation
+    assert "http" in known["ext.urbanisation.aktobe_1926"].source.citation
+
+
 def test_series_share_a_quantity_one_fact_per_year(table):
     for quantity, years in [
         ("sheep", {1929, 1933}),

@@ -260,6 +260,17 @@ def test_project_years_come_from_the_gazetteer(spec, projects):
             )
 
 
+def test_only_the_oil_fields_with_a_start_year_after_1913_are_named_projects():
+    """The Emba fields count from the year of their first output when the record gives it
+    and it is after the 1913 base: Makat (1915). Dossor (1911) is part of the 1913 base;
+    the fields with only a year_note (Kosshagyl, Baichunas, Kulsary...) count not at all."""
+    years = record_schedules().project_years
+    gazetteer = load_gazetteer()
+    fields = {p.id for p in gazetteer.select("oil_field")}
+    assert {pid for pid in years if pid in fields} == {"makat_oil_field"}
+    assert years["makat_oil_field"] == gazetteer["makat_oil_field"].year_started == 1915
+
+
 def _check_arrivals(series, years: list[int], label: str) -> None:
     """``series`` (over time) counts the projects of each year Y from Y + 1 on, rising during Y."""
     times = series.time.values
@@ -627,6 +638,23 @@ def test_cities_start_from_their_1926_base_and_new_towns_from_nothing(spec, hist
     for city in ("karaganda", "balkhash"):
         assert base[city] == 0 and float(d.city_population.sel(city=city, time=1926.0)) == 0
     assert float(d.city_population.sel(city="balkhash", time=1939.0)) > 0
+
+
+def test_the_1926_city_base_is_read_from_the_record(spec):
+    """Every city with a 1926 census figure in the record starts from it; the entities of
+    Karaganda and Balkhash (no towns in 1926) give no number to read."""
+    from kazind.record.facts import default_table
+
+    census = record_schedules().constants["city_population_1926"]
+    facts = {f.id: f for f in default_table()}
+    for city in spec.dimensions["city"]:
+        fact = facts.get(f"ext.urbanisation.{city}_1926")
+        if fact is not None and fact.is_quantitative:
+            assert census[city] == float(fact.value), city
+        else:
+            assert city not in census, city
+    assert "karaganda" not in census and "balkhash" not in census
+    assert census["semey"] == 56900 and census["aktobe"] == 20861
 
 
 def test_hiring_stays_within_each_groups_working_age_population(spec, model):

@@ -121,6 +121,22 @@ def test_emba_oil_fields_by_field(gaz):
     assert gaz["borankol_oil_field"].discovered.year == 1935
     assert gaz["karashungul_oil_field"].discovered.year == 1899
     assert not gaz["kosshagyl_oil_field"].exists_in(1940)  # no year of first output in the source
+    assert gaz["makat_oil_field"].year_started == 1915
+    assert not gaz["makat_oil_field"].exists_in(1914) and gaz["makat_oil_field"].exists_in(1915)
+
+
+def test_every_emba_field_has_a_cited_start_or_says_why_not(gaz):
+    """Each oil field gives the year of its first output with a source, or a note saying
+    what is known when no source gives that year (and then it never shows as producing)."""
+    fields = gaz.select("oil_field")
+    assert {"baichunas_oil_field", "iskine_oil_field", "sagiz_oil_field", "kulsary_oil_field"} <= {
+        p.id for p in fields
+    }
+    for place in fields:
+        if place.year_started is not None:
+            assert place.year_source and str(place.year_started) in place.year_source, place.id
+        else:
+            assert place.existed_by is not None or place.year_note, place.id
 
 
 @pytest.mark.parametrize(
@@ -473,6 +489,29 @@ def test_cli_geojson_railway(monkeypatch, capsys):
 def test_cli_table(monkeypatch, capsys):
     code, out, _ = _run(monkeypatch, capsys, "places", "--kind", "oil_field")
     assert code == 0 and "dossor" in out.replace("\n", "")
+
+
+def test_a_town_is_a_settlement_before_it_became_a_town(gaz):
+    """Karaganda and Ridder were settlements until 1934, Balkhash until 1937."""
+    assert (
+        gaz["karaganda"].kind_at(1926) == "settlement" and gaz["karaganda"].kind_at(1934) == "city"
+    )
+    assert gaz["ridder"].kind_at(1933) == "settlement" and gaz["ridder"].kind_at(1939) == "town"
+    assert gaz["balkhash"].kind_at(1935) == "settlement" and gaz["balkhash"].kind_at(1937) == "town"
+    assert gaz["semey"].kind_at(1913) == "city"  # a town long before 1913
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"), [("ru", "посёлок"), ("kk", "кент"), ("en", "settlement")]
+)
+def test_cli_shows_the_kind_of_the_year(monkeypatch, capsys, lang, word):
+    monkeypatch.setenv("COLUMNS", "300")
+    code, out, _ = _run(monkeypatch, capsys, "places", "--year", "1926", "--lang", lang)
+    row = next(line for line in out.splitlines() if line.startswith("│ karaganda "))
+    assert code == 0 and word in row
+    code, out, _ = _run(monkeypatch, capsys, "places", "--year", "1939", "--lang", lang)
+    row = next(line for line in out.splitlines() if line.startswith("│ karaganda "))
+    assert word not in row
 
 
 def test_cli_names_of_the_year(monkeypatch, capsys):

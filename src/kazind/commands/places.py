@@ -83,6 +83,7 @@ TABLE_LABELS: dict[str, dict[str, str]] = {
         "power_station": "электр станциясы",
         "region": "республика",
         "town_kind": "шағын қала, кент",
+        "settlement": "кент",
     },
     "ru": {
         "places": "Места",
@@ -107,6 +108,7 @@ TABLE_LABELS: dict[str, dict[str, str]] = {
         "power_station": "электростанция",
         "region": "республика",
         "town_kind": "малый город, посёлок",
+        "settlement": "посёлок",
     },
     "en": {
         "places": "Places",
@@ -131,6 +133,7 @@ TABLE_LABELS: dict[str, dict[str, str]] = {
         "power_station": "power station",
         "region": "republic",
         "town_kind": "town",
+        "settlement": "settlement",
     },
 }
 
@@ -250,7 +253,11 @@ def places_command(
             return place.today_name(lang) if year is None else place.name_at(year, lang)
 
         shown = [
-            {**r, "kind": kind_label(p.kind, lang), "town": town(p.city or "")}
+            {
+                **r,
+                "kind": kind_label(p.kind if year is None else p.kind_at(year), lang),
+                "town": town(p.city or ""),
+            }
             for p, r in zip(places, rows, strict=True)
         ]
         _table(title, PLACE_TABLE, shown, lang)

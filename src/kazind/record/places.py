@@ -272,6 +272,14 @@ class Place(_Strict):
         first = self.first_year
         return first is not None and first <= year
 
+    def kind_at(self, year: int) -> str:
+        """The kind a reader of ``year`` would give it: a city or town before the year it
+        became a town (``town_from``) was a ``settlement`` (Karaganda in 1926), otherwise
+        its kind."""
+        if self.kind in ("city", "town") and self.town_from and year < self.town_from.year:
+            return "settlement"
+        return self.kind
+
     def name_at(self, year: int, lang: str) -> str:
         """The place's name in ``year`` in ``lang`` (kk, ru, en): ``Алма-Ата`` for 1939 in ru."""
         return getattr(self.names.at(year), check_lang(lang))
