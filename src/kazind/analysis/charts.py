@@ -1,4 +1,5 @@
-"""The analysis layer's charts: ensembles' fan charts and sensitivity indices, as plotly
+"""The analysis layer's charts: ensembles' fan charts, scenario comparisons and
+sensitivity indices, as plotly
 figures (for HTML) and as PNG files, on one frame (a grid of panels, written atomically).
 
 PNGs are drawn with matplotlib because plotly 7.1 can export images only through
@@ -20,11 +21,14 @@ from kazind.analysis.summaries import fan_quantiles
 from kazind.common.atomic import atomic_path
 
 __all__ = [
+    "comparison_chart",
+    "comparison_lines",
     "fan_chart",
     "literal",
     "mpl_literal",
     "panel_grid",
     "sensitivity_chart",
+    "write_comparison_png",
     "write_fan_png",
     "write_sensitivity_png",
 ]
@@ -297,4 +301,131 @@ def write_sensitivity_png(ds: xr.Dataset, path: str | Path, top: int = 10) -> Pa
             f"seed {ds.attrs.get('seed')}",
             fontsize=10,
         )
+    return Path(path)
+
+
+# ---------------------------------------------------------------- scenario comparisons
+
+#: A comparison panel: (output, scale, title by language, y tick format: "" or ".0%").
+Panel = tuple[str, float, Mapping[str, str], str]
+
+
+def comparison_lines(cmp, scenarios: Sequence, panels: Sequence[Panel]) -> list:
+    """Per panel, ``(panel, {scenario: (years, central, low, high)})`` from a
+    :class:`~kazind.analysis.compare.Comparison`: the calibrated run and, where the
+    comparison drew the posterior, its 90 % band (``low``/``high`` None otherwise)."""
+    ds = cmp.central
+    years = ds["time"].values
+    out = []
+    for panel in panels:
+        var, scale = panel[0], panel[1]
+        lines = {}
+        for s in scenarios:
+            central = ds[var].sel(scenario=s.name).values * scale
+            band = cmp.bands.get(s.name, {}).get(var)
+            if band is None:
+                lines[s.name] = (years, central, None, None)
+            else:
+                lines[s.name] = (
+                    band["time"].values,
+                    central,
+                    band.sel(quantile=0.05).values * scale,
+                    band.sel(quantile=0.95).values * scale,
+                )
+        out.append((panel, lines))
+    return out
+
+
+def comparison_chart(cmp, scenarios: Sequence, panels: Sequence[Panel], lang: str, title: str):
+    """A plotly figure of the compared scenarios: one panel per output, per scenario its
+    calibrated path and its 90 % band; labels in ``lang``, shown as written."""
+    import plotly.graph_objects as go
+    from plotly.colors import hex_to_rgb, qualitative
+    from plotly.subplots import make_subplots
+
+    drawn = comparison_lines(cmp, scenarios, panels)
+    cols, nrows = 2, (len(drawn) + 1) // 2
+    fig = make_subplots(
+        rows=nrows, cols=cols, subplot_titles=[p[2][lang] for p, _ in drawn], vertical_spacing=0.06
+    )
+    colors = qualitative.D3
+    for i, ((_var, _scale, _title, fmt), lines) in enumerate(drawn):
+        r, c = i // cols + 1, i % cols + 1
+        for j, s in enumerate(scenarios):
+            colour = colors[j % len(colors)]
+            years, central, low, high = lines[s.name]
+            name = literal(s.title.get(lang, s.name))
+            if low is not None:
+                rgb = ", ".join(str(x) for x in hex_to_rgb(colour))
+                common = {"mode": "lines", "showlegend": False, "legendgroup": s.name}
+                fig.add_trace(
+                    go.Scatter(x=years, y=high, line={"width": 0}, hoverinfo="skip", **common),
+                    row=r,
+                    col=c,
+                )
+                fig.add_trace(
+                    go.Scatter(
+                        x=years,
+                        y=low,
+                        line={"width": 0},
+                        fill="tonexty",
+                        fillcolor=f"rgba({rgb}, 0.18)",
+                        name=f"{name}: 90 %",
+                        hoverinfo="skip",
+                        **common,
+                    ),
+                    row=r,
+                    col=c,
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=cmp.central["time"].values,
+                    y=central,
+                    mode="lines",
+                    name=name,
+                    legendgroup=s.name,
+                    showlegend=i == 0,
+                    line={"color": colour},
+                ),
+                row=r,
+                col=c,
+            )
+        if fmt:
+            fig.update_yaxes(tickformat=fmt, row=r, col=c)
+    fig.update_layout(
+        height=320 * nrows,
+        width=1200,
+        title=literal(title),
+        legend={"orientation": "h", "y": -0.03},
+        template="plotly_white",
+    )
+    return fig
+
+
+def write_comparison_png(
+    cmp, scenarios: Sequence, panels: Sequence[Panel], path: str | Path, lang: str, title: str
+) -> Path:
+    """The comparison's panels as a PNG (matplotlib), atomically."""
+    from matplotlib.ticker import PercentFormatter
+
+    drawn = comparison_lines(cmp, scenarios, panels)
+    with panel_grid(path, len(drawn), (6.0, 3.0)) as (fig, axes):
+        for ax, ((_var, _scale, panel_title, fmt), lines) in zip(axes, drawn, strict=True):
+            for j, s in enumerate(scenarios):
+                years, central, low, high = lines[s.name]
+                if low is not None:
+                    ax.fill_between(years, low, high, color=f"C{j}", alpha=0.18, linewidth=0)
+                ax.plot(
+                    cmp.central["time"].values,
+                    central,
+                    color=f"C{j}",
+                    linewidth=1.6,
+                    label=mpl_literal(s.title.get(lang, s.name)),
+                )
+            ax.set_title(panel_title[lang], fontsize=10)
+            ax.grid(alpha=0.3)
+            if fmt:
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        axes[0].legend(fontsize=7, loc="upper left")
+        fig.suptitle(mpl_literal(title), fontsize=10)
     return Path(path)

@@ -512,139 +512,10 @@ def write_tables(cmp, scenarios: list, csv_path: Path, json_path: Path, lang: st
         fh.write("\n")
 
 
-def _paths(cmp, scenarios: list):
-    """(panel, {scenario: (years, central, low or None, high or None)}) for every chart panel."""
-    ds = cmp.central
-    years = ds["time"].values
-    out = []
-    for var, scale, title, fmt in PANELS:
-        lines = {}
-        for s in scenarios:
-            central = ds[var].sel(scenario=s.name).values * scale
-            band = cmp.bands.get(s.name, {}).get(var)
-            if band is None:
-                lines[s.name] = (years, central, None, None)
-            else:
-                lines[s.name] = (
-                    band["time"].values,
-                    central,
-                    band.sel(quantile=0.05).values * scale,
-                    band.sel(quantile=0.95).values * scale,
-                )
-        out.append(((var, scale, title, fmt), lines))
-    return out
-
-
 def _subtitle(cmp, lang: str) -> str:
     return HEAD["title"][lang] + (
         "; " + HEAD["band"][lang].format(n=cmp.runs, seed=cmp.seed) if cmp.uncertain else ""
     )
-
-
-def write_html(cmp, scenarios: list, path: Path, lang: str) -> None:
-    import plotly.graph_objects as go
-    import plotly.io as pio
-    from plotly.colors import hex_to_rgb, qualitative
-    from plotly.subplots import make_subplots
-
-    from kazind.analysis.charts import literal
-    from kazind.common.atomic import atomic_write
-
-    panels = _paths(cmp, scenarios)
-    cols, nrows = 2, (len(panels) + 1) // 2
-    fig = make_subplots(
-        rows=nrows, cols=cols, subplot_titles=[p[0][2][lang] for p in panels], vertical_spacing=0.06
-    )
-    colors = qualitative.D3
-    for i, ((_var, _scale, _title, fmt), lines) in enumerate(panels):
-        r, c = i // cols + 1, i % cols + 1
-        for j, s in enumerate(scenarios):
-            colour = colors[j % len(colors)]
-            years, central, low, high = lines[s.name]
-            name = literal(s.title.get(lang, s.name))
-            if low is not None:
-                rgb = ", ".join(str(x) for x in hex_to_rgb(colour))
-                fig.add_trace(
-                    go.Scatter(
-                        x=years,
-                        y=high,
-                        mode="lines",
-                        line={"width": 0},
-                        hoverinfo="skip",
-                        showlegend=False,
-                        legendgroup=s.name,
-                    ),
-                    row=r,
-                    col=c,
-                )
-                fig.add_trace(
-                    go.Scatter(
-                        x=years,
-                        y=low,
-                        mode="lines",
-                        line={"width": 0},
-                        fill="tonexty",
-                        fillcolor=f"rgba({rgb}, 0.18)",
-                        name=f"{name}: 90 %",
-                        showlegend=False,
-                        legendgroup=s.name,
-                        hoverinfo="skip",
-                    ),
-                    row=r,
-                    col=c,
-                )
-            fig.add_trace(
-                go.Scatter(
-                    x=cmp.central["time"].values,
-                    y=central,
-                    mode="lines",
-                    name=name,
-                    legendgroup=s.name,
-                    showlegend=i == 0,
-                    line={"color": colour},
-                ),
-                row=r,
-                col=c,
-            )
-        if fmt:
-            fig.update_yaxes(tickformat=fmt, row=r, col=c)
-    fig.update_layout(
-        height=320 * nrows,
-        width=1200,
-        title=literal(_subtitle(cmp, lang)),
-        legend={"orientation": "h", "y": -0.03},
-        template="plotly_white",
-    )
-    html = pio.to_html(fig, include_plotlyjs=True, full_html=True)
-    with atomic_write(path) as fh:
-        fh.write(html)
-
-
-def write_png(cmp, scenarios: list, path: Path, lang: str) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    from kazind.analysis.charts import mpl_literal, panel_grid
-
-    panels = _paths(cmp, scenarios)
-    with panel_grid(path, len(panels), (6.0, 3.0)) as (fig, axes):
-        for ax, ((_var, _scale, title, fmt), lines) in zip(axes, panels, strict=True):
-            for j, s in enumerate(scenarios):
-                years, central, low, high = lines[s.name]
-                if low is not None:
-                    ax.fill_between(years, low, high, color=f"C{j}", alpha=0.18, linewidth=0)
-                ax.plot(
-                    cmp.central["time"].values,
-                    central,
-                    color=f"C{j}",
-                    linewidth=1.6,
-                    label=mpl_literal(s.title.get(lang, s.name)),
-                )
-            ax.set_title(title[lang], fontsize=10)
-            ax.grid(alpha=0.3)
-            if fmt:
-                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        axes[0].legend(fontsize=7, loc="upper left")
-        fig.suptitle(mpl_literal(_subtitle(cmp, lang)), fontsize=10)
 
 
 def compare_command(
@@ -663,9 +534,11 @@ def compare_command(
     lang: str = typer.Option("en", "--lang", help="language of the table: kk, ru or en"),
 ) -> None:
     """Compare scenarios' outcomes in 1940 and over 1926-1940, with their uncertainty."""
+    from kazind.analysis.charts import comparison_chart, write_comparison_png
     from kazind.analysis.compare import DEFAULT_RUNS, compare_scenarios
     from kazind.common.atomic import OutputSet, check_output_dir
     from kazind.common.checks import check_count, check_seed
+    from kazind.common.writers import write_html
     from kazind.scenarios import list_scenarios, load_scenario
     from kazind.scenarios.run import check_run_fits
 
@@ -693,8 +566,11 @@ def compare_command(
             out, f"kazind compare {' '.join(names)} --runs {runs} --seed {seed}"
         ) as files:
             write_tables(cmp, loaded, files.stage("compare.csv"), files.stage("compare.json"), lang)
-            write_html(cmp, loaded, files.stage("compare.html"), lang)
-            write_png(cmp, loaded, files.stage("compare.png"), lang)
+            title = _subtitle(cmp, lang)
+            write_html(
+                comparison_chart(cmp, loaded, PANELS, lang, title), files.stage("compare.html")
+            )
+            write_comparison_png(cmp, loaded, PANELS, files.stage("compare.png"), lang, title)
         typer.echo("wrote " + ", ".join(str(files.target(n)) for n in files.names))
 
 
