@@ -19,8 +19,8 @@ import pytest
 from kazind.engine import SimulationError, compile_model
 from kazind.model import LEVERS as LEVER_INFO
 from kazind.model import POLICY_LEVERS, build_spec, record_schedules
-from kazind.model.build import project_readings
-from kazind.record.places import load_gazetteer
+from kazind.model.build import project_readings, project_workforce
+from kazind.record.places import Workforce, load_gazetteer
 
 LEVERS = POLICY_LEVERS
 SEED = 19131940
@@ -300,12 +300,111 @@ def test_named_projects_arrive_in_their_years_by_branch(spec, hist, projects):
         _check_arrivals(counts.sel(branch=branch), years, f"named_project_count[{branch}]")
 
 
-def test_named_projects_arrive_in_their_years_by_city(spec, hist, projects):
-    counts = hist.isel(run=0).city_enterprises
-    staged = set(project_readings().staged_projects)  # counted by capacity, not as one enterprise
+def _check_weighted_arrivals(series, items: list[tuple[int, float]], label: str) -> None:
+    """``series`` holds on 1 January of Y the weights of the items of the years before Y
+    and rises during each item's year."""
+    times = series.time.values
+    values = series.values
+    for t, v in zip(times, values, strict=True):
+        if float(t).is_integer():
+            want = sum(w for y, w in items if y + 1 <= t)
+            assert v == pytest.approx(want, rel=1e-9, abs=1e-9), f"{label} at {t}: {v} != {want}"
+    for y in sorted({y for y, _ in items}):
+        if y + 1 <= times[-1]:
+            inside = values[(times > y) & (times < y + 1)]
+            assert np.all(np.diff(inside) > 0), f"{label}: no rise during {y}"
+
+
+def test_named_projects_bring_their_workers_in_their_years_by_city(spec, hist, projects):
+    """Each city's enterprise workers rise, in each project's year, by that project's
+    workforce; a works the record shows as reconstructed in 1926-1940 brings its
+    workforce in equal parts over those years; the staged Karaganda mines are counted
+    by their capacity instead."""
+    workers = hist.isel(run=0).city_enterprises
+    readings = project_readings()
+    sizes = record_schedules().project_workforce
     for city in spec.dimensions["city"]:
-        years = [y for place, y in projects if place.city == city and place.id not in staged]
-        _check_arrivals(counts.sel(city=city), years, f"city_enterprises[{city}]")
+        items: list[tuple[int, float]] = []
+        for place, year in projects:
+            if place.city != city or place.id in readings.staged_projects:
+                continue
+            size = sizes[place.id][0]
+            if place.id in readings.reconstructed_projects:
+                first, last = readings.reconstructed_projects[place.id]
+                items += [(y, size / (last - first + 1)) for y in range(first, last + 1)]
+            else:
+                items.append((year, size))
+        _check_weighted_arrivals(workers.sel(city=city), items, f"city_enterprises[{city}]")
+
+
+def test_projects_are_sized_by_the_record_before_the_rules(projects):
+    """A cited workforce first, then a power station's kW, then the class of its kind or
+    the class data/projects.yaml gives the place; every project employs someone."""
+    readings = project_readings()
+    sizes = record_schedules().project_workforce
+    for place, _ in projects:
+        workers, whence = sizes[place.id]
+        assert workers > 0, place.id
+        if place.workforce is not None:
+            assert (workers, whence) == (place.workforce.workers, "record"), place.id
+        elif place.kind == "power_station" and place.capacity is not None:
+            assert whence == "capacity", place.id
+            assert workers == pytest.approx(
+                place.capacity.kw * readings.workforce.station_workers_per_kw
+            )
+        else:
+            assert whence.startswith("class "), place.id
+    # A combine with its mines employs more than a smelter, a smelter more than a factory.
+    assert sizes["balkhash_copper_smelter"][0] > sizes["shymkent_lead_plant"][0]
+    assert sizes["shymkent_lead_plant"][0] > sizes["almaty_shoe_factory"][0]
+    # The 5.6 MW Khariuzovka station has more staff than the 1.4 MW Karaganda one.
+    assert sizes["khariuzovka_hydro_station"][0] == pytest.approx(
+        4 * sizes["karaganda_power_station"][0]
+    )
+
+
+def test_a_cited_workforce_comes_before_the_rules():
+    place = next(p for p in load_gazetteer().places if p.id == "shymkent_lead_plant")
+    cited = place.model_copy(
+        update={"workforce": Workforce(workers=1234, year=1937, source="test", confidence="low")}
+    )
+    assert project_workforce(cited) == (1234.0, "record")
+    assert project_workforce(place)[1] == "class plant"
+
+
+def test_building_sites_employ_builders_until_the_project_works(hist):
+    """The Balkhash combine was built from the forming of Pribalkhashstroy (October 1931,
+    from the record) to its first copper (1938): its site counts from 1932 to 1938 and
+    its builders, spread over seven years, are fewer at a time than a three-year site's
+    of the same size would be."""
+    sites = hist.isel(run=0).city_sites.sel(city="balkhash")
+    assert float(sites.sel(time=1931.0)) == 0
+    assert float(sites.sel(time=1932.0)) > 0
+    assert float(sites.sel(time=1938.0)) > 0
+    assert float(sites.sel(time=1939.0)) == 0
+    size = record_schedules().project_workforce["balkhash_copper_smelter"][0]
+    assert float(sites.sel(time=1935.0)) == pytest.approx(size * 3 / 7)
+
+
+def test_capitals_follow_the_record(spec, hist):
+    """city_capital is 1 in the years the gazetteer gives each capital (Kzyl-Orda
+    1925-1929, Alma-Ata from 1929), whatever the equation's literal years say."""
+    capital = hist.isel(run=0).city_capital
+    gazetteer = load_gazetteer()
+    for city in spec.dimensions["city"]:
+        place = gazetteer[city]
+        for year in range(1914, 1941):
+            value = float(capital.sel(city=city, time=year + 0.5))
+            assert value == (1.0 if place.is_capital_in(year) else 0.0), (city, year)
+
+
+def test_departures_come_from_each_towns_newcomers_and_population(hist):
+    """The departures the cities take are their share of the towns' departures, and
+    the shares of all towns add up to at most one (the other towns take the rest)."""
+    d = hist.isel(run=0)
+    shares = d.city_departure_share.sum("city").values
+    assert np.all(shares <= 1 + 1e-9)
+    assert np.all(d.city_departure_share.values >= 0)
 
 
 def test_anchor_years_from_the_external_sources(hist):
@@ -320,7 +419,7 @@ def test_anchor_years_from_the_external_sources(hist):
     assert float(power.sel(time=1932.0)) - float(power.sel(time=1931.0)) == 1
     balkhash = d.city_enterprises.sel(city="balkhash")
     assert np.all(balkhash.sel(time=slice(None, 1938.0)).values == 0)
-    assert float(balkhash.sel(time=1939.0)) >= 1
+    assert float(balkhash.sel(time=1939.0)) >= 1000  # the combine's workers
     # Turksib (1,444-1,452 km) took through traffic in 1930: the longest yearly rise up to 1939.
     rail = d.railway_length.sel(time=np.arange(1913.0, 1940.0)).values
     rises = np.diff(rail)

@@ -400,6 +400,47 @@ def test_duplicate_id_is_refused(tmp_path):
         load_gazetteer(path)
 
 
+@pytest.mark.parametrize(
+    ("after", "workforce", "message"),
+    [
+        (
+            "id: shymkent_lead_plant\n",
+            "  workforce: {workers: 0, year: 1937, source: s, confidence: low}\n",
+            "greater than 0",
+        ),
+        (
+            "id: shymkent_lead_plant\n",
+            "  workforce: {workers: 900, year: 1937, source: s, confidence: certain}\n",
+            "confidence",
+        ),
+        (
+            "id: almaty\n",
+            "  workforce: {workers: 900, year: 1937, source: s, confidence: low}\n",
+            "has no workforce",
+        ),
+    ],
+)
+def test_a_workforce_is_checked(tmp_path, after, workforce, message):
+    """A cited workforce needs workers above 0, a year, a source and a confidence, and
+    belongs to an enterprise, mine, field or station only."""
+    path, _ = _broken_copy(tmp_path, PLACES_FILE, "  lat: ", workforce + "  lat: ", after=after)
+    with pytest.raises(KazindError, match=message) as info:
+        load_gazetteer(path)
+    assert info.value.where == after.removeprefix("id: ").strip()
+
+
+def test_a_cited_workforce_is_read(tmp_path):
+    path, _ = _broken_copy(
+        tmp_path,
+        PLACES_FILE,
+        "  lat: ",
+        "  workforce: {workers: 900, year: 1937, source: a history, confidence: low}\n  lat: ",
+        after="id: shymkent_lead_plant\n",
+    )
+    place = load_gazetteer(path)["shymkent_lead_plant"]
+    assert place.workforce is not None and place.workforce.workers == 900
+
+
 def test_capacity_must_be_a_power(tmp_path):
     path, line = _broken_copy(tmp_path, PLACES_FILE, "unit: kW", "unit: kg")
     with pytest.raises(KazindError, match="not a power") as info:

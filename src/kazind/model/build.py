@@ -80,6 +80,19 @@ PHYSICAL_KINDS = ("oil_field", "power_station")
 
 
 @dataclass(frozen=True)
+class WorkforceRules:
+    """How many workers a named project employs when the record does not say
+    (``data/projects.yaml``, ``workforce``): typical workers by size class, the class of
+    each kind of project and of the projects the record names otherwise, and the staff
+    of a power station per kW."""
+
+    classes: dict[str, float]
+    by_kind: dict[str, str]
+    places: dict[str, str]
+    station_workers_per_kw: float
+
+
+@dataclass(frozen=True)
 class ProjectReadings:
     """How the model reads the record's named projects (``data/projects.yaml``)."""
 
@@ -89,6 +102,29 @@ class ProjectReadings:
     staged_projects: tuple[str, ...]
     construction_years: int
     construction_start_facts: dict[str, str]
+    workforce: WorkforceRules
+    reconstructed_projects: dict[str, tuple[int, int]]
+
+
+def _workforce_rules(doc, data) -> WorkforceRules:
+    keys = {"classes", "by_kind", "places", "station_workers_per_kw"}
+    if not isinstance(data, dict) or set(data) != keys:
+        raise doc.error(f"workforce needs exactly {', '.join(sorted(keys))}", ("workforce",))
+    try:
+        classes = {str(k): float(v["workers"]) for k, v in data["classes"].items()}
+        by_kind = {str(k): str(v) for k, v in data["by_kind"].items()}
+        places = {str(k): str(v["class"]) for k, v in (data["places"] or {}).items()}
+        per_kw = float(data["station_workers_per_kw"]["value"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise doc.error(
+            "workforce: classes need 'workers', places need 'class', "
+            "station_workers_per_kw needs 'value'",
+            ("workforce",),
+        ) from None
+    unknown = sorted({*by_kind.values(), *places.values()} - set(classes))
+    if unknown:
+        raise doc.error(f"workforce names unknown classes: {', '.join(unknown)}", ("workforce",))
+    return WorkforceRules(classes, by_kind, places, per_kw)
 
 
 @lru_cache(maxsize=1)
@@ -102,14 +138,28 @@ def project_readings(path: str | Path = PROJECTS_FILE) -> ProjectReadings:
         "staged_projects",
         "construction_years",
         "construction_start_facts",
+        "workforce",
+        "reconstructed_projects",
     }
     if not isinstance(data, dict) or set(data) != keys:
         raise doc.error(f"expected exactly the keys {', '.join(sorted(keys))}")
     try:
         years = {str(k): int(v["year"]) for k, v in (data["project_years"] or {}).items()}
         own = tuple(str(item["place"]) for item in data["own_power_stations"] or [])
-    except (KeyError, TypeError, ValueError):
-        raise doc.error("project_years need 'year'; own_power_stations need 'place'") from None
+        rebuilt = {
+            str(k): (int(v["years"][0]), int(v["years"][1]))
+            for k, v in (data["reconstructed_projects"] or {}).items()
+        }
+    except (IndexError, KeyError, TypeError, ValueError):
+        raise doc.error(
+            "project_years need 'year'; own_power_stations need 'place'; "
+            "reconstructed_projects need 'years: [first, last]'"
+        ) from None
+    for pid, (first, last) in rebuilt.items():
+        if first > last:
+            raise doc.error(
+                f"reconstructed_projects: {pid} runs backwards", ("reconstructed_projects", pid)
+            )
     return ProjectReadings(
         undated_window_start=int(data["undated_window_start"]),
         project_years=years,
@@ -119,7 +169,37 @@ def project_readings(path: str | Path = PROJECTS_FILE) -> ProjectReadings:
         construction_start_facts={
             str(k): str(v) for k, v in (data["construction_start_facts"] or {}).items()
         },
+        workforce=_workforce_rules(doc, data["workforce"]),
+        reconstructed_projects=rebuilt,
     )
+
+
+def project_workforce(place: Place, readings: ProjectReadings | None = None) -> tuple[float, str]:
+    """Workers of a named project and where the figure comes from.
+
+    A workforce the record cites (``places.yaml``) comes first; else a power station's
+    recorded kW times its staff per kW; else the typical workers of its class
+    (``data/projects.yaml``: the place's own class, else its kind's). The second value
+    says which: ``"record"``, ``"capacity"`` or ``"class <name>"``.
+    """
+    rules = (readings or project_readings()).workforce
+    if place.workforce is not None:
+        return float(place.workforce.workers), "record"
+    if place.kind == "power_station" and place.capacity is not None and place.capacity.kw:
+        return place.capacity.kw * rules.station_workers_per_kw, "capacity"
+    name = (
+        rules.places.get(place.id)
+        or rules.by_kind.get(f"{place.kind}.{place.branch}")
+        or rules.by_kind.get(place.kind)
+        or ("station" if place.kind == "power_station" else None)
+    )
+    if name is None:
+        raise KazindError(
+            f"data/projects.yaml gives no workforce class for {place.id} ({place.kind}, "
+            f"{place.branch})",
+            file=PROJECTS_FILE,
+        )
+    return rules.classes[name], f"class {name}"
 
 
 @dataclass(frozen=True)
@@ -129,6 +209,7 @@ class Schedules:
     series: dict[str, tuple[list[float], list[float]]]
     constants: dict[str, float | dict[str, float]]
     project_years: dict[str, int]  # place id -> year the model lets it arrive
+    project_workforce: dict[str, tuple[float, str]]  # place id -> (workers, whence)
 
 
 def project_year(
@@ -198,13 +279,23 @@ def _weighted_series(
 
 
 def _site_series(
-    spans: list[tuple[int, int]], start: int, stop: int
+    spans: list[tuple[int, int, float]], start: int, stop: int
 ) -> tuple[list[float], list[float]]:
-    """Count of projects under construction: from 1 January after the start of
-    construction to 1 January after the project's first year of work."""
+    """Workforce of the projects under construction, each weighted (``(begin, end,
+    weight)``): from 1 January after the start of construction to 1 January after the
+    project's first year of work."""
     times = [float(t) for t in range(start, stop + 1)]
-    values = [float(sum(1 for a, b in spans if a + 1 <= t < b + 1)) for t in range(start, stop + 1)]
+    values = [
+        float(sum(w for a, b, w in spans if a + 1 <= t < b + 1)) for t in range(start, stop + 1)
+    ]
     return times, values
+
+
+def _even_stages(years: tuple[int, int], workers: float) -> list[tuple[int, float]]:
+    """A workforce commissioned in equal parts in each year from ``years[0]`` to ``years[1]``."""
+    first, last = years
+    n = last - first + 1
+    return [(y, workers / n) for y in range(first, last + 1)]
 
 
 def _construction_start(place: Place, year: int, readings: ProjectReadings, facts) -> int:
@@ -249,15 +340,33 @@ def record_schedules() -> Schedules:
     for branch in spec.dimensions["branch"]:
         ys = [years[p.id] for p in gazetteer.places if p.id in years and p.branch == branch]
         series[f"named_projects_{branch}"] = _arrival_series(ys, start, stop)
-    full_year = int(spec.variable("karaganda_full_year").value)
+    # Cities: the workers of their named projects (the staged Karaganda mines are
+    # counted by their commissioned capacity in the model instead), and the workforce of
+    # those under construction.
+    workforce = {pid: project_workforce(by_id[pid], readings)[0] for pid in years}
+    rebuilt = readings.reconstructed_projects
     for city in spec.dimensions["city"]:
         here = [p for p in gazetteer.places if p.id in years and p.city == city]
         counted = [p for p in here if p.id not in readings.staged_projects]
-        series[f"enterprises_{city}"] = _arrival_series([years[p.id] for p in counted], start, stop)
-        spans = [
-            (_construction_start(p, years[p.id], readings, facts), years[p.id]) for p in counted
-        ]
-        spans += [(years[p.id] - 1, full_year) for p in here if p.id in readings.staged_projects]
+        new = [p for p in counted if p.id not in rebuilt]
+        series[f"enterprises_{city}"] = _weighted_series(
+            [(years[p.id], workforce[p.id]) for p in new]
+            + [
+                stage
+                for p in counted
+                if p.id in rebuilt
+                for stage in _even_stages(rebuilt[p.id], workforce[p.id])
+            ],
+            start,
+            stop,
+        )
+        # The labour of building a project is taken as proportional to its workforce: a
+        # construction longer than the usual employs fewer builders at a time.
+        spans = []
+        for p in new:
+            begin = _construction_start(p, years[p.id], readings, facts)
+            pace = readings.construction_years / max(1, years[p.id] - begin)
+            spans.append((begin, years[p.id], workforce[p.id] * pace))
         series[f"sites_{city}"] = _site_series(spans, start, stop)
 
     # Railways: on 1 January of Y the sections opened up to Y - 1.
@@ -307,6 +416,8 @@ def record_schedules() -> Schedules:
             *readings.own_power_stations,
             *readings.staged_projects,
             *readings.construction_start_facts,
+            *readings.reconstructed_projects,
+            *readings.workforce.places,
         )
         if pid not in by_id
     ]
@@ -315,7 +426,12 @@ def record_schedules() -> Schedules:
             f"data/projects.yaml names places the record lacks: {', '.join(sorted(set(unknown)))}",
             file=PROJECTS_FILE,
         )
-    return Schedules(series=series, constants=constants, project_years=years)
+    return Schedules(
+        series=series,
+        constants=constants,
+        project_years=years,
+        project_workforce={pid: project_workforce(by_id[pid], readings) for pid in years},
+    )
 
 
 def calibrated_values(path: str | Path = CALIBRATED_FILE) -> dict[str, float]:

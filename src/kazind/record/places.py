@@ -31,7 +31,7 @@ from kazind.common.suggest import did_you_mean
 from kazind.common.units import parse_unit, ureg
 from kazind.common.validation import located_error
 from kazind.common.yamlio import load_yaml
-from kazind.record.schema import Branch
+from kazind.record.schema import Branch, Confidence
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_FILE = DATA_DIR / "places.yaml"
@@ -191,6 +191,28 @@ class Capacity(_Strict):
         return float(q.to("kW").magnitude) if q.check("[power]") else None
 
 
+class Workforce(_Strict):
+    """Workers of a named enterprise, mine or works as an outside source counts them.
+
+    The model sizes each named project by its workforce (kazind.model.build); a cited
+    figure here comes before the model's rules by kind and capacity (data/projects.yaml).
+    ``year`` is the year the source counts; ``confidence`` how far it was corroborated.
+    """
+
+    workers: int = Field(gt=0)
+    year: int
+    source: str = Field(min_length=1)
+    confidence: Confidence
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Workforce:
+        if not YEAR_RANGE[0] <= self.year <= YEAR_RANGE[1]:
+            raise ValueError(
+                f"workforce year {self.year} is outside {YEAR_RANGE[0]}..{YEAR_RANGE[1]}"
+            )
+        return self
+
+
 class Place(_Strict):
     """One gazetteer entry. See the header of places.yaml for what each year field means."""
 
@@ -216,6 +238,7 @@ class Place(_Strict):
     year_note: str | None = None
     discrepancy: str | None = None
     capacity: Capacity | None = None
+    workforce: Workforce | None = None
     seed_says: str = Field(min_length=1)
     note: str | None = None
 
@@ -246,6 +269,10 @@ class Place(_Strict):
             raise ValueError("a year needs a year_source")
         if self.capacity and self.kind == "power_station" and self.capacity.kw is None:
             raise ValueError(f"capacity unit {self.capacity.unit!r} is not a power")
+        if self.workforce is not None and self.kind not in PRODUCING_KINDS:
+            raise ValueError(
+                f"a {self.kind} has no workforce (only enterprises, mines, fields, stations)"
+            )
         return self
 
     @property
@@ -346,6 +373,7 @@ class Gazetteer:
                     "lon",
                     "names",
                     "capacity",
+                    "workforce",
                     "founded",
                     "town_from",
                     "capital",
@@ -366,6 +394,8 @@ class Gazetteer:
                 props["founded"] = p.founded.year
             if p.capacity:
                 props["capacity"] = f"{p.capacity.value:g} {p.capacity.unit}"
+            if p.workforce:
+                props["workforce"] = p.workforce.workers
             features.append(
                 {
                     "type": "Feature",
