@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from kazind.engine.fused_source import (
+    LANES,
     OUTPUT_FAILED,
     PIPELINE_FAILED,
     SIGNATURE,
@@ -72,7 +73,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the generated code's meaning changes (part of every kernel's key).
-BACKEND_VERSION = "2"
+BACKEND_VERSION = "3"
 
 #: The kernel tests the state's finiteness every this many steps (as the numpy backend
 #: does); a failed run is re-run testing every step (:meth:`Backend.exact`).
@@ -503,6 +504,7 @@ def run_chunks(kernel: Any, batch: int, args: tuple, threads: int) -> None:
         kernel(0, batch, *args)
         return
     size = max(MIN_CHUNK, math.ceil(batch / (threads * CHUNKS_PER_THREAD)))
+    size = -(-size // LANES) * LANES  # whole blocks of lanes
     edges = list(range(0, batch, size)) + [batch]
     counter = itertools.count()  # next() on a count is atomic under the GIL
     n = len(edges) - 1
