@@ -258,7 +258,7 @@ def _saves_finite(O, b, n_save, n_out):
 
 #: The generated names a lane function may read from ``X`` (every other name in an
 #: expression is a helper, a module or one of the function's arguments).
-_NAME = re.compile(r"\b(?:v|tsv|rc|d|b|k[1-4]_|fxt|fxi|fxw)\d+\b")
+_NAME = re.compile(r"\b(?:v|tsv|rc|d|b|k[1-4]_|fxt|fxi|fxw|ck)\d+\b")
 
 
 #: Marks where the reciprocals' calls go once the step (which finds them) is generated.
@@ -411,16 +411,18 @@ def kernel_source(plan: Plan, spec: Any) -> str:
         "        NG[l] = 0.0",
     ]
     run = [*init, _RECIPROCALS, "_check(X, LS, NG, FS, b0, n, 0)", "isave = 0"]
+    run += ["next_save = 0", "next_check = check_every"]
     run.append("for k in range(n_steps + 1):")
     loop = ["t = t0 + k * dt"]
     loop += _stage(plan, lanes, "2 * k", static, step_calls)
-    loop.append("if k % save_every == 0:")
+    loop.append("if k == next_save:")
     loop += ["    " + line for line in save_calls]
     loop += [
         "    for l in range(n):",
         f"        for m in range({len(items)}):",
         f"            O[b0 + l, isave, POS[m]] = X[_IROW[m] * {LANES} + l]",
         "    isave += 1",
+        "    next_save += save_every",
         "if k == n_steps:",
         "    break",
     ]
@@ -428,8 +430,9 @@ def kernel_source(plan: Plan, spec: Any) -> str:
     loop += writes
     loop += neg
     loop += [
-        "if ((k + 1) % check_every == 0) | ((k + 1) == n_steps):",
+        "if (k + 1 == next_check) | (k + 1 == n_steps):",
         "    _check(X, LS, NG, FS, b0, n, k + 1)",
+        "    next_check += check_every if k + 1 == next_check else 0",
     ]
     run += ["    " + line for line in loop]
     run += [
@@ -447,6 +450,7 @@ def kernel_source(plan: Plan, spec: Any) -> str:
             lines += [indent + call for call in recips] or [indent + "pass"]
         else:
             lines.append(line)
+    check_fn = _check_function(lanes, states, plan.n_nonneg)
     module = [
         *head,
         _array("_PROW", param_rows),
@@ -456,7 +460,7 @@ def kernel_source(plan: Plan, spec: Any) -> str:
         *lanes.functions,
         "",
         "",
-        *_check_function(len(states), plan.n_nonneg),
+        *check_fn,
         "",
         "",
         "@_njit",
@@ -466,27 +470,27 @@ def kernel_source(plan: Plan, spec: Any) -> str:
     return "\n".join(module) + "\n"
 
 
-def _check_function(n_state: int, n_nonneg: int) -> list[str]:
-    """``_check``: each live lane's state tested (finite, non-negative where it must be,
-    the lane's flag of a negative value since the last check); a failing lane's status
-    and state written."""
-    if not n_state:
+def _check_function(lanes: _Lanes, states: list[str], n_nonneg: int) -> list[str]:
+    """``_check``: a lane function (vectorised) sums ``x * 0.0`` over the state (0 when it
+    is finite, NaN otherwise) plus 1 where a non-negative stock is negative; then each live
+    lane whose sum or flag of a negative value since the last check is not 0 gets its
+    status and state written."""
+    if not states:
         return ["@_njit", "def _check(X, LS, NG, FS, b0, n, kk):", "    return"]
+    test = _balanced([f"{name} * 0.0" for name in states], "+")
+    if n_nonneg:
+        test += " + " + _balanced([f"({name} < 0.0)" for name in states[:n_nonneg]], "|")
+        test += " * 1.0"
+    (call,) = lanes.calls([("ck0", test)], "c")
+    function = call.split("(")[0]
     return [
         "@_njit",
         "def _check(X, LS, NG, FS, b0, n, kk):",
+        f"    {function}(X, n, 0.0, 0.0, 0.0)",
         "    for l in range(n):",
-        "        if LS[l] != -1:",
-        "            continue",
-        "        acc = 0.0",
-        f"        for r in range({n_state}):",
-        f"            acc += X[_XROW[r] * {LANES} + l] * 0.0",
-        "        bad = (acc != 0.0) | (NG[l] != 0.0)",
-        f"        for r in range({n_nonneg}):",
-        f"            bad = bad | (X[_XROW[r] * {LANES} + l] < 0.0)",
-        "        if bad:",
+        f"        if LS[l] == -1 and (({lanes.at('ck0')} != 0.0) | (NG[l] != 0.0)):",
         "            LS[l] = kk",
-        f"            for r in range({n_state}):",
+        f"            for r in range({len(states)}):",
         f"                FS[b0 + l, r] = X[_XROW[r] * {LANES} + l]",
     ]
 
