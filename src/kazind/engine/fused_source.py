@@ -25,9 +25,9 @@ Per block of lanes the kernel
   once; a division by such a divisor inside the step is a multiplication;
 - then each step: the time series, the static block again only where a schedule changes
   a parameter (``CH[i]`` is set), the auxiliaries the rates need, at a save step the
-  auxiliaries only stored and the copy of every storable value into its column of the
-  output ``O`` (``POS[n]``; the values not asked for go to a spare last column), so
-  ``O`` is the final ``(run, time, output)`` layout; the Euler or RK4 update, the
+  auxiliaries only stored and the copy of each storable value asked for into its column
+  of the output ``O`` (``POS[n]``; the others have the spare last column and are not
+  copied), so ``O`` is the final ``(run, time, output)`` layout; the Euler or RK4 update, the
   delay_fixed pipelines and the check of the state;
 - after the run one pass checks each run's saved outputs for non-finite values.
 
@@ -390,6 +390,13 @@ def kernel_source(plan: Plan, spec: Any) -> str:
         f"NG = np.zeros({LANES})",
         f"TC = np.zeros(({n_series + 1}, {LANES}), dtype=np.int64)",
         f"FXN = np.ones(({len(plan.fixed) + 1}, {LANES}), dtype=np.int64)",
+        # the storable values asked for (the others would go to the spare column)
+        f"WANT = np.empty({len(items) + 1}, dtype=np.int64)",
+        "n_want = 0",
+        f"for m in range({len(items)}):",
+        "    if POS[m] < n_out:",
+        "        WANT[n_want] = m",
+        "        n_want += 1",
         f"for b0 in range(lo, hi, {LANES}):",
         f"    n = min({LANES}, hi - b0)",
         "    t = t0",
@@ -419,7 +426,8 @@ def kernel_source(plan: Plan, spec: Any) -> str:
     loop += ["    " + line for line in save_calls]
     loop += [
         "    for l in range(n):",
-        f"        for m in range({len(items)}):",
+        "        for j in range(n_want):",
+        "            m = WANT[j]",
         f"            O[b0 + l, isave, POS[m]] = X[_IROW[m] * {LANES} + l]",
         "    isave += 1",
         "    next_save += save_every",
