@@ -471,7 +471,8 @@ def kernel_source(plan: Plan, spec: Any) -> str:
         *check_fn,
         "",
         "",
-        "@_njit",
+        # the kernel alone is cached on disk (with all it calls): the disk cache of issue 14
+        "@numba.njit(cache=True, nogil=True, error_model='numpy', boundscheck=False)",
         f"def run({', '.join(SIGNATURE)}):",
         *("    " + line for line in lines),
     ]
