@@ -17,7 +17,7 @@ generates it). This module owns what surrounds the kernel:
   call to call, and the output array in its final layout ``(run, time, output)``.
 - **The disk cache**: a kernel is a Python module named by the sha256 of its source (and
   the backend's, numba's, NumPy's and Python's versions), compiled by numba with
-  ``cache=True``; a second process loads it (about 10 ms) and compiles nothing.
+  ``cache=True``; a second process loads it (under a second) and compiles nothing.
 - **Threads**: the runs are cut into chunks that the threads take in turn (the kernel
   releases the GIL), so a core that another program slows down takes fewer chunks.
 - **Failures**: a run that fails writes its status and state; :meth:`Backend.failures`
