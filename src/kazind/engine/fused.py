@@ -17,7 +17,7 @@ generates it). This module owns what surrounds the kernel:
   call to call, and the output array in its final layout ``(run, time, output)``.
 - **The disk cache**: a kernel is a Python module named by the sha256 of its source (and
   the backend's, numba's, NumPy's and Python's versions), compiled by numba with
-  ``cache=True``; a second process loads it (about 10 ms) and compiles nothing.
+  ``cache=True``; a second process loads it (under a second) and compiles nothing.
 - **Threads**: the runs are cut into chunks that the threads take in turn (the kernel
   releases the GIL), so a core that another program slows down takes fewer chunks.
 - **Failures**: a run that fails writes its status and state; :meth:`Backend.failures`
@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from kazind.engine.fused_source import (
+    LANES,
     OUTPUT_FAILED,
     PIPELINE_FAILED,
     SIGNATURE,
@@ -72,7 +73,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the generated code's meaning changes (part of every kernel's key).
-BACKEND_VERSION = "2"
+BACKEND_VERSION = "3"
 
 #: The kernel tests the state's finiteness every this many steps (as the numpy backend
 #: does); a failed run is re-run testing every step (:meth:`Backend.exact`).
@@ -503,6 +504,7 @@ def run_chunks(kernel: Any, batch: int, args: tuple, threads: int) -> None:
         kernel(0, batch, *args)
         return
     size = max(MIN_CHUNK, math.ceil(batch / (threads * CHUNKS_PER_THREAD)))
+    size = -(-size // LANES) * LANES  # whole blocks of lanes
     edges = list(range(0, batch, size)) + [batch]
     counter = itertools.count()  # next() on a count is atomic under the GIL
     n = len(edges) - 1

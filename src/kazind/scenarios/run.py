@@ -239,9 +239,9 @@ def warm_kernels(
 
     Scenarios of one structure share a kernel (a schedule is data to it); a scenario
     that switches a constant at its start year adds auxiliaries, so the shipped ones
-    need two. Compiling the full model's kernel takes numba minutes on one core
-    (BENCHMARKS.md), so a fresh machine compiles them side by side, once: afterwards
-    they load from the disk cache in milliseconds.
+    need two. Compiling the full model's kernel takes numba about half a minute of CPU
+    (minutes of wall time on a loaded machine; BENCHMARKS.md), so a fresh machine
+    compiles them side by side, once: afterwards they load from the disk cache.
 
     Parameters
     ----------
