@@ -6,12 +6,13 @@ translation), the model's chart of what it speaks of with the record's points on
 (the timeline's chart builder), the map at the chapter's year (the map tab's builder)
 and the questions for students. Previous and next, and the list of chapters, change the
 ``chapter`` key of the URL state in the browser; the server builds a chapter once per
-language and keeps it. The tab's panel is built with the chapter of the view in it, so
-opening the tab (or a language) costs no second request.
+language and keeps it. The tab's panel is built with the text of the chapter of the view
+in it, and its charts and map follow in one request.
 
-A switch of chapter sends what changed, in two requests: first the text and the
-questions (:func:`render`), which a class reads first; once they are on the page, the
-chapter's charts and the map (:func:`draw`). The map stays on the page: a chapter of the
+A switch of chapter (or of language, or a first visit of the tab) sends what changed in
+two requests: first the text and the questions (:func:`render`, or the panel itself),
+which a class reads first; once they are on the page, the chapter's charts and the map
+(:func:`draw`). The map stays on the page: a chapter of the
 same year leaves it as it is, one of another year replaces only its year layer
 (railways, towns, enterprises, the title), never its seas, rivers and border.
 """
@@ -210,8 +211,11 @@ def map_heading(year: int, lang: str) -> str:
 
 
 def chapter_map_block(chapter: Chapter, lang: str) -> html.Figure:
-    """The map at the chapter's year: it stays on the page from chapter to chapter, and a
-    chapter of another year changes only its year layer (:func:`draw`)."""
+    """The map at the chapter's year, blank until :func:`draw` draws it: it stays on the
+    page from chapter to chapter, and a chapter of another year changes only its year
+    layer."""
+    from kazind.explorer.charts import empty_figure
+
     return html.Figure(
         [
             html.H4(
@@ -221,7 +225,7 @@ def chapter_map_block(chapter: Chapter, lang: str) -> html.Figure:
             ),
             dcc.Graph(
                 id=MAP_ID,
-                figure=chapter_map(chapter, lang),
+                figure=empty_figure(),
                 config=graph_config("kazind-story-map", lang),
                 className="kz-graph kz-story-map",
             ),
@@ -260,7 +264,8 @@ def nav_buttons(lang: str) -> html.Div:
 
 
 def layout(lang: str) -> list:
-    """The story tab with the chapter of the view already in it (no second request)."""
+    """The story tab with the text of the chapter of the view already in it; its charts
+    and map follow in one request (:func:`draw`), once the text is on the screen."""
     _ = translator(lang)
     lesson = load_lesson(lang)
     chapter = _chapter_of_view()
@@ -298,7 +303,7 @@ def layout(lang: str) -> list:
                         html.Div(
                             chapter_text(chapter, lang), id=CONTENT, **{"aria-live": "polite"}
                         ),
-                        html.Div(chapter_charts(chapter, lang), id=CHARTS, className="kz-grid"),
+                        html.Div([], id=CHARTS, className="kz-grid"),
                         chapter_map_block(lesson.chapter(chapter), lang),
                         html.H3(_("Questions")),
                         html.Ol(
@@ -314,7 +319,7 @@ def layout(lang: str) -> list:
             className="kz-story",
         ),
         dcc.Store(id=RENDERED, data=[chapter, lang]),
-        dcc.Store(id=DRAWN, data=[chapter, lang, lesson.chapter(chapter).map_year]),
+        dcc.Store(id=DRAWN, data=None),  # nothing drawn yet: draw() draws it all
         dcc.Store(id=SHOWN, data=chapter),
     ]
 
@@ -484,7 +489,8 @@ def register(app) -> None:
         Output(MESSAGE, "children", allow_duplicate=True),
         Input(RENDERED, "data"),
         State(DRAWN, "data"),
-        prevent_initial_call=True,
+        # also when the panel is built (a first visit, a language): its text comes first
+        prevent_initial_call="initial_duplicate",
     )(draw)
     app.clientside_callback(
         go_js(),
