@@ -79,7 +79,9 @@ WATCH_PLOTS = """
     const orig = window.Plotly[fn];
     window.Plotly[fn] = function (gd, ...rest) {
       const out = orig.call(this, gd, ...rest);
-      const owner = gd && gd.closest ? gd.closest('[id]') : null;
+      // the nearest element with a plain id (a pattern id is JSON: '{...}')
+      let owner = gd && gd.closest ? gd.closest('[id]') : null;
+      while (owner && owner.id.startsWith('{')) { owner = owner.parentElement.closest('[id]'); }
       Promise.resolve(out).then(() => {
         // a blank figure (the map before its first drawing) is not the chapter's
         if (owner && (gd.data || []).length) { window.__kzPlotted[owner.id] = true; }
@@ -223,7 +225,9 @@ def main() -> None:
                 "investment_scale",
                 "processing_priority",
                 "organised_recruitment_level",
-                "local_training_capacity",
+                # not local_training_capacity: integrated-development has it at 3, and x2
+                # is held at the model's bound of 5, which moves no debate chart
+                "union_investment_factor",
                 "local_hiring_priority",
                 "collectivisation_intensity",
             ]

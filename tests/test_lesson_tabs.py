@@ -46,13 +46,17 @@ def test_a_chapter_switch_sends_the_charts_and_only_the_maps_year_layer():
     chapters = load_lesson("kk").chapters
     a, b = chapters[1], chapters[2]  # NEP restoration and the debate: both mapped in 1926
     assert a.map_year == b.map_year
-    charts, the_map, heading, drawn, msg = story.draw([b.id, "kk"], [a.id, "kk", a.map_year])
+    on_page = [story.MAP_GRAPH]  # the map drawn in its box
+    charts, box, figures, heading, drawn, msg = story.draw(
+        [b.id, "kk"], [a.id, "kk", a.map_year], on_page
+    )
     assert msg == "" and drawn == [b.id, "kk", b.map_year]
-    assert len(charts) == len(b.chart) and the_map is no_update and heading is no_update
+    assert len(charts) == len(b.chart)
+    assert box is no_update and figures == [no_update] and heading is no_update
     c = next(x for x in chapters if x.map_year != b.map_year)
-    charts, the_map, heading, drawn, msg = story.draw([c.id, "kk"], drawn)
-    assert isinstance(the_map, Patch) and str(c.map_year) in heading
-    ops = the_map.to_plotly_json()["operations"]
+    charts, box, figures, heading, drawn, msg = story.draw([c.id, "kk"], drawn, on_page)
+    assert box is no_update and isinstance(figures[0], Patch) and str(c.map_year) in heading
+    ops = figures[0].to_plotly_json()["operations"]
     first = map_page.n_static()
     touched = sorted(op["location"][1] for op in ops if op["location"][0] == "data")
     assert touched == list(range(first, first + map_page.YEAR_SLOTS))  # never the static layer
@@ -63,9 +67,11 @@ def test_a_chapter_switch_sends_the_charts_and_only_the_maps_year_layer():
         if op["location"][0] == "data":
             after["data"][op["location"][1]] = op["params"]["value"]
     assert after["data"] == story.year_map(c.map_year, "kk")["data"]
-    assert story.draw(drawn[:2], drawn)[0] is no_update  # drawn already: nothing sent
-    fresh = story.draw([c.id, "ru"], drawn)  # a new language: the whole map
-    assert isinstance(fresh[1], dict) and fresh[1]["data"]
+    assert story.draw(drawn[:2], drawn, on_page)[0] is no_update  # drawn already: nothing sent
+    # a panel just built (a new language, a first visit): the whole map into its box
+    charts, box, figures, *_rest = story.draw([c.id, "ru"], None, [])
+    assert figures == [] and len(charts) == len(c.chart)
+    assert box[0].figure["data"] == story.year_map(c.map_year, "ru")["data"]
 
 
 def test_every_chapter_has_its_charts_and_map_in_every_language():

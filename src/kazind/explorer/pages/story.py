@@ -53,7 +53,8 @@ def chart_id(i: int) -> str:
     return f"story-chart-{i}"
 
 
-MAP_ID = "story-map"
+MAP_ID = "story-map"  # the box of the chapter's map
+MAP_GRAPH = {"type": "story-map-graph", "index": "story"}  # the map in it, once drawn
 
 
 # ---------------------------------------------------------------- how a series is drawn
@@ -211,11 +212,9 @@ def map_heading(year: int, lang: str) -> str:
 
 
 def chapter_map_block(chapter: Chapter, lang: str) -> html.Figure:
-    """The map at the chapter's year, blank until :func:`draw` draws it: it stays on the
-    page from chapter to chapter, and a chapter of another year changes only its year
-    layer."""
-    from kazind.explorer.charts import empty_figure
-
+    """The map's place in the chapter: its heading, and a box that :func:`draw` fills
+    with the map (:func:`map_graph`) once the text is on the page. The map then stays
+    from chapter to chapter, and a chapter of another year changes only its year layer."""
     return html.Figure(
         [
             html.H4(
@@ -223,15 +222,20 @@ def chapter_map_block(chapter: Chapter, lang: str) -> html.Figure:
                 className="kz-chart-title",
                 id=MAP_ID + "-title",
             ),
-            dcc.Graph(
-                id=MAP_ID,
-                figure=empty_figure(),
-                config=graph_config("kazind-story-map", lang),
-                className="kz-graph kz-story-map",
-            ),
+            html.Div([], id=MAP_ID),
         ],
         className="kz-chart",
         **{"aria-labelledby": MAP_ID + "-title"},
+    )
+
+
+def map_graph(chapter: Chapter, lang: str) -> dcc.Graph:
+    """The map at the chapter's year (a pattern id: the box holds it or nothing yet)."""
+    return dcc.Graph(
+        id=MAP_GRAPH,
+        figure=chapter_map(chapter, lang),
+        config=graph_config("kazind-story-map", lang),
+        className="kz-graph kz-story-map",
     )
 
 
@@ -382,29 +386,35 @@ def render(chapter, lang, rendered):
 
 
 def _draw_problem(msg):
-    return no_update, no_update, no_update, no_update, msg
+    return no_update, no_update, no_update, no_update, no_update, msg
 
 
 @guarded(_draw_problem)
-def draw(rendered, drawn):
+def draw(rendered, drawn, maps=()):
     """The charts and the map of the chapter whose text is on the page (``rendered``),
-    against what is drawn (``drawn``: chapter, language, map year): the charts when the
-    chapter changed; the map not at all when its year is the same, else only its year
-    layer (:func:`kazind.explorer.pages.map.year_patch`); all of it in a new language."""
+    against what is drawn (``drawn``: chapter, language, map year; ``maps``: the maps in
+    the map's box, none or one): the charts when the chapter changed; the map not at all
+    when its year is the same, else only its year layer
+    (:func:`kazind.explorer.pages.map.year_patch`); the whole map in a new language or
+    when none is drawn yet. Returns (charts, the box's map, each map's figure, heading,
+    what is drawn, message)."""
     from kazind.explorer.pages import map as map_page
 
+    maps = list(maps or [])
+    nothing = (no_update, no_update, [no_update] * len(maps), no_update, no_update, "")
     if not isinstance(rendered, list) or len(rendered) != 2 or rendered[0] not in CHAPTERS:
-        return no_update, no_update, no_update, no_update, ""
+        return nothing
     chapter, lang = rendered[0], check_lang(rendered[1])
     c = load_lesson(lang).chapter(chapter)
     drawn = drawn if isinstance(drawn, list) and len(drawn) == 3 else [None, None, None]
-    if drawn == [chapter, lang, c.map_year]:
-        return no_update, no_update, no_update, no_update, ""
+    if drawn == [chapter, lang, c.map_year] and maps:
+        return nothing
     charts = chapter_charts(chapter, lang) if drawn[:2] != [chapter, lang] else no_update
-    if drawn[1] != lang:
-        the_map = chapter_map(c, lang)
+    box, figures = no_update, [no_update] * len(maps)
+    if drawn[1] != lang or not maps:
+        box = [map_graph(c, lang)]
     elif drawn[2] != c.map_year:
-        the_map = map_page.year_patch(
+        patch = map_page.year_patch(
             lang,
             c.map_year,
             data.historical_run(),
@@ -412,10 +422,10 @@ def draw(rendered, drawn):
             data.railways(),
             map_page.n_static(),
         )
-    else:
-        the_map = no_update
-    heading = map_heading(c.map_year, lang) if the_map is not no_update else no_update
-    return charts, the_map, heading, [chapter, lang, c.map_year], ""
+        figures = [patch for _m in maps]
+    changed = box is not no_update or any(f is not no_update for f in figures)
+    heading = map_heading(c.map_year, lang) if changed else no_update
+    return charts, box, figures, heading, [chapter, lang, c.map_year], ""
 
 
 #: Previous, next and the chapter list: set ``chapter`` in the state and the URL, in the browser.
@@ -483,12 +493,14 @@ def register(app) -> None:
     # after the text: a second request, sent once the new text is on the page
     app.callback(
         Output(CHARTS, "children"),
-        Output(MAP_ID, "figure"),
+        Output(MAP_ID, "children"),
+        Output({"type": MAP_GRAPH["type"], "index": ALL}, "figure"),
         Output(MAP_ID + "-title", "children"),
         Output(DRAWN, "data"),
         Output(MESSAGE, "children", allow_duplicate=True),
         Input(RENDERED, "data"),
         State(DRAWN, "data"),
+        State({"type": MAP_GRAPH["type"], "index": ALL}, "id"),
         # also when the panel is built (a first visit, a language): its text comes first
         prevent_initial_call="initial_duplicate",
     )(draw)
