@@ -91,8 +91,16 @@ def factor_text(factor: float, lang: str) -> str:
 # ---------------------------------------------------------------- chart builders
 
 
-#: The levers' run's slot on a chart when no lever is moved: hidden, no legend.
-NO_LEVER_RUN = {"type": "scatter", "x": [], "y": [], "visible": False, "showlegend": False}
+#: The levers' run's slot on a chart when no lever is moved: hidden, no legend, named ""
+#: (plotly would call it "trace 3").
+NO_LEVER_RUN = {
+    "type": "scatter",
+    "x": [],
+    "y": [],
+    "visible": False,
+    "showlegend": False,
+    "name": "",
+}
 
 
 def _shipped(runs: dict) -> dict:
