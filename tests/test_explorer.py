@@ -202,6 +202,22 @@ def test_map_each_year(year):
     assert str(year) in str(caption)
 
 
+def test_map_a_new_year_sends_its_year_layer_alone():
+    from dash import Patch
+
+    whole, *_rest = M.view(1931, "kk")
+    patch, caption, _t, msg = M.view(1935, "kk", "kk")  # the map of 1931 on the page
+    assert msg == "" and isinstance(patch, Patch) and "1935" in str(caption)
+    ops = patch.to_plotly_json()["operations"]
+    data_ops = [op for op in ops if op["location"][0] == "data"]
+    assert min(op["location"][1] for op in data_ops) == M.n_static()
+    after = list(whole["data"])
+    for op in data_ops:
+        after[op["location"][1]] = op["params"]["value"]
+    assert after == M.view(1935, "kk")[0]["data"]
+    assert len(whole["data"]) == M.n_static() + M.YEAR_SLOTS
+
+
 def test_map_has_seas_lakes_and_rivers_and_branch_shapes():
     fig, _c, _t, _m = M.view(1935, "ru")
     _ = translator("ru")

@@ -161,3 +161,43 @@ def test_the_map_year_is_in_the_link(lesson_page):
     thumb.press("End")
     expect(thumb).to_have_attribute("aria-valuenow", "1940")
     expect(pg).to_have_url(re.compile(r"year=1940"))
+
+
+#: The map's key and its town names as a phone draws them: (the height of the key's
+#: scroll bar, which plotly gives a key too tall for its chart; the town names shown).
+MAP_ON_SCREEN = """(id) => {
+    const map = document.getElementById(id);
+    const bar = map.querySelector('g.legend rect.scrollbar');
+    const towns = [...map.querySelectorAll('g.trace')].find(
+        g => g.querySelector(':scope > g.points > *') && g.querySelector(':scope > g.text > g.textpoint'));
+    const names = towns ? [...towns.querySelectorAll(':scope > g.text > g.textpoint')]
+        .filter(t => getComputedStyle(t).display !== 'none' && t.textContent.trim()) : [];
+    return [bar ? parseFloat(bar.getAttribute('height') || '0') : 0, names.length];
+}"""
+
+
+@pytest.mark.parametrize(("chapter", "tab"), [("collectivisation-famine", "story"), (None, "map")])
+def test_on_a_phone_the_map_shows_its_whole_key_and_the_largest_towns_names(
+    browser,  # noqa: F811 - the fixture above
+    server,  # noqa: F811
+    chapter,
+    tab,
+):
+    """At 390 px the map's key stands whole under it (not in a scrolling box that cuts it),
+    and only the largest towns are named (the others' names in their tooltips), where
+    the south's names ran into each other."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    try:
+        pg.goto(server + f"?tab={tab}" + (f"&chapter={chapter}" if chapter else ""))
+        graph = story.MAP_ID if tab == "story" else I.MAP_GRAPH
+        expect(pg.locator(f"#{graph} g.legend").first).to_be_attached()
+        pg.wait_for_function(
+            "(id) => document.querySelector('#' + id + ' g.trace > g.text > g.textpoint')",
+            arg=graph,
+        )
+        bar, names = pg.evaluate(MAP_ON_SCREEN, graph)
+        assert bar == 0, f"the map's key scrolls in a box ({bar} px bar)"
+        assert 3 <= names <= 8, names
+    finally:
+        context.close()

@@ -26,13 +26,52 @@ def test_the_lesson_tabs_come_first_and_declare_their_keys_of_the_url():
 
 
 def test_a_chapter_is_built_only_on_its_tab_and_once():
-    view, key, msg, toc = story.render({"tab": "story", "chapter": "the-debate"}, "ru", None)
+    text, questions, key, msg, toc = story.render(
+        {"tab": "story", "chapter": "the-debate"}, "ru", None
+    )
     assert key == ["the-debate", "ru"] and msg == ""
+    assert len(questions) == len(load_lesson("ru").chapter("the-debate").questions)
     assert sum("kz-toc-item--current" in c for c in toc) == 1
     again = story.render({"tab": "story", "chapter": "the-debate"}, "ru", key)
-    assert all(x is not None for x in again) and again[1] is not key  # no_update: nothing re-sent
+    assert all(x is not None for x in again) and again[2] is not key  # no_update: nothing re-sent
     hidden = story.render({"tab": "map", "chapter": "the-debate"}, "ru", None)
-    assert len(hidden[3]) == len(story.CHAPTERS)
+    assert len(hidden[4]) == len(story.CHAPTERS)
+
+
+def test_a_chapter_switch_sends_the_charts_and_only_the_maps_year_layer():
+    from dash import Patch, no_update
+
+    from kazind.explorer.pages import map as map_page
+
+    chapters = load_lesson("kk").chapters
+    a, b = chapters[1], chapters[2]  # NEP restoration and the debate: both mapped in 1926
+    assert a.map_year == b.map_year
+    on_page = [story.MAP_GRAPH]  # the map drawn in its box
+    charts, box, figures, heading, drawn, msg = story.draw(
+        [b.id, "kk"], [a.id, "kk", a.map_year], on_page
+    )
+    assert msg == "" and drawn == [b.id, "kk", b.map_year]
+    assert len(charts) == len(b.chart)
+    assert box is no_update and figures == [no_update] and heading is no_update
+    c = next(x for x in chapters if x.map_year != b.map_year)
+    charts, box, figures, heading, drawn, msg = story.draw([c.id, "kk"], drawn, on_page)
+    assert box is no_update and isinstance(figures[0], Patch) and str(c.map_year) in heading
+    ops = figures[0].to_plotly_json()["operations"]
+    first = map_page.n_static()
+    touched = sorted(op["location"][1] for op in ops if op["location"][0] == "data")
+    assert touched == list(range(first, first + map_page.YEAR_SLOTS))  # never the static layer
+    # the patch makes the map of the chapter's year out of any other year's map
+    before = story.year_map(b.map_year, "kk")
+    after = {"data": list(before["data"]), "layout": before["layout"]}
+    for op in ops:
+        if op["location"][0] == "data":
+            after["data"][op["location"][1]] = op["params"]["value"]
+    assert after["data"] == story.year_map(c.map_year, "kk")["data"]
+    assert story.draw(drawn[:2], drawn, on_page)[0] is no_update  # drawn already: nothing sent
+    # a panel just built (a new language, a first visit): the whole map into its box
+    charts, box, figures, *_rest = story.draw([c.id, "ru"], None, [])
+    assert figures == [] and len(charts) == len(c.chart)
+    assert box[0].figure["data"] == story.year_map(c.map_year, "ru")["data"]
 
 
 def test_every_chapter_has_its_charts_and_map_in_every_language():
@@ -61,6 +100,28 @@ def test_the_debate_draws_departures_and_the_levers_on_a_counterfactual():
     positions[I.LEVERS.index("organised_recruitment_level")] = 7
     bad = debate.view(names, "integrated-development", positions, "kk")
     assert bad[-1]  # a message, no crash
+
+
+def test_a_lever_moved_sends_only_the_levers_run():
+    from dash import Patch
+
+    names = ["historical", "integrated-development"]
+    still = [1] * len(I.LEVERS)
+    moved = list(still)
+    moved[I.LEVERS.index("investment_scale")] = 2
+    n = len(debate.PANEL_KEYS)
+    plain = debate.view(names, "integrated-development", still, "kk")[:n]
+    full = debate.view(names, "integrated-development", moved, "kk")[:n]
+    patches = debate.view(names, "integrated-development", moved, "kk", patch=True)[:n]
+    for before, after, patch in zip(plain, full, patches, strict=True):
+        assert isinstance(patch, Patch)
+        ops = patch.to_plotly_json()["operations"]
+        assert [op["location"] for op in ops] == [["data", len(before["data"]) - 1]]
+        # the change applied to the chart on the page is the chart drawn whole
+        assert before["data"][:-1] + [ops[0]["params"]["value"]] == after["data"]
+        assert before["layout"] == after["layout"]
+    back = debate.view(names, "integrated-development", still, "kk", patch=True)[:n]
+    assert back[0].to_plotly_json()["operations"][0]["params"]["value"] == debate.NO_LEVER_RUN
 
 
 def test_a_lever_step_multiplies_the_chosen_scenarios_own_value_within_bounds():

@@ -294,12 +294,21 @@ def check_scenarios(names: object) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16)
+def scenario_model(name: str):
+    """Scenario ``name`` compiled, once per process, like its run (:func:`scenario_run`):
+    the levers' runs of a scenario use the model its shown run came from. (Asking
+    :func:`kazind.scenarios.run.compiled_scenario` each time reads and parses the
+    scenario's files again to find its cached model: 90 % of a lever change's time.)"""
+    from kazind.scenarios.run import compiled_scenario
+
+    return compiled_scenario(name)
+
+
+@lru_cache(maxsize=16)
 def _run_scenario(name: str) -> xr.Dataset:
     if name == HISTORICAL:
         return historical_run()
-    from kazind.scenarios.run import compiled_scenario
-
-    return _squeeze(compiled_scenario(name).run(outputs=list(outputs())))
+    return _squeeze(scenario_model(name).run(outputs=list(outputs())))
 
 
 def scenario_run(name: str) -> xr.Dataset:

@@ -135,9 +135,12 @@ function(search, lang, ...rest) {
     if (trig.some(t => t.endsWith('.value')) && ok('lang', lang)) {
         st.lang = lang;
     }
-    TABS.forEach((key, i) => {
-        if (trig.includes('tab-' + key + '.n_clicks') && clicks[i]) st.tab = key;
-    });
+    // clicks that reach Dash together (keys pressed fast on a busy page): the tab clicked
+    // last wins (assets/kazind.js notes it at the click), not the last in the tab order
+    const clicked = TABS.filter((key, i) => trig.includes('tab-' + key + '.n_clicks') && clicks[i]);
+    if (clicked.length) {
+        st.tab = clicked.includes(window.kazindLastTab) ? window.kazindLastTab : clicked[clicked.length - 1];
+    }
     const nu = window.dash_clientside.no_update;
     const same = JSON.stringify(st) === JSON.stringify(current);
     const newSearch = format(st);

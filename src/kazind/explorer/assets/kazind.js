@@ -27,7 +27,10 @@ window.kazindShowTab = function (tab) {
 };
 document.addEventListener('click', function (event) {
   const tab = event.target.closest && event.target.closest('[role="tab"][data-tab]');
-  if (tab) { window.kazindShowTab(tab.getAttribute('data-tab')); }
+  if (tab) {
+    window.kazindLastTab = tab.getAttribute('data-tab');
+    window.kazindShowTab(window.kazindLastTab);
+  }
 }, true);
 
 document.addEventListener('keydown', function (event) {

@@ -77,9 +77,8 @@ def lever_changes(name: str, factors: tuple[float, ...]) -> tuple[dict, dict, di
     compiled scenario, and for each lever moved whether its bound stopped it."""
     from kazind.explorer import data
     from kazind.explorer import ids as I
-    from kazind.scenarios.run import compiled_scenario
 
-    model = compiled_scenario(name)
+    model = data.scenario_model(name)
     by_name = {v.name: v for v in model.spec.variables}
     params, series, capped = {}, {}, {}
     for lever, factor in zip(I.LEVERS, factors, strict=True):
@@ -103,13 +102,12 @@ def lever_changes(name: str, factors: tuple[float, ...]) -> tuple[dict, dict, di
 def lever_run(name: str, factors: tuple[float, ...]) -> xr.Dataset:
     """Scenario ``name`` with its levers multiplied by ``factors`` (cached)."""
     from kazind.explorer import data
-    from kazind.scenarios.run import compiled_scenario
 
     factors = check_factors(factors)
     if all(f == 1.0 for f in factors):
         return data.scenario_run(name)
     params, series, _capped = lever_changes(name, factors)
-    ds = compiled_scenario(name).run(
+    ds = data.scenario_model(name).run(
         params=params or None, series=series or None, outputs=list(data.outputs())
     )
     if "run" in ds.dims:

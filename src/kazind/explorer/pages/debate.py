@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from dash import Input, Output, State, dcc, html, no_update
+from dash import Input, Output, Patch, State, dcc, html, no_update
 
 from kazind.explorer import charts, data, state
 from kazind.explorer import ids as I
@@ -91,18 +91,56 @@ def factor_text(factor: float, lang: str) -> str:
 # ---------------------------------------------------------------- chart builders
 
 
-def debate_figures(lang: str, runs: dict, departures: dict[str, float | None]) -> list[dict]:
-    """The scenarios tab's charts for ``runs`` (label, dataset by key), with a dotted line
-    at the year each departs from history, in the run's colour."""
+#: The levers' run's slot on a chart when no lever is moved: hidden, no legend, named ""
+#: (plotly would call it "trace 3").
+NO_LEVER_RUN = {
+    "type": "scatter",
+    "x": [],
+    "y": [],
+    "visible": False,
+    "showlegend": False,
+    "name": "",
+}
+
+
+def _shipped(runs: dict) -> dict:
+    return {k: v for k, v in runs.items() if k != data.LEVERS_RUN}
+
+
+def lever_trace(lang: str, key: str, runs: dict) -> dict:
+    """The line of the levers' run on chart ``key`` (:data:`NO_LEVER_RUN` without it)."""
     from kazind.explorer.pages import scenarios
 
-    panels = {k: (v, scale, kind) for k, v, _t, scale, kind in scenarios.PANELS}
+    if data.LEVERS_RUN not in runs:
+        return NO_LEVER_RUN
+    variable, scale, _kind = _panels()[key]
+    label, ds = runs[data.LEVERS_RUN]
+    if variable not in ds:
+        return NO_LEVER_RUN
+    return scenarios._run_traces(lang, data.LEVERS_RUN, label, ds, variable, scale, len(runs))[-1]
+
+
+def _panels() -> dict:
+    from kazind.explorer.pages import scenarios
+
+    return {k: (v, scale, kind) for k, v, _t, scale, kind in scenarios.PANELS}
+
+
+def debate_figures(lang: str, runs: dict, departures: dict[str, float | None]) -> list[dict]:
+    """The scenarios tab's charts for ``runs`` (label, dataset by key), with a dotted line
+    at the year each departs from history, in the run's colour. The levers' run (if any)
+    is each chart's last trace, and its place is kept (hidden) without it, so that a lever
+    moved changes that trace alone (:func:`lever_patches`)."""
+    from kazind.explorer.pages import scenarios
+
+    shipped = _shipped(runs)
     figs = []
     for key in PANEL_KEYS:
-        variable, scale, kind = panels[key]
-        fig = scenarios.panel_figure(lang, variable, scale, kind, runs)
+        variable, scale, kind = _panels()[key]
+        fig = scenarios.panel_figure(lang, variable, scale, kind, shipped)
+        fig["data"].append(lever_trace(lang, key, runs))
         shapes = []
-        for j, name in enumerate(runs):
+        for j, name in enumerate(shipped):
             year = departures.get(name)
             if year is not None:
                 colour, _dash = scenarios.run_style(j, name)
@@ -121,6 +159,23 @@ def debate_figures(lang: str, runs: dict, departures: dict[str, float | None]) -
         fig["layout"]["shapes"] = shapes
         figs.append(fig)
     return figs
+
+
+def lever_patches(lang: str, runs: dict) -> list[Patch]:
+    """The change of each chart of :func:`debate_figures` drawn for the same ticked
+    scenarios to ``runs``: its last trace, the levers' run, alone (the scenarios' lines,
+    the departures and the axes stay as they are on the page)."""
+    from kazind.explorer.pages import scenarios
+
+    shipped = _shipped(runs)
+    out = []
+    for key in PANEL_KEYS:
+        variable, scale, kind = _panels()[key]
+        n = len(scenarios.panel_figure(lang, variable, scale, kind, shipped)["data"])
+        patch = Patch()
+        patch["data"][n] = lever_trace(lang, key, runs)
+        out.append(patch)
+    return out
 
 
 # ---------------------------------------------------------------- layout
@@ -295,8 +350,10 @@ def layout(lang: str) -> list:
 # ---------------------------------------------------------------- callbacks
 
 
-def view(names, on, positions, lang):
-    """(figures..., key, lever note, message) for the ticked scenarios and the levers."""
+def view(names, on, positions, lang, patch=False):
+    """(figures..., key, lever note, message) for the ticked scenarios and the levers.
+    With ``patch``, the charts on the page were drawn for the same scenarios and
+    language, and each figure is the change of its levers' run alone (a Patch)."""
     from kazind.explorer.pages.scenarios import run_key
 
     try:
@@ -316,14 +373,14 @@ def view(names, on, positions, lang):
                 _("{scenario} with your levers").format(scenario=title),
                 lever_run(on, factors),
             )
-            departures[data.LEVERS_RUN] = None
             capped = [n for n, c in lever_changes(on, factors)[2].items() if c]
             if capped:
                 d = load_lesson(lang).debate
                 note = _("Held at the model's limit: {levers}.").format(
                     levers=", ".join(d.levers[n].label if n in d.levers else n for n in capped)
                 )
-        return [*debate_figures(lang, runs, departures), run_key(lang, runs), note, ""]
+        figs = lever_patches(lang, runs) if patch else debate_figures(lang, runs, departures)
+        return [*figs, run_key(lang, runs), note, ""]
     except Exception as err:  # noqa: BLE001 - every failure becomes a visible message
         return [*[charts.empty_figure() for _k in PANEL_KEYS], [], "", problem(lang, err)]
 
@@ -364,7 +421,10 @@ def register(app) -> None:
         key = [names, on, positions, language]
         if key == rendered:
             return [no_update] * (len(PANEL_KEYS) + 4)
-        return [*view(names, on, positions, language), key]
+        # the same scenarios in the same language on the page: only the levers' run changes
+        same = isinstance(rendered, list) and rendered[0] == names and rendered[3] == language
+        out = view(names, on, positions, language, patch=same)
+        return [*out, key if out[-1] == "" else None]
 
     app.callback(
         *[Output(panel_id(k), "figure") for k in PANEL_KEYS],

@@ -12,9 +12,10 @@ opened or happened. Play runs the years once, from the year shown to 1940, and s
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import xarray as xr
-from dash import Input, Output, State, dcc, html, no_update
+from dash import Input, Output, Patch, State, dcc, html, no_update
 
 from kazind.explorer import charts, data
 from kazind.explorer import ids as I
@@ -158,12 +159,10 @@ def label_positions(
     return out
 
 
-def map_figure(
-    lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outline, waters: dict
-) -> dict:
-    """The map of ``year`` (see the module docstring)."""
+def static_traces(lang: str, outline, waters: dict) -> list[dict]:
+    """The map's layer that no year changes: today's border, seas, lakes, rivers and their
+    names. A page sends it once; a change of year replaces only :func:`year_traces`."""
     _ = translator(lang)
-    gaz = gazetteer
     traces = []
     for outer, *_holes in outline.polygons:
         traces.append(
@@ -180,8 +179,31 @@ def map_figure(
                 "name": _("Kazakhstan (today's borders)"),
             }
         )
-    traces += _water_traces(waters, lang)
-    open_km = 0.0
+    return traces + _water_traces(waters, lang)
+
+
+#: An empty slot of :func:`year_traces` (nothing of its kind that year): hidden, no legend,
+#: named "" (plotly would call it "trace 5", an English word in the page's data).
+EMPTY_SLOT = {
+    "type": "scatter",
+    "x": [],
+    "y": [],
+    "visible": False,
+    "showlegend": False,
+    "name": "",
+}
+#: The map's year layer has this many traces every year, in this order, so that a change
+#: of year replaces them one by one (:func:`year_patch`): what opened that year (a band
+#: under the new lines), the railways of each period, the towns, the producing places of
+#: each branch, and the ring round places that opened that year.
+YEAR_SLOTS = 1 + len(RAIL_PERIODS) + 1 + len(charts.BRANCHES) + 1 + 1
+
+
+def _rail_traces(lang: str, year: int, gaz, railways) -> tuple[list[dict], float]:
+    """A trace of the railways open in ``year`` for each period they opened in (an empty
+    slot for a period with none), and the kilometres open."""
+    _ = translator(lang)
+    traces, open_km = [], 0.0
     for lo, hi, label, colour, dash in RAIL_PERIODS:
         xs, ys, hover = [], [], []
         for o in railways.sections_open(year):
@@ -198,46 +220,28 @@ def map_figure(
             xs += [a.lon, (a.lon + b.lon) / 2, b.lon, None]
             ys += [a.lat, (a.lat + b.lat) / 2, b.lat, None]
             hover += [text, text, text, ""]
-        if xs:
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "x": xs,
-                    "y": ys,
-                    "hovertext": hover,
-                    "hoverinfo": "text",
-                    "line": {"color": colour, "width": 3, "dash": dash},
-                    "name": _("railways") + " " + _(label),
-                    "legendgroup": "rail",
-                }
-            )
-    rails_new, places_new = openings(year, gaz, railways)
-    # what opened this year: a wide orange band under the new lines, a ring round new places
-    hx, hy = [], []
-    for o in rails_new:
-        a, b = gaz[o.section.from_], gaz[o.section.to]
-        hx += [a.lon, b.lon, None]
-        hy += [a.lat, b.lat, None]
-    ringx = [p.lon for p in places_new]
-    ringy = [p.lat for p in places_new]
-    if hx or ringx:
-        traces.insert(
-            len(traces) - sum(1 for t in traces if t.get("legendgroup") == "rail"),
+        traces.append(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "x": hx or [None],
-                "y": hy or [None],
-                "hoverinfo": "skip",
-                "line": {"color": HIGHLIGHT, "width": 9},
-                "opacity": 0.55,
-                "name": _("opened this year"),
-                "legendgroup": "new",
-                "showlegend": bool(hx),
-            },
+                "x": xs,
+                "y": ys,
+                "hovertext": hover,
+                "hoverinfo": "text",
+                "line": {"color": colour, "width": 3, "dash": dash},
+                "name": _("railways") + " " + _(label),
+                "legendgroup": "rail",
+            }
+            if xs
+            else EMPTY_SLOT
         )
-    # towns that existed: named as they were called that year; sized by the model where it has them
+    return traces, open_km
+
+
+def _town_trace(lang: str, year: int, ds: xr.Dataset, gaz) -> dict:
+    """The towns that existed in ``year``, named as they were called that year and sized
+    by the model's population where it has them."""
+    _ = translator(lang)
     pops = (
         ds["city_population"].sel(time=float(year)).to_series() if "city_population" in ds else {}
     )
@@ -250,33 +254,38 @@ def map_figure(
         pop = float(pops[p.id]) if p.id in pops else None
         cx.append(p.lon)
         cy.append(p.lat)
-        size.append(max(7.0, math.sqrt(max(pop, 0.0)) / 18) if pop is not None else 6.0)
+        size.append(round(max(7.0, math.sqrt(max(pop, 0.0)) / 18), 1) if pop is not None else 6.0)
         labels.append(name)
         text.append(
             f"<b>{data.place_label(p, lang, year)}</b>"
             + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else "")
         )
     positions = label_positions(list(zip(cx, cy, labels, strict=True)), size)
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers+text",
-            "x": cx,
-            "y": cy,
-            "text": [n if pos else "" for n, pos in zip(labels, positions, strict=True)],
-            "textposition": [pos or "top center" for pos in positions],
-            "textfont": {"size": 10, "color": "#333"},
-            "hovertext": text,
-            "hoverinfo": "text",
-            "cliponaxis": False,
-            "marker": {
-                "size": size,
-                "color": "rgba(31,95,153,0.2)",
-                "line": {"color": "#1f5f99", "width": 1},
-            },
-            "name": _("towns (size: population in the model)"),
-        }
-    )
+    return {
+        "type": "scatter",
+        "mode": "markers+text",
+        "x": cx,
+        "y": cy,
+        "text": [n if pos else "" for n, pos in zip(labels, positions, strict=True)],
+        "textposition": [pos or "top center" for pos in positions],
+        "textfont": {"size": 10, "color": "#333"},
+        "hovertext": text,
+        "hoverinfo": "text",
+        "cliponaxis": False,
+        "marker": {
+            "size": size,
+            "color": "rgba(31,95,153,0.2)",
+            "line": {"color": "#1f5f99", "width": 1},
+        },
+        "name": _("towns (size: population in the model)"),
+    }
+
+
+def _branch_traces(lang: str, year: int, gaz) -> list[dict]:
+    """The enterprises, mines, oil fields and power stations working in ``year``, a trace
+    (its own shape and colour) per branch, an empty slot for a branch with none."""
+    _ = translator(lang)
+    traces = []
     for branch in (*charts.BRANCHES, "printing"):
         ex, ey, et = [], [], []
         for p in gaz.places:
@@ -288,55 +297,108 @@ def map_figure(
                 f"<b>{data.place_label(p, lang, year)}</b><br>{charts.branch_label(branch, lang)}"
                 + ("<br>" + _("from {year}").format(year=p.first_year) if p.first_year else "")
             )
-        if ex:
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "x": ex,
-                    "y": ey,
-                    "hovertext": et,
-                    "hoverinfo": "text",
-                    "name": charts.branch_label(branch, lang),
-                    "marker": {
-                        "color": charts.BRANCH_COLOURS.get(branch, "#555"),
-                        "size": 11,
-                        "symbol": charts.BRANCH_SYMBOLS.get(branch, "circle"),
-                        "line": {"color": "white", "width": 1},
-                    },
-                    "legendgroup": "enterprises",
-                }
-            )
-    if ringx:
         traces.append(
             {
                 "type": "scatter",
                 "mode": "markers",
-                "x": ringx,
-                "y": ringy,
-                "hoverinfo": "skip",
+                "x": ex,
+                "y": ey,
+                "hovertext": et,
+                "hoverinfo": "text",
+                "name": charts.branch_label(branch, lang),
                 "marker": {
-                    "symbol": "circle-open",
-                    "size": 24,
-                    "color": HIGHLIGHT,
-                    "line": {"width": 3},
+                    "color": charts.BRANCH_COLOURS.get(branch, "#555"),
+                    "size": 11,
+                    "symbol": charts.BRANCH_SYMBOLS.get(branch, "circle"),
+                    "line": {"color": "white", "width": 1},
                 },
-                "name": _("opened this year"),
-                "legendgroup": "new",
-                "showlegend": not hx,
-            },
+                "legendgroup": "enterprises",
+            }
+            if ex
+            else EMPTY_SLOT
         )
-    layout = charts.base_layout(lang)
+    return traces
+
+
+def year_traces(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> tuple[list, float]:
+    """The :data:`YEAR_SLOTS` traces of ``year`` (see there), and the railway kilometres
+    of the record open that year."""
+    _ = translator(lang)
+    gaz = gazetteer
+    rails, open_km = _rail_traces(lang, year, gaz, railways)
+    rails_new, places_new = openings(year, gaz, railways)
+    # what opened this year: a wide orange band under the new lines, a ring round new places
+    hx, hy = [], []
+    for o in rails_new:
+        a, b = gaz[o.section.from_], gaz[o.section.to]
+        hx += [a.lon, b.lon, None]
+        hy += [a.lat, b.lat, None]
+    band = (
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": hx,
+            "y": hy,
+            "hoverinfo": "skip",
+            "line": {"color": HIGHLIGHT, "width": 9},
+            "opacity": 0.55,
+            "name": _("opened this year"),
+            "legendgroup": "new",
+        }
+        if hx
+        else EMPTY_SLOT
+    )
+    ring = (
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [p.lon for p in places_new],
+            "y": [p.lat for p in places_new],
+            "hoverinfo": "skip",
+            "marker": {
+                "symbol": "circle-open",
+                "size": 24,
+                "color": HIGHLIGHT,
+                "line": {"width": 3},
+            },
+            "name": _("opened this year"),
+            "legendgroup": "new",
+            "showlegend": not hx,
+        }
+        if places_new
+        else EMPTY_SLOT
+    )
+    traces = [band, *rails, _town_trace(lang, year, ds, gaz), *_branch_traces(lang, year, gaz)]
+    traces.append(ring)
+    assert len(traces) == YEAR_SLOTS
+    return traces, open_km
+
+
+def map_title(lang: str, year: int, ds: xr.Dataset, open_km: float) -> str:
+    """The map's title: the year, the record's railway kilometres and the model's."""
+    _ = translator(lang)
     model_km = float(ds["railway_length"].sel(time=float(year))) if "railway_length" in ds else None
+    return (
+        f"<b>{year}</b> · {_('railways of the record')}: {fmt_number(open_km, lang)} {_('km')}"
+        + (
+            f"<br>{_('model')}: {fmt_number(model_km, lang)} {_('km')}"
+            if model_km is not None
+            else ""
+        )
+    )
+
+
+def map_figure(
+    lang: str, year: int, ds: xr.Dataset, gazetteer, railways, outline, waters: dict
+) -> dict:
+    """The map of ``year`` (see the module docstring): :func:`static_traces`, then
+    :func:`year_traces`."""
+    traces, open_km = year_traces(lang, year, ds, gazetteer, railways)
+    layout = charts.base_layout(lang)
     layout.update(
         {
             "title": {
-                "text": f"<b>{year}</b> · {_('railways of the record')}: {fmt_number(open_km, lang)} {_('km')}"
-                + (
-                    f"<br>{_('model')}: {fmt_number(model_km, lang)} {_('km')}"
-                    if model_km is not None
-                    else ""
-                ),
+                "text": map_title(lang, year, ds, open_km),
                 "x": 0.01,
                 "xanchor": "left",
                 "font": {"size": 14},
@@ -369,7 +431,19 @@ def map_figure(
             "dragmode": "pan",
         }
     )
-    return {"data": traces, "layout": layout}
+    return {"data": static_traces(lang, outline, waters) + traces, "layout": layout}
+
+
+def year_patch(lang: str, year: int, ds: xr.Dataset, gazetteer, railways, n_static: int) -> Patch:
+    """The change from a map of :func:`map_figure` (whose static layer has ``n_static``
+    traces) to the map of ``year``: its year layer and title, not the static layer (about
+    a third of the map's bytes, and the same every year)."""
+    traces, open_km = year_traces(lang, year, ds, gazetteer, railways)
+    patch = Patch()
+    for k, trace in enumerate(traces):
+        patch["data"][n_static + k] = trace
+    patch["layout"]["title"]["text"] = map_title(lang, year, ds, open_km)
+    return patch
 
 
 #: At most this many of the record's events of a year in the caption (the record tab has all).
@@ -570,6 +644,7 @@ def layout(lang: str) -> list:
             class_name="kz-map",
         ),
         download_button(I.DOWNLOAD_MAP, I.DOWNLOAD_MAP_DATA, lang),
+        dcc.Store(id=DRAWN, data=None),
     ]
 
 
@@ -577,13 +652,29 @@ def layout(lang: str) -> list:
 
 
 @guarded(lambda msg: (charts.empty_figure(), [], [], msg))
-def view(year, lang):
+def view(year, lang, drawn=None):
+    """The map, its caption and its numbers for ``year``. ``drawn`` is the language of a
+    map already on the page (:data:`DRAWN`): then only its year layer is sent
+    (:func:`year_patch`), not the seas, rivers and border again."""
     lang = check_lang(lang)
     year = data.check_year(year)
     gaz, rails, ds = data.gazetteer(), data.railways(), data.historical_run()
-    fig = map_figure(lang, year, ds, gaz, rails, data.outline(), data.waters())
+    if drawn == lang:
+        fig = year_patch(lang, year, ds, gaz, rails, n_static())
+    else:
+        fig = map_figure(lang, year, ds, gaz, rails, data.outline(), data.waters())
     caption = year_caption(lang, year, gaz, rails, data.facts())
     return fig, caption, year_summary(lang, year, ds, gaz, rails), ""
+
+
+@lru_cache(maxsize=1)
+def n_static() -> int:
+    """How many traces the map's static layer has (the same in every language)."""
+    return len(static_traces("en", data.outline(), data.waters()))
+
+
+#: The language of the map drawn on the map tab (None when a message replaced it).
+DRAWN = "map-drawn"
 
 
 def toggle_play(n_clicks, disabled, year, lang):
@@ -632,14 +723,21 @@ def download(n_clicks, year, lang):
 
 def register(app) -> None:
     lang = Input(I.panel_lang("map"), "data")
+
+    def _view(year, language, drawn):
+        out = view(year, language, drawn)
+        return (*out, language if out[-1] == "" else None)
+
     app.callback(
         Output(I.MAP_GRAPH, "figure"),
         Output(I.MAP_CAPTION, "children"),
         Output(I.MAP_TABLE, "children"),
         Output(I.MAP_MESSAGE, "children"),
+        Output(DRAWN, "data"),
         Input(I.YEAR_SLIDER, "value"),
         lang,
-    )(view)
+        State(DRAWN, "data"),
+    )(_view)
     app.callback(
         Output(I.MAP_INTERVAL, "disabled"),
         Output(I.PLAY, "children"),

@@ -5,9 +5,16 @@ sentences with their fact ids (and, for a Russian or English reader, the record'
 translation), the model's chart of what it speaks of with the record's points on it
 (the timeline's chart builder), the map at the chapter's year (the map tab's builder)
 and the questions for students. Previous and next, and the list of chapters, change the
-``chapter`` key of the URL state in the browser; the server renders a chapter once per
-language and keeps it (a switch costs one request). The tab's panel is built with the
-chapter of the view in it, so opening the tab (or a language) costs no second request.
+``chapter`` key of the URL state in the browser; the server builds a chapter once per
+language and keeps it. The tab's panel is built with the text of the chapter of the view
+in it, and its charts and map follow in one request.
+
+A switch of chapter (or of language, or a first visit of the tab) sends what changed in
+two requests: first the text and the questions (:func:`render`, or the panel itself),
+which a class reads first; once they are on the page, the chapter's charts and the map
+(:func:`draw`). The map stays on the page: a chapter of the
+same year leaves it as it is, one of another year replaces only its year layer
+(railways, towns, enterprises, the title), never its seas, rivers and border.
 """
 
 from __future__ import annotations
@@ -27,7 +34,10 @@ from kazind.explorer.lesson import Chapter, Series, load_lesson
 from kazind.explorer.page import Page
 from kazind.explorer.pages import map_year  # map_year declares its key of the URL state
 
-CONTENT = "story-content"
+CONTENT = "story-content"  # the chapter's text down to its charts
+CHARTS = "story-charts"
+QUESTIONS = "story-questions"
+DRAWN = "story-drawn"  # the (chapter, lang, map year) whose charts and map are drawn
 RENDERED = "story-rendered"  # the (chapter, lang) on the page, so a change of state renders nothing
 SHOWN = (
     "story-chapter"  # dcc.Store: the chapter of the URL state (set in the browser when it changes)
@@ -43,7 +53,8 @@ def chart_id(i: int) -> str:
     return f"story-chart-{i}"
 
 
-MAP_ID = "story-map"
+MAP_ID = "story-map"  # the box of the chapter's map
+MAP_GRAPH = {"type": "story-map-graph", "index": "story"}  # the map in it, once drawn
 
 
 # ---------------------------------------------------------------- how a series is drawn
@@ -124,28 +135,40 @@ def chapter_figures(chapter: Chapter, lang: str) -> list[tuple[str, dict]]:
     return out
 
 
-def chapter_map(chapter: Chapter, lang: str) -> dict:
-    from kazind.explorer.pages import map as map_page
-
-    return map_page.map_figure(
-        lang,
-        chapter.map_year,
-        data.historical_run(),
-        data.gazetteer(),
-        data.railways(),
-        data.outline(),
-        data.waters(),
-    )
-
-
 @lru_cache(maxsize=64)
-def chapter_view(chapter_id: str, lang: str) -> list:
-    """The whole chapter in ``lang`` (built once and kept)."""
+def chapter_text(chapter_id: str, lang: str) -> list:
+    """The chapter's text in ``lang`` down to its charts: number, title, period, paragraphs
+    and the source text's sentences (built once and kept)."""
     _ = translator(lang)
     lesson = load_lesson(lang)
     c = lesson.chapter(chapter_id)
-    n = len(lesson.chapters)
-    charts = [
+    return [
+        html.P(
+            _("Chapter {number} of {count}").format(number=c.number, count=len(lesson.chapters)),
+            className="kz-chapter-number",
+        ),
+        html.H2(c.title, className="kz-lesson-title", id="story-title"),
+        html.P(f"{c.period[0]}-{c.period[1]}", className="kz-period"),
+        html.Div([html.P(p) for p in c.paragraphs], className="kz-lesson-text"),
+        html.H3(_("What the text says")),
+        html.Div([quote_block(q, lang) for q in c.quotes], className="kz-quotes"),
+        html.H3(_("What the model shows")),
+        html.P(
+            _("The lines are the model's historical run; the points are facts of the record. "),
+            className="kz-muted",
+        ),
+    ]
+
+
+def chapter_questions(chapter_id: str, lang: str) -> list:
+    return [html.Li(q) for q in load_lesson(lang).chapter(chapter_id).questions]
+
+
+@lru_cache(maxsize=64)
+def chapter_charts(chapter_id: str, lang: str) -> list:
+    """The chapter's charts in ``lang``, each a figure with its heading (built once and kept)."""
+    c = load_lesson(lang).chapter(chapter_id)
+    return [
         html.Figure(
             [
                 html.H4(title, className="kz-chart-title", id=chart_id(i) + "-title"),
@@ -162,50 +185,67 @@ def chapter_view(chapter_id: str, lang: str) -> list:
         )
         for i, (title, fig) in enumerate(chapter_figures(c, lang))
     ]
-    the_map = html.Figure(
+
+
+@lru_cache(maxsize=32)
+def year_map(year: int, lang: str) -> dict:
+    """The whole map of ``year`` (its static layer and its year's), built once and kept."""
+    from kazind.explorer.pages import map as map_page
+
+    return map_page.map_figure(
+        lang,
+        year,
+        data.historical_run(),
+        data.gazetteer(),
+        data.railways(),
+        data.outline(),
+        data.waters(),
+    )
+
+
+def chapter_map(chapter: Chapter, lang: str) -> dict:
+    return year_map(chapter.map_year, lang)
+
+
+def map_heading(year: int, lang: str) -> str:
+    return translator(lang)("The map in {year}").format(year=year)
+
+
+def chapter_map_block(chapter: Chapter, lang: str) -> html.Figure:
+    """The map's place in the chapter: its heading, and a box that :func:`draw` fills
+    with the map (:func:`map_graph`) once the text is on the page. The map then stays
+    from chapter to chapter, and a chapter of another year changes only its year layer."""
+    return html.Figure(
         [
             html.H4(
-                _("The map in {year}").format(year=c.map_year),
+                map_heading(chapter.map_year, lang),
                 className="kz-chart-title",
                 id=MAP_ID + "-title",
             ),
-            dcc.Graph(
-                id=MAP_ID,
-                figure=chapter_map(c, lang),
-                config=graph_config(f"kazind-{c.id}-map", lang),
-                className="kz-graph kz-story-map",
-            ),
+            html.Div([], id=MAP_ID),
         ],
         className="kz-chart",
         **{"aria-labelledby": MAP_ID + "-title"},
     )
-    return [
-        html.P(
-            _("Chapter {number} of {count}").format(number=c.number, count=n),
-            className="kz-chapter-number",
-        ),
-        html.H2(c.title, className="kz-lesson-title", id="story-title"),
-        html.P(f"{c.period[0]}-{c.period[1]}", className="kz-period"),
-        html.Div([html.P(p) for p in c.paragraphs], className="kz-lesson-text"),
-        html.H3(_("What the text says")),
-        html.Div([quote_block(q, lang) for q in c.quotes], className="kz-quotes"),
-        html.H3(_("What the model shows")),
-        html.P(
-            _("The lines are the model's historical run; the points are facts of the record. "),
-            className="kz-muted",
-        ),
-        html.Div(charts, className="kz-grid"),
-        the_map,
-        html.H3(_("Questions")),
-        html.Ol([html.Li(q) for q in c.questions], className="kz-questions", id="story-questions"),
-    ]
+
+
+def map_graph(chapter: Chapter, lang: str) -> dcc.Graph:
+    """The map at the chapter's year (a pattern id: the box holds it or nothing yet)."""
+    return dcc.Graph(
+        id=MAP_GRAPH,
+        figure=chapter_map(chapter, lang),
+        config=graph_config("kazind-story-map", lang),
+        className="kz-graph kz-story-map",
+    )
 
 
 def warm_up(langs: tuple[str, ...] = ("kk", "ru", "en")) -> None:
-    """Build every chapter once (the charts and the map), so that a class's first clicks are quick."""
+    """Build every chapter once (its text, charts and map), so that a class's first clicks are quick."""
     for lang in langs:
-        for c in CHAPTERS:
-            chapter_view(c, lang)
+        for c in load_lesson(lang).chapters:
+            chapter_text(c.id, lang)
+            chapter_charts(c.id, lang)
+            chapter_map(c, lang)
 
 
 def nav_buttons(lang: str) -> html.Div:
@@ -228,7 +268,8 @@ def nav_buttons(lang: str) -> html.Div:
 
 
 def layout(lang: str) -> list:
-    """The story tab with the chapter of the view already in it (no second request)."""
+    """The story tab with the text of the chapter of the view already in it; its charts
+    and map follow in one request (:func:`draw`), once the text is on the screen."""
     _ = translator(lang)
     lesson = load_lesson(lang)
     chapter = _chapter_of_view()
@@ -264,7 +305,15 @@ def layout(lang: str) -> list:
                     [
                         nav_buttons(lang),
                         html.Div(
-                            chapter_view(chapter, lang), id=CONTENT, **{"aria-live": "polite"}
+                            chapter_text(chapter, lang), id=CONTENT, **{"aria-live": "polite"}
+                        ),
+                        html.Div([], id=CHARTS, className="kz-grid"),
+                        chapter_map_block(lesson.chapter(chapter), lang),
+                        html.H3(_("Questions")),
+                        html.Ol(
+                            chapter_questions(chapter, lang),
+                            className="kz-questions",
+                            id=QUESTIONS,
                         ),
                         nav_buttons_bottom(lang),
                     ],
@@ -274,6 +323,7 @@ def layout(lang: str) -> list:
             className="kz-story",
         ),
         dcc.Store(id=RENDERED, data=[chapter, lang]),
+        dcc.Store(id=DRAWN, data=None),  # nothing drawn yet: draw() draws it all
         dcc.Store(id=SHOWN, data=chapter),
     ]
 
@@ -317,21 +367,65 @@ def nav_buttons_bottom(lang: str) -> html.Div:
 
 
 def _render_problem(msg):
-    return no_update, no_update, msg, [no_update] * len(CHAPTERS)
+    return no_update, no_update, no_update, msg, [no_update] * len(CHAPTERS)
 
 
 @guarded(_render_problem)
 def render(chapter, lang, rendered):
-    """The chapter of the URL state, unless it is already on the page."""
+    """The text and questions of the chapter of the URL state, unless it is already on the
+    page (its charts and map follow, :func:`draw`, once the text is on the screen)."""
     lang = check_lang(lang)
     if isinstance(chapter, dict):  # a whole state (as the tests and older callers pass it)
         chapter = chapter.get("chapter")
     chapter = chapter if chapter in CHAPTERS else CHAPTER.default
     key = [chapter, lang]
     if rendered == key:
-        return no_update, no_update, no_update, [no_update] * len(CHAPTERS)
+        return no_update, no_update, no_update, no_update, [no_update] * len(CHAPTERS)
     toc = [toc_class(c, chapter) for c in CHAPTERS]
-    return chapter_view(chapter, lang), key, "", toc
+    return chapter_text(chapter, lang), chapter_questions(chapter, lang), key, "", toc
+
+
+def _draw_problem(msg):
+    return no_update, no_update, no_update, no_update, no_update, msg
+
+
+@guarded(_draw_problem)
+def draw(rendered, drawn, maps=()):
+    """The charts and the map of the chapter whose text is on the page (``rendered``),
+    against what is drawn (``drawn``: chapter, language, map year; ``maps``: the maps in
+    the map's box, none or one): the charts when the chapter changed; the map not at all
+    when its year is the same, else only its year layer
+    (:func:`kazind.explorer.pages.map.year_patch`); the whole map in a new language or
+    when none is drawn yet. Returns (charts, the box's map, each map's figure, heading,
+    what is drawn, message)."""
+    from kazind.explorer.pages import map as map_page
+
+    maps = list(maps or [])
+    nothing = (no_update, no_update, [no_update] * len(maps), no_update, no_update, "")
+    if not isinstance(rendered, list) or len(rendered) != 2 or rendered[0] not in CHAPTERS:
+        return nothing
+    chapter, lang = rendered[0], check_lang(rendered[1])
+    c = load_lesson(lang).chapter(chapter)
+    drawn = drawn if isinstance(drawn, list) and len(drawn) == 3 else [None, None, None]
+    if drawn == [chapter, lang, c.map_year] and maps:
+        return nothing
+    charts = chapter_charts(chapter, lang) if drawn[:2] != [chapter, lang] else no_update
+    box, figures = no_update, [no_update] * len(maps)
+    if drawn[1] != lang or not maps:
+        box = [map_graph(c, lang)]
+    elif drawn[2] != c.map_year:
+        patch = map_page.year_patch(
+            lang,
+            c.map_year,
+            data.historical_run(),
+            data.gazetteer(),
+            data.railways(),
+            map_page.n_static(),
+        )
+        figures = [patch for _m in maps]
+    changed = box is not no_update or any(f is not no_update for f in figures)
+    heading = map_heading(c.map_year, lang) if changed else no_update
+    return charts, box, figures, heading, [chapter, lang, c.map_year], ""
 
 
 #: Previous, next and the chapter list: set ``chapter`` in the state and the URL, in the browser.
@@ -387,6 +481,7 @@ def register(app) -> None:
     )
     app.callback(
         Output(CONTENT, "children"),
+        Output(QUESTIONS, "children"),
         Output(RENDERED, "data"),
         Output(MESSAGE, "children"),
         Output({"type": GOTO, "index": ALL}, "className"),
@@ -395,6 +490,20 @@ def register(app) -> None:
         State(RENDERED, "data"),
         prevent_initial_call=True,  # the panel is built with its chapter
     )(render)
+    # after the text: a second request, sent once the new text is on the page
+    app.callback(
+        Output(CHARTS, "children"),
+        Output(MAP_ID, "children"),
+        Output({"type": MAP_GRAPH["type"], "index": ALL}, "figure"),
+        Output(MAP_ID + "-title", "children"),
+        Output(DRAWN, "data"),
+        Output(MESSAGE, "children", allow_duplicate=True),
+        Input(RENDERED, "data"),
+        State(DRAWN, "data"),
+        State({"type": MAP_GRAPH["type"], "index": ALL}, "id"),
+        # also when the panel is built (a first visit, a language): its text comes first
+        prevent_initial_call="initial_duplicate",
+    )(draw)
     app.clientside_callback(
         go_js(),
         Output(I.STATE, "data", allow_duplicate=True),
