@@ -870,3 +870,38 @@ def test_cli_show_external_fact(monkeypatch, capsys):
     assert "confidence: medium" in out and "reference: external-figures" in out
     assert "ext.population.total_1926_without_karakalpak: 6073979 person" in out
     assert "context:" not in out
+
+
+@pytest.mark.parametrize(
+    "lang, expected, english",
+    [
+        ("kk", ("түрі: сан", "жерлер: Ақтөбе (aktobe)", "сенімділігі: орташа"), "confidence:"),
+        ("ru", ("вид: величина", "места: Актюбинск (aktobe)", "надёжность: средняя"), "kind:"),
+    ],
+)
+def test_cli_show_speaks_the_readers_language(monkeypatch, capsys, lang, expected, english):
+    """`facts show --lang kk|ru` labels every field in the reader's language, names places
+    by their name of the fact's year (the id beside it) and keeps the fact's id."""
+    code, out, _ = _run(
+        monkeypatch, capsys, "facts", "show", "ext.urbanisation.aktobe_1926", "--lang", lang
+    )
+    assert code == 0
+    assert out.splitlines()[0] == "ext.urbanisation.aktobe_1926"
+    for text in expected:
+        assert text in out
+    assert english not in out and "statement (en)" not in out
+
+
+def test_cli_show_in_russian_quotes_the_source_sentence(monkeypatch, capsys):
+    code, out, _ = _run(
+        monkeypatch,
+        capsys,
+        "facts",
+        "show",
+        "seed.labour.organised_recruitment_1931_1940",
+        "--lang",
+        "ru",
+    )
+    assert code == 0
+    assert "в тексте: " in out and "[[ол 1931-1940 жылдары 559 мың адамға жетті]]" in out
+    assert "ext.labour.organised_recruitment_1931_1940: 509\u00a0тыс. чел." in out

@@ -216,13 +216,106 @@ def _print_table(facts: list[Fact], lang: str, kind, topic, year, place) -> None
     plain_console().print(table)
 
 
+#: The labels of ``facts show`` for a reader of kk or ru (English keeps the field names).
+SHOW_LABELS = {
+    "kk": {
+        "kind": "түрі",
+        "topic": "тақырыбы",
+        "value": "мәні",
+        "when": "уақыты",
+        "places": "жерлер",
+        "borders": "шекаралары",
+        "statement": "тұжырым",
+        "source": "дереккөз",
+        "quote": "дәйексөз",
+        "context": "мәтіндегі орны",
+        "alternatives": "басқа мәндер",
+        "note": "ескерту",
+    },
+    "ru": {
+        "kind": "вид",
+        "topic": "тема",
+        "value": "значение",
+        "when": "когда",
+        "places": "места",
+        "borders": "границы",
+        "statement": "утверждение",
+        "source": "источник",
+        "quote": "цитата",
+        "context": "в тексте",
+        "alternatives": "другие значения",
+        "note": "примечание",
+    },
+}
+
+
 @facts_app.command("show")
 def show_fact(
     fact_id: str = typer.Argument(..., help="a fact id, e.g. seed.labour.workers_1926"),
+    lang: str = typer.Option(
+        "en",
+        "--lang",
+        help="kk or ru: the fact as a reader sees it; en (default): every field, for developers",
+    ),
 ) -> None:
     """Show one fact in full: statements, source sentence in context, alternatives."""
+    check_lang(lang)
     table = default_table()
-    typer.echo("\n".join(describe_fact(table.get(fact_id), table, sys.stdout.isatty())))
+    fact = table.get(fact_id)
+    color = sys.stdout.isatty()
+    lines = (
+        describe_fact(fact, table, color) if lang == "en" else reader_fact(fact, table, lang, color)
+    )
+    typer.echo("\n".join(lines))
+
+
+def reader_fact(fact: Fact, table: FactTable, lang: str, color: bool = False) -> list[str]:
+    """``facts show --lang kk|ru``: the fact in the reader's language (labels, value and
+    unit, date, places under their names of the fact's year, borders, source); the id
+    stays, as in the explorer and the URLs."""
+    from kazind.record.display import borders_label, citation_label
+    from kazind.record.places import load_gazetteer
+
+    labels = SHOW_LABELS[lang]
+    year = fact.first_year
+    by_id = {p.id: p for p in load_gazetteer().places}
+    places = [
+        f"{by_id[pid].name_at(year or 1940, lang)} ({pid})" if pid in by_id else pid
+        for pid in fact.places
+    ]
+    lines = [
+        fact.id,
+        f"{labels['kind']}: {kind_label(fact.kind, lang)}",
+        f"{labels['topic']}: {topic_label(fact.topic, lang)}",
+    ]
+    value = reader_value(fact, lang)
+    if value:
+        lines.append(f"{labels['value']}: {value}")
+    lines.append(f"{labels['when']}: {when_label(fact, lang) or '-'}")
+    if places:
+        lines.append(f"{labels['places']}: {', '.join(places)}")
+    borders = borders_label(getattr(fact, "borders", None), lang)
+    if borders:
+        lines.append(f"{labels['borders']}: {borders}")
+    lines.append(f"{labels['statement']}: {getattr(fact.statement, lang)}")
+    note = getattr(fact, "note", None)
+    if note is not None and getattr(note, lang, None):
+        lines.append(f"{labels['note']}: {getattr(note, lang)}")
+    lines.append(f"{labels['source']}: {citation_label(fact, lang)}")
+    if isinstance(fact.source, SeedSource):
+        lines += [
+            f"{labels['quote']}: {fact.source.quote}",
+            f"{labels['context']}: " + quote_in_context(fact.source, color),
+        ]
+    if fact.alternatives:
+        lines.append(f"{labels['alternatives']}:")
+        for alt_id in fact.alternatives:
+            alt = table.get(alt_id)
+            lines.append(
+                f"  {alt.id}: {reader_value(alt, lang)} [{when_label(alt, lang)}] "
+                f"{getattr(alt.statement, lang)}"
+            )
+    return lines
 
 
 def describe_fact(fact: Fact, table: FactTable, color: bool = False) -> list[str]:
