@@ -949,3 +949,34 @@ def test_serve_on_all_interfaces_says_so(monkeypatch, capsys):
     import inspect
 
     assert inspect.signature(serve_command).parameters["host"].default.default == "127.0.0.1"
+
+
+def test_a_state_default_given_as_a_function_is_found_on_first_use_and_checked():
+    from kazind.explorer import state
+
+    calls = []
+
+    def default():
+        calls.append(1)
+        return "b"
+
+    key = state.Key("test_lazy", default, choices=("a", "b"))
+    assert calls == []  # nothing is computed when the key is made
+    assert key.default == "b" and key.default == "b" and calls == [1]
+    bad = state.Key("test_lazy_bad", lambda: "c", choices=("a", "b"))
+    with pytest.raises(ValueError, match="test_lazy_bad"):
+        _ = bad.default
+
+
+def test_importing_the_debate_page_runs_no_scenario():
+    """The debate's default scenarios are those that load and run: found when the page
+    first needs them, not at import (importing the explorer's pages stays cheap)."""
+    code = (
+        "import kazind.explorer.pages.debate as d\n"
+        "from kazind.explorer import data\n"
+        "assert data._scenario_catalogue.cache_info().currsize == 0\n"
+        "assert 'historical' in d.SCENARIOS.default.split(',')\n"
+        "assert data._scenario_catalogue.cache_info().currsize == 1\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

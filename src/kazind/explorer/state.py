@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from kazind.explorer.i18n import DEFAULT_LANG, LANGS
@@ -34,12 +35,23 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_.,:-]{1,200}$")
 
 @dataclass(frozen=True)
 class Key:
-    """One key of the state: its default and the values it admits."""
+    """One key of the state: its default and the values it admits.
+
+    ``initial`` is the default, or a function that gives it on first use: a default that
+    depends on what runs (the debate's scenarios that load and run) is not computed when
+    the page's module is imported."""
 
     name: str
-    default: str
+    initial: str | Callable[[], str]
     choices: tuple[str, ...] | None = None  # None: any token (letters, digits, _.,:-)
     check: Callable[[str], bool] | None = None  # an extra test of a value
+
+    @cached_property
+    def default(self) -> str:
+        value = self.initial() if callable(self.initial) else self.initial
+        if not self.admits(value) and value != "":
+            raise ValueError(f"state key {self.name!r}: its default {value!r} is not admitted")
+        return value
 
     def admits(self, value: object) -> bool:
         if not isinstance(value, str) or not _TOKEN.match(value):
@@ -54,16 +66,19 @@ _KEYS: dict[str, Key] = {}
 
 def declare(
     name: str,
-    default: str,
+    default: str | Callable[[], str],
     choices: tuple[str, ...] | None = None,
     check: Callable[[str], bool] | None = None,
 ) -> Key:
-    """Declare (or re-declare) a key of the URL state and return it."""
+    """Declare (or re-declare) a key of the URL state and return it. ``default`` may be
+    a function, called once when the default is first needed; a default is checked at
+    once, or on first use when the key has a ``check`` function (it may read what runs)."""
     if not re.match(r"^[a-z][a-z0-9_]*$", name):
         raise ValueError(f"state key {name!r}: lower-case letters, digits and _ only")
     key = Key(name, default, tuple(choices) if choices is not None else None, check)
-    if not key.admits(default) and default != "":
-        raise ValueError(f"state key {name!r}: its default {default!r} is not admitted")
+    if not callable(default) and check is None:
+        key.default  # noqa: B018 - a fixed default is checked at once; one with a check
+        # function (which may read what runs) when first used
     _KEYS[name] = key
     return key
 

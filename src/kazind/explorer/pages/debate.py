@@ -79,7 +79,9 @@ def _ok_factors(value: str) -> bool:
     return True
 
 
-SCENARIOS = state.declare("scenarios", _default_scenarios(), check=_ok_scenarios)
+#: The debate's scenarios ticked by default: the lesson's, among those that load and run
+#: (found on first use, not when this module is imported).
+SCENARIOS = state.declare("scenarios", _default_scenarios, check=_ok_scenarios)
 ON_KEY = state.declare("on", "integrated-development", check=lambda v: v in data.scenario_names())
 LEVERS = state.declare("levers", ",".join("1" for _n in I.LEVERS), check=_ok_factors)
 
