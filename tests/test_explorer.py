@@ -980,3 +980,23 @@ def test_importing_the_debate_page_runs_no_scenario():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_map_shows_a_town_before_it_was_one_as_a_settlement():
+    """Karaganda in 1926 was a посёлок (the record's town_from): the map's tooltip says so
+    in the reader's language and its CSV row has kind "settlement"; in 1939 it is a city."""
+    from kazind.record.places import load_gazetteer
+    from kazind.record.railways import load_railways
+
+    gaz = load_gazetteer()
+    ds = data.historical_run()
+    by_year = {}
+    for year in (1926, 1939):
+        trace = M._town_trace("ru", year, ds, gaz)
+        by_year[year] = next(h for h in trace["hovertext"] if "<b>Караганда" in h)
+    assert "посёлок, ещё не город" in by_year[1926]
+    assert "посёлок" not in by_year[1939]
+    rows = M.map_rows("kk", 1926, ds, gaz, load_railways(gazetteer=gaz))
+    assert next(r for r in rows if r["id"] == "karaganda")["kind"] == "settlement"
+    rows = M.map_rows("kk", 1939, ds, gaz, load_railways(gazetteer=gaz))
+    assert next(r for r in rows if r["id"] == "karaganda")["kind"] == "city"

@@ -248,7 +248,9 @@ def _town_trace(lang: str, year: int, ds: xr.Dataset, gaz) -> dict:
     cx, cy, size, text, labels = [], [], [], [], []
     towns = [p for p in gaz.places if p.kind in TOWN_KINDS and _town_exists(p, year)]
     # the largest towns are named first, so a crowded corner keeps its largest names
-    towns.sort(key=lambda p: (p.kind != "city", -float(pops[p.id]) if p.id in pops else 0.0))
+    towns.sort(
+        key=lambda p: (p.kind_at(year) != "city", -float(pops[p.id]) if p.id in pops else 0.0)
+    )
     for p in towns:
         name = data.place_name(p, lang, year)
         pop = float(pops[p.id]) if p.id in pops else None
@@ -256,8 +258,10 @@ def _town_trace(lang: str, year: int, ds: xr.Dataset, gaz) -> dict:
         cy.append(p.lat)
         size.append(round(max(7.0, math.sqrt(max(pop, 0.0)) / 18), 1) if pop is not None else 6.0)
         labels.append(name)
+        settlement = p.kind_at(year) == "settlement"  # not yet a town in that year
         text.append(
             f"<b>{data.place_label(p, lang, year)}</b>"
+            + (f"<br>{_('a settlement, not yet a town')}" if settlement else "")
             + (f"<br>{_('population (model)')}: {fmt_number(pop, lang)}" if pop else "")
         )
     positions = label_positions(list(zip(cx, cy, labels, strict=True)), size)
@@ -536,7 +540,7 @@ def map_rows(lang: str, year: int, ds: xr.Dataset, gazetteer, railways) -> list[
             rows.append(
                 {
                     "year": year,
-                    "kind": p.kind,
+                    "kind": p.kind_at(year),
                     "id": p.id,
                     "name": data.place_name(p, lang, year),
                     "lat": p.lat,
