@@ -340,6 +340,14 @@ def record_schedules() -> Schedules:
     for branch in spec.dimensions["branch"]:
         ys = [years[p.id] for p in gazetteer.places if p.id in years and p.branch == branch]
         series[f"named_projects_{branch}"] = _arrival_series(ys, start, stop)
+    # The oil fields working before the war years ended fell idle with the rest (Makat).
+    war_end = spec.variable("war_start").value + spec.variable("war_duration").value
+    ys = [
+        years[p.id]
+        for p in gazetteer.places
+        if p.id in years and p.branch == "oil" and years[p.id] < war_end
+    ]
+    series["named_projects_oil_war"] = _arrival_series(ys, start, stop)
     # Cities: the workers of their named projects (the staged Karaganda mines are
     # counted by their commissioned capacity in the model instead), and the workforce of
     # those under construction.
