@@ -565,14 +565,20 @@ def test_historical_run_alone_equals_run_0_of_a_lever_batch_to_the_bit(model, le
 
 
 def test_scalar_backend_agrees_with_the_batch(model, lever_runs):
+    """The scalar backend gives the batch's run to rounding: 1e-12 of each value, or of
+    the series' largest value where a value is a small difference of large ones (famine
+    deaths just past the threshold of hunger: 87 persons out of a shortfall of millions
+    differ in the 10th digit, 1e-16 of the numbers they come from)."""
     ds = lever_runs[0]
     alone = model.run(backend="scalar")
     for name in alone.data_vars:
+        expected = ds[name].isel(run=0).values
+        scale = float(np.nanmax(np.abs(expected))) if np.size(expected) else 0.0
         np.testing.assert_allclose(
             alone[name].isel(run=0).values,
-            ds[name].isel(run=0).values,
+            expected,
             rtol=1e-12,
-            atol=1e-12,
+            atol=max(1e-12, 1e-12 * scale),
             err_msg=name,
         )
 
