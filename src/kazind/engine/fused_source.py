@@ -186,16 +186,6 @@ def _balanced(terms: list[str], op: str) -> str:
     return terms[0]
 
 
-def _balanced(terms: list[str], op: str) -> str:
-    """``terms`` joined by ``op`` as a balanced tree (short dependency chains, shallow text)."""
-    while len(terms) > 1:
-        terms = [
-            f"({terms[j]} {op} {terms[j + 1]})" if j + 1 < len(terms) else terms[j]
-            for j in range(0, len(terms), 2)
-        ]
-    return terms[0]
-
-
 def _lookup_helpers(lowered: Any) -> list[str]:
     """One helper per lookup: the segment's knot, value and slope chosen by a chain of
     selects (no memory access, so the lane loop vectorises), NumPy's ``interp`` formula on

@@ -26,6 +26,18 @@ PALETTE = ("#1f5f99", "#c0392b", "#2e7d32", "#b8860b", "#6a4c93", "#00798c", "#8
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 OK, MISS, NEUTRAL = "#1b7a34", "#c62828", "#666666"
 
+#: A hidden, empty trace: a fixed slot of a chart that a later Patch fills (the levers'
+#: run, a map year's layer). No legend, named "" (plotly would call it "trace 5", an
+#: English word in the data of a kk or ru page). Copy it before changing it.
+EMPTY_TRACE = {
+    "type": "scatter",
+    "x": [],
+    "y": [],
+    "visible": False,
+    "showlegend": False,
+    "name": "",
+}
+
 #: verdict -> (marker symbol, colour, message id of its name)
 VERDICT_STYLE = {
     "reproduced": ("circle", OK, "reproduced by the model"),

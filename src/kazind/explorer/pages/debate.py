@@ -93,16 +93,8 @@ def factor_text(factor: float, lang: str) -> str:
 # ---------------------------------------------------------------- chart builders
 
 
-#: The levers' run's slot on a chart when no lever is moved: hidden, no legend, named ""
-#: (plotly would call it "trace 3").
-NO_LEVER_RUN = {
-    "type": "scatter",
-    "x": [],
-    "y": [],
-    "visible": False,
-    "showlegend": False,
-    "name": "",
-}
+#: The levers' run's slot on a chart when no lever is moved (a hidden trace).
+NO_LEVER_RUN = charts.EMPTY_TRACE
 
 
 def _shipped(runs: dict) -> dict:

@@ -182,16 +182,8 @@ def static_traces(lang: str, outline, waters: dict) -> list[dict]:
     return traces + _water_traces(waters, lang)
 
 
-#: An empty slot of :func:`year_traces` (nothing of its kind that year): hidden, no legend,
-#: named "" (plotly would call it "trace 5", an English word in the page's data).
-EMPTY_SLOT = {
-    "type": "scatter",
-    "x": [],
-    "y": [],
-    "visible": False,
-    "showlegend": False,
-    "name": "",
-}
+#: An empty slot of :func:`year_traces` (nothing of its kind that year; a hidden trace).
+EMPTY_SLOT = charts.EMPTY_TRACE
 #: The map's year layer has this many traces every year, in this order, so that a change
 #: of year replaces them one by one (:func:`year_patch`): what opened that year (a band
 #: under the new lines), the railways of each period, the towns, the producing places of
