@@ -294,13 +294,12 @@ def reader_fact(fact: Fact, table: FactTable, lang: str, color: bool = False) ->
     lines.append(f"{labels['when']}: {when_label(fact, lang) or '-'}")
     if places:
         lines.append(f"{labels['places']}: {', '.join(places)}")
-    borders = borders_label(getattr(fact, "borders", None), lang)
+    borders = borders_label(fact.borders, lang)
     if borders:
         lines.append(f"{labels['borders']}: {borders}")
     lines.append(f"{labels['statement']}: {getattr(fact.statement, lang)}")
-    note = getattr(fact, "note", None)
-    if note is not None and getattr(note, lang, None):
-        lines.append(f"{labels['note']}: {getattr(note, lang)}")
+    if fact.note is not None and getattr(fact.note, lang):
+        lines.append(f"{labels['note']}: {getattr(fact.note, lang)}")
     lines.append(f"{labels['source']}: {citation_label(fact, lang)}")
     if isinstance(fact.source, SeedSource):
         lines += [
